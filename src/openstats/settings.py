@@ -1,0 +1,39 @@
+"""One Settings object, read from OPENSTATS_* environment variables (and CLI options)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_reference_dir() -> Path | None:
+    value = os.environ.get("OPENSTATS_REFERENCE_DIR")
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live. The embedded default keeps everything in one data folder."""
+
+    data_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("OPENSTATS_DATA_DIR", ".openstats"))
+    )
+    # PostgreSQL (or any SQLAlchemy URL); empty means SQLite inside data_dir.
+    database_url: str = field(default_factory=lambda: os.environ.get("OPENSTATS_DATABASE_URL", ""))
+    # Folder of DfE's geography lookups; without it the screener skips lookup checks.
+    reference_dir: Path | None = field(default_factory=_default_reference_dir)
+    # DuckDB's memory cap for screening and import; it spills to disk beyond it.
+    memory_limit: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_MEMORY_LIMIT", "512MB")
+    )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # psycopg 3 is the driver we install; plain postgresql:// would ask for psycopg2.
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.data_dir / 'catalogue.sqlite').resolve()}"

@@ -1,0 +1,771 @@
+"""The screener: every check of the open data standards over a data CSV and its meta CSV.
+
+It streams: the data file is hashed and scanned in chunks, then parsed by DuckDB into an
+on-disk table of text cells (memory is capped, DuckDB spills to disk), and each check is a
+SQL query over that table. The meta file is small and checked in Python. The finished
+`Screening` keeps its DuckDB table so that an import can reuse it instead of reading the
+CSV again.
+
+Row numbers in findings count the header as row 1, as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from openstats.standards import geography, meta_columns, symbols, time_periods
+from openstats.standards.csvfile import CsvProblem, ByteScan, read_header, read_meta, scan_bytes
+from openstats.standards.findings import CAP_PER_RULE, Report
+from openstats.standards.reference import load_lookups
+
+COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
+FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
+DATA = "data"  # the DuckDB table holding the data file's cells
+
+
+def q(name: str) -> str:
+    """Quote a column name for SQL: names come from files, never pasted raw."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal for one of our own constants (never for user input)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def blank(column: str) -> str:
+    return f"({q(column)} IS NULL OR trim({q(column)}) = '')"
+
+
+def _case(expression: str, mapping: dict[str, str]) -> str:
+    branches = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"(CASE {expression} {branches} END)"
+
+
+# SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).
+LEVEL_CODE = _case("lower(trim(geographic_level))",
+                   {k: v.code for k, v in geography.BY_LABEL.items()})
+TIME_CODE = _case("lower(trim(time_identifier))",
+                  {k: v.code for k, v in time_periods.BY_LABEL.items()})
+
+
+@dataclass
+class MetaColumn:
+    """One row of the meta file, as a filter or an indicator of the data set."""
+
+    name: str
+    col_type: str
+    label: str
+    indicator_grouping: str
+    indicator_unit: str
+    indicator_dp: int | None
+    filter_hint: str
+    filter_grouping_column: str
+    parent_filter: str
+    filter_default: str
+    row: int
+
+    @property
+    def is_filter(self) -> bool:
+        return self.col_type == "Filter"
+
+    @property
+    def is_indicator(self) -> bool:
+        return self.col_type == "Indicator"
+
+
+class Screening:
+    """The result of screening a pair of files: the report, and the loaded table if any.
+
+    Use it as a context manager: closing it removes its working folder.
+    """
+
+    def __init__(self, data_path: Path, meta_path: Path, workdir: Path) -> None:
+        self.data_path = data_path
+        self.meta_path = meta_path
+        self.workdir = workdir
+        self.report = Report(data_path.name, meta_path.name)
+        self.header: list[str] = []
+        self.meta: list[MetaColumn] = []
+        self.data_scan: ByteScan | None = None
+        self.meta_scan: ByteScan | None = None
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.row_count = 0
+        self.lookups_checked = False
+
+    @property
+    def filters(self) -> list[MetaColumn]:
+        # Every Filter row is a filter, grouping columns named as rows included: EES's
+        # importer drops those, but they carry hierarchy levels we must not lose.
+        return [m for m in self.meta if m.is_filter]
+
+    @property
+    def indicators(self) -> list[MetaColumn]:
+        return [m for m in self.meta if m.is_indicator]
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Screening:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def screen(
+    data_path: Path,
+    meta_path: Path,
+    *,
+    reference_dir: Path | None = None,
+    workdir: Path | None = None,
+    memory_limit: str = "512MB",
+    threads: int | None = None,
+) -> Screening:
+    """Run every check over a data/meta pair. The caller closes the returned Screening."""
+    work = Path(tempfile.mkdtemp(prefix="screen-", dir=workdir))
+    s = Screening(Path(data_path), Path(meta_path), work)
+    try:
+        _Checks(s, reference_dir, memory_limit, threads).run()
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+class _Checks:
+    def __init__(self, s: Screening, reference_dir: Path | None, memory_limit: str,
+                 threads: int | None) -> None:
+        self.s = s
+        self.r = s.report
+        self.data = s.data_path.name
+        self.meta_file = s.meta_path.name
+        self.reference_dir = reference_dir
+        self.memory_limit = memory_limit
+        self.threads = threads
+
+    # --- orchestration ------------------------------------------------------------------
+    def run(self) -> None:
+        self.check_file_names()
+        header_ok = self.check_data_file()
+        self.check_meta_file()
+        if header_ok:
+            self.load()
+        if self.s.con is not None:
+            self.check_meta_against_data()
+            self.profile_columns()
+            self.check_time()
+            self.check_geography()
+            self.check_filters()
+            self.check_indicators()
+            self.check_duplicates()
+        self.r.row_count = self.s.row_count
+
+    def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
+        assert self.s.con is not None
+        return self.s.con.execute(query, list(params)).fetchall()
+
+    def rows_where(self, condition: str, column: str | None = None,
+                   limit: int = CAP_PER_RULE) -> tuple[list[tuple[int, str | None]], int]:
+        """(row number, value of `column`) of the first rows matching, and how many match."""
+        shown = q(column) if column else "NULL"
+        rows = self.sql(f"SELECT rowid + 2, {shown} FROM {DATA} WHERE {condition} "
+                        f"ORDER BY rowid LIMIT {limit}")
+        total = len(rows)
+        if total == limit:
+            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
+        return rows, total
+
+    def add_rows(self, rule: str, condition: str, column: str, message: str) -> None:
+        """One finding per matching row (up to the cap); `message` may use {value}."""
+        rows, total = self.rows_where(condition, column)
+        for i, (row, value) in enumerate(rows):
+            self.r.add(rule, self.data, message.format(value=value, column=column), row=row,
+                       column=column, value=value, count=1 if i < len(rows) - 1
+                       else total - len(rows) + 1)
+
+    # --- names --------------------------------------------------------------------------
+    def check_file_names(self) -> None:
+        for path, ending in ((self.s.data_path, ".csv"), (self.s.meta_path, ".meta.csv")):
+            name = path.name
+            if not name.lower().endswith(ending) or (
+                    ending == ".csv" and name.lower().endswith(".meta.csv")):
+                self.r.add("file.name.extension", name,
+                           f"'{name}' should end in {ending}.")
+                continue
+            stem = name[: -len(ending)]
+            if " " in stem:
+                self.r.add("file.name.spaces", name, f"'{name}' contains spaces.")
+            bad = sorted({c for c in stem if not re.match(r"[A-Za-z0-9_ -]", c)})
+            if bad:
+                self.r.add("file.name.special", name,
+                           f"'{name}' contains {' '.join(repr(c) for c in bad)}.")
+            if len(stem) > meta_columns.MAX_FILE_STEM:
+                self.r.add("file.name.length", name,
+                           f"The name part of '{name}' has {len(stem)} characters; "
+                           f"at most {meta_columns.MAX_FILE_STEM} are allowed.")
+        data_name, meta_name = self.s.data_path.name, self.s.meta_path.name
+        if data_name.lower().endswith(".csv") and meta_name != data_name[:-4] + ".meta.csv":
+            self.r.add("file.names_match", meta_name,
+                       f"The meta file for '{data_name}' should be called "
+                       f"'{data_name[:-4]}.meta.csv', not '{meta_name}'.")
+
+    # --- bytes and header ---------------------------------------------------------------
+    def check_bytes(self, path: Path, file: str) -> ByteScan:
+        scan = scan_bytes(path)
+        if scan.has_bom:
+            self.r.add("file.bom", file, "The file starts with a UTF-8 byte-order mark.", row=1)
+        if scan.crlf_lines and scan.lf_lines > 1:
+            self.r.add("file.line_endings", file,
+                       f"{scan.crlf_lines} lines end in CRLF and {scan.lf_lines} in LF.")
+        for i, line in enumerate(scan.blank_lines):
+            extra = scan.blank_line_count - len(scan.blank_lines) if i == len(
+                scan.blank_lines) - 1 else 0
+            self.r.add("file.blank_row", file, f"Line {line} is blank.", row=line,
+                       count=1 + extra)
+        return scan
+
+    def check_data_file(self) -> bool:
+        """Byte-level and header checks; False when the cells cannot be loaded at all."""
+        if self.s.data_path.stat().st_size == 0:
+            self.r.add("file.empty", self.data, "The data file is empty: it has no header row.")
+            return False
+        self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+        try:
+            header = read_header(self.s.data_path)
+        except CsvProblem as p:
+            self.r.add(p.rule, self.data, p.message, row=p.line)
+            return False
+        self.s.header = header
+        loadable = True
+        seen: set[str] = set()
+        for position, name in enumerate(header, start=1):
+            if not name.strip():
+                self.r.add("file.header.blank", self.data,
+                           f"Column {position} of the header has no name.", row=1)
+                loadable = False
+                continue
+            if name in seen:
+                self.r.add("file.header.duplicate", self.data,
+                           f"The column name '{name}' appears more than once.", row=1,
+                           column=name)
+                loadable = False
+            seen.add(name)
+            if not COLUMN_NAME.match(name):
+                self.r.add("file.header.name_invalid", self.data,
+                           f"'{name}' is not lower snake_case.", row=1, column=name,
+                           value=name)
+            elif len(name) > meta_columns.MAX_COLUMN_NAME:
+                self.r.add("file.header.too_long", self.data,
+                           f"'{name}' has {len(name)} characters.", row=1, column=name)
+            if name.startswith("characteristic"):
+                self.r.add("data.columns.characteristic", self.data,
+                           f"'{name}' is a characteristic column.", row=1, column=name)
+        for name in meta_columns.MANDATORY_DATA_COLUMNS:
+            if name not in seen:
+                self.r.add("data.columns.mandatory_missing", self.data,
+                           f"The data file has no '{name}' column.", row=1, column=name)
+        missing_country = [c for c in meta_columns.SCREENER_DATA_COLUMNS if c not in seen]
+        if missing_country:
+            self.r.add("data.columns.country_missing", self.data,
+                       f"The data file has no {' or '.join(missing_country)} column.", row=1)
+        return loadable
+
+    # --- meta file ----------------------------------------------------------------------
+    def check_meta_file(self) -> None:
+        file = self.meta_file
+        if self.s.meta_path.stat().st_size == 0:
+            self.r.add("file.empty", file, "The meta file is empty: it has no header row.")
+            return
+        self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
+        try:
+            header, rows = read_meta(self.s.meta_path)
+        except CsvProblem as p:
+            self.r.add(p.rule, file, p.message, row=p.line)
+            return
+        missing = [c for c in meta_columns.REQUIRED_META_COLUMNS if c not in header]
+        for column in missing:
+            self.r.add("meta.columns.missing", file, f"The meta file has no '{column}' column.",
+                       row=1, column=column)
+        allowed = set(meta_columns.REQUIRED_META_COLUMNS) | set(meta_columns.OPTIONAL_META_COLUMNS)
+        for column in header:
+            if column not in allowed:
+                self.r.add("meta.columns.unknown", file,
+                           f"'{column}' is not a meta file column.", row=1, column=column)
+        if "col_name" not in header or "col_type" not in header:
+            return
+        meta: list[MetaColumn] = []
+        for line, cells in rows:
+            values = {k: (v or "").strip() for k, v in cells.items()}
+            if not any(values.values()):
+                self.r.add("meta.rows.blank", file, f"Row {line} is blank.", row=line)
+                continue
+            for column, raw in cells.items():
+                if raw in symbols.NULL_MARKERS:
+                    self.r.add("data.null_marker", file, f"'{raw}' in {column}.", row=line,
+                               column=column, value=raw)
+            dp_text = values.get("indicator_dp", "")
+            dp = int(dp_text) if dp_text.isdigit() else None
+            meta.append(MetaColumn(
+                name=values.get("col_name", ""), col_type=values.get("col_type", ""),
+                label=values.get("label", ""),
+                indicator_grouping=values.get("indicator_grouping", ""),
+                indicator_unit=values.get("indicator_unit", ""), indicator_dp=dp,
+                filter_hint=values.get("filter_hint", ""),
+                filter_grouping_column=values.get("filter_grouping_column", ""),
+                parent_filter=values.get("parent_filter", ""),
+                filter_default=values.get("filter_default", ""), row=line,
+            ))
+            self.check_meta_row(meta[-1], cells)
+        names = [m.name for m in meta]
+        labels: dict[str, int] = {}
+        groups: dict[str, str] = {}
+        for m in meta:
+            if m.name and names.count(m.name) > 1 and names.index(m.name) != meta.index(m):
+                self.r.add("meta.col_name.duplicate", file, f"'{m.name}' is described again.",
+                           row=m.row, column="col_name", value=m.name)
+            if m.label:
+                if m.label.lower() in labels:
+                    self.r.add("meta.label.duplicate", file,
+                               f"The label '{m.label}' is also used on row "
+                               f"{labels[m.label.lower()]}.", row=m.row, column="label",
+                               value=m.label)
+                labels.setdefault(m.label.lower(), m.row)
+            group = m.filter_grouping_column
+            if group and m.is_filter:
+                if group in groups:
+                    self.r.add("meta.grouping.duplicate", file,
+                               f"'{group}' already groups '{groups[group]}'.", row=m.row,
+                               column="filter_grouping_column", value=group)
+                groups.setdefault(group, m.name)
+            if m.parent_filter and m.parent_filter not in {
+                    x.name for x in meta if x.is_filter and x is not m}:
+                self.r.add("meta.parent_filter.invalid", file,
+                           f"parent_filter '{m.parent_filter}' of '{m.name}' is not a filter "
+                           "in this file.", row=m.row, column="parent_filter",
+                           value=m.parent_filter)
+        if meta and not any(m.is_indicator for m in meta):
+            self.r.add("meta.no_filters_or_indicators", file,
+                       "No row of the meta file is an Indicator.")
+        self.s.meta = [m for m in meta if m.name]
+
+    def check_meta_row(self, m: MetaColumn, cells: dict[str, str]) -> None:
+        file, row = self.meta_file, m.row
+        if not m.name:
+            self.r.add("meta.col_name.blank", file, f"Row {row} has no col_name.", row=row,
+                       column="col_name")
+        elif (m.name in geography.GEOGRAPHY_COLUMNS or m.name in meta_columns.TIME_COLUMNS
+              or m.name == "geographic_level") and m.name not in ("school_name",
+                                                                  "provider_name"):
+            self.r.add("meta.col_name.observational_unit", file,
+                       f"'{m.name}' is a time or geography column.", row=row,
+                       column="col_name", value=m.name)
+        if m.col_type not in meta_columns.COL_TYPES:
+            self.r.add("meta.col_type.invalid", file,
+                       f"col_type of '{m.name}' is '{m.col_type}'.", row=row,
+                       column="col_type", value=m.col_type)
+        if not m.label:
+            self.r.add("meta.label.blank", file, f"'{m.name}' has no label.", row=row,
+                       column="label")
+        elif len(m.label) > meta_columns.MAX_LABEL:
+            self.r.add("meta.label.too_long", file,
+                       f"The label of '{m.name}' has {len(m.label)} characters.", row=row,
+                       column="label", value=m.label)
+        if m.is_indicator:
+            for column in ("filter_hint", "filter_grouping_column", "parent_filter",
+                           "filter_default"):
+                if (cells.get(column) or "").strip():
+                    self.r.add("meta.filter_field_on_indicator", file,
+                               f"Indicator '{m.name}' has a {column}.", row=row, column=column,
+                               value=cells[column])
+            if m.indicator_unit not in meta_columns.INDICATOR_UNITS:
+                self.r.add("meta.indicator_unit.invalid", file,
+                           f"Unit '{m.indicator_unit}' of '{m.name}' is not allowed.",
+                           row=row, column="indicator_unit", value=m.indicator_unit)
+            dp = (cells.get("indicator_dp") or "").strip()
+            if not dp:
+                self.r.add("meta.indicator_dp.blank", file,
+                           f"Indicator '{m.name}' has no indicator_dp.", row=row,
+                           column="indicator_dp")
+            elif m.indicator_dp is None:
+                self.r.add("meta.indicator_dp.invalid", file,
+                           f"indicator_dp of '{m.name}' is '{dp}'.", row=row,
+                           column="indicator_dp", value=dp)
+            lowered = m.name.lower()
+            word = next((w for w in meta_columns.SMUSHED_WORDS if w in lowered), None)
+            if word:
+                self.r.add("meta.indicator.smushed", file,
+                           f"Indicator '{m.name}' contains '{word}'.", row=row,
+                           column="col_name", value=m.name)
+        elif m.is_filter:
+            for column in ("indicator_grouping", "indicator_unit", "indicator_dp"):
+                if (cells.get(column) or "").strip():
+                    self.r.add("meta.indicator_field_on_filter", file,
+                               f"Filter '{m.name}' has an {column}.", row=row, column=column,
+                               value=cells[column])
+            if m.filter_default and m.parent_filter:
+                self.r.add("meta.default_with_parent", file,
+                           f"Filter '{m.name}' has both filter_default and parent_filter.",
+                           row=row, column="filter_default")
+            if m.filter_grouping_column.startswith("characteristic"):
+                self.r.add("data.columns.characteristic", file,
+                           f"'{m.filter_grouping_column}' is a characteristic column.",
+                           row=row, column="filter_grouping_column")
+
+    def check_meta_against_data(self) -> None:
+        header = set(self.s.header)
+        for m in self.s.meta:
+            if m.name not in header:
+                self.r.add("meta.col_name.not_in_data", self.meta_file,
+                           f"'{m.name}' is not a column of {self.data}.", row=m.row,
+                           column="col_name", value=m.name)
+            group = m.filter_grouping_column
+            if m.is_filter and group and group not in header:
+                self.r.add("meta.grouping.not_in_data", self.meta_file,
+                           f"Grouping column '{group}' of '{m.name}' is not a column of "
+                           f"{self.data}.", row=m.row, column="filter_grouping_column",
+                           value=group)
+
+    # --- load ---------------------------------------------------------------------------
+    def load(self) -> None:
+        """Parse the data file's cells into DuckDB; rejected lines become findings."""
+        con = duckdb.connect(str(self.s.workdir / "screen.duckdb"))
+        con.execute(f"SET memory_limit = {lit(self.memory_limit)}")
+        con.execute(f"SET temp_directory = {lit(str(self.s.workdir / 'spill'))}")
+        con.execute("SET preserve_insertion_order = true")
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        self.s.con = con
+        columns = {name: "VARCHAR" for name in self.s.header}
+        con.execute(
+            f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, columns = ?, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
+            "rejects_scan = 'reject_scans', max_line_size = 10000000, encoding = 'utf-8')",
+            [str(self.s.data_path), columns],
+        )
+        kinds = {
+            "MISSING COLUMNS": "file.ragged_row",
+            "TOO MANY COLUMNS": "file.ragged_row",
+            "UNQUOTED VALUE": "file.unclosed_quote",
+            "INVALID ENCODING": "file.encoding",
+            "INVALID UNICODE": "file.encoding",
+            "LINE SIZE OVER MAXIMUM": "file.ragged_row",
+        }
+        rejects = con.execute(
+            "SELECT line, error_type, error_message, column_name FROM rejects "
+            "ORDER BY line").fetchall()
+        for line, kind, message, column in rejects:
+            rule = kinds.get(str(kind), "file.ragged_row")
+            text = {
+                "file.ragged_row": f"Line {line}: {message}.",
+                "file.unclosed_quote": f"Line {line}: a quoted cell is never closed.",
+                "file.encoding": f"Line {line} is not UTF-8 text.",
+            }[rule]
+            self.r.add(rule, self.data, text, row=int(line), column=column)
+        self.s.row_count = con.execute(f"SELECT count(*) FROM {DATA}").fetchone()[0]  # type: ignore[index]
+
+    # --- per-column profile -------------------------------------------------------------
+    def profile_columns(self) -> None:
+        """One scan for per-column facts: blanks, null markers, distinct values."""
+        header = self.s.header
+        if not header or self.s.row_count == 0:
+            return
+        markers = ", ".join(lit(m) for m in sorted(symbols.NULL_MARKERS))
+        parts = []
+        for c in header:
+            parts += [f"count_if({blank(c)})", f"count_if({q(c)} IN ({markers}))",
+                      f"approx_count_distinct({q(c)})"]
+        values = self.sql(f"SELECT {', '.join(parts)} FROM {DATA}")[0]
+        self.blank_counts: dict[str, int] = {}
+        self.distinct: dict[str, int] = {}
+        described = {m.name for m in self.s.meta} | {
+            m.filter_grouping_column for m in self.s.meta if m.filter_grouping_column}
+        for i, c in enumerate(header):
+            blanks, nulls, distinct = values[3 * i: 3 * i + 3]
+            self.blank_counts[c] = blanks
+            self.distinct[c] = distinct
+            if blanks == self.s.row_count:
+                self.r.add("data.columns.blank", self.data, f"Column '{c}' has no values.",
+                           column=c)
+            if nulls:
+                self.add_rows("data.null_marker", f"{q(c)} IN ({markers})", c,
+                              "'{value}' in {column}.")
+            observational = (c in geography.GEOGRAPHY_COLUMNS or c in meta_columns.TIME_COLUMNS
+                             or c == "geographic_level")
+            if not observational and c not in described and distinct > 1:
+                self.r.add("data.columns.undescribed", self.data,
+                           f"Column '{c}' has values but no row in {self.meta_file}; it will "
+                           "not be imported.", row=1, column=c)
+
+    # --- time ---------------------------------------------------------------------------
+    def check_time(self) -> None:
+        if not {"time_period", "time_identifier"} <= set(self.s.header):
+            return
+        self.add_rows("data.time.identifier_blank", blank("time_identifier"),
+                      "time_identifier", "time_identifier is blank.")
+        self.add_rows("data.time.identifier_unknown",
+                      f"NOT {blank('time_identifier')} AND {TIME_CODE} IS NULL",
+                      "time_identifier", "'{value}' is not a time identifier.")
+        used = self.sql(f"SELECT {TIME_CODE} AS code, min(rowid) + 2, count(*) FROM {DATA} "
+                        "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        first_family = None
+        for code, row, count in used:
+            identifier = time_periods.BY_CODE[code]
+            if identifier.screener_rejects:
+                self.r.add("data.time.identifier_screener_rejects", self.data,
+                           f"'{identifier.label}' ({count} rows).", row=row,
+                           column="time_identifier", value=identifier.label, count=count)
+            first_family = first_family or identifier.family
+            if identifier.family != first_family:
+                self.r.add("data.time.identifier_mixed", self.data,
+                           f"'{identifier.label}' is mixed with identifiers of the "
+                           f"'{first_family}' kind ({count} rows).", row=row,
+                           column="time_identifier", value=identifier.label, count=count)
+        # Periods: the SQL finds rows with a bad shape for their identifier; Python words it.
+        digits = _case("lower(trim(time_identifier))",
+                       {k: str(v.digits) for k, v in time_periods.BY_LABEL.items()})
+        bad = (
+            f"{TIME_CODE} IS NOT NULL AND (time_period IS NULL OR NOT regexp_full_match("
+            f"time_period, '[0-9]{{4}}([0-9]{{2}})?') OR length(time_period) != "
+            f"CAST({digits} AS INTEGER) OR (length(time_period) = 6 AND "
+            "CAST(substr(time_period, 5, 2) AS INTEGER) != "
+            "(CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100))"
+        )
+        rows = self.sql(f"SELECT rowid + 2, time_period, time_identifier FROM {DATA} "
+                        f"WHERE {bad} ORDER BY rowid LIMIT {CAP_PER_RULE}")
+        total = len(rows)
+        if total == CAP_PER_RULE:
+            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {bad}")[0][0]
+        for i, (row, period, identifier) in enumerate(rows):
+            ident = time_periods.BY_LABEL[identifier.strip().lower()]
+            problem = time_periods.period_problem(period or "", ident) or "is not valid"
+            self.r.add("data.time.period_malformed", self.data,
+                       f"'{period or ''}' ({identifier}): {problem}.", row=row,
+                       column="time_period", value=period,
+                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+
+    # --- geography ----------------------------------------------------------------------
+    def check_geography(self) -> None:
+        header = set(self.s.header)
+        if "geographic_level" not in header:
+            return
+        self.add_rows("data.geography.level_blank", blank("geographic_level"),
+                      "geographic_level", "geographic_level is blank.")
+        self.add_rows("data.geography.level_unknown",
+                      f"NOT {blank('geographic_level')} AND {LEVEL_CODE} IS NULL",
+                      "geographic_level", "'{value}' is not a geographic level.")
+        present = self.sql(f"SELECT {LEVEL_CODE} AS code, min(rowid) + 2, count(*) FROM {DATA} "
+                           "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        self.levels_present = {code: count for code, _, count in present}
+        for code, row, count in present:
+            level = geography.BY_CODE[code]
+            if level.screener_rejects:
+                self.r.add("data.geography.level_screener_rejects", self.data,
+                           f"'{level.label}' ({count} rows).", row=row,
+                           column="geographic_level", value=level.label, count=count)
+            needed = [*level.code_columns[:1], level.name_column]
+            missing = [c for c in needed if c not in header]
+            for secondary in level.code_columns[1:]:
+                if secondary not in header:
+                    self.r.add("data.geography.secondary_missing", self.data,
+                               f"There are {level.label} rows but no {secondary} column.",
+                               row=1, column=secondary)
+            if missing:
+                self.r.add("data.geography.columns_missing", self.data,
+                           f"There are {level.label} rows (first on row {row}) but no "
+                           f"{', '.join(missing)} column.", row=row, column=missing[0],
+                           count=1)
+                continue
+            is_level = f"{LEVEL_CODE} = {lit(code)}"
+            ignored = level.low_level and len(present) > 1
+            if level.code_columns:
+                # A legacy LA may lack a 9-character code if it has the old 3-digit one.
+                code_blank = " AND ".join(blank(c) for c in level.code_columns) \
+                    if code == "LA" else blank(level.code_columns[0])
+                self.add_rows("data.geography.low_level_incomplete" if ignored else
+                              "data.geography.code_blank", f"{is_level} AND {code_blank}",
+                              level.code_columns[0],
+                              f"{level.label} row with no {level.code_columns[0]}.")
+            self.add_rows("data.geography.low_level_incomplete" if ignored else
+                          "data.geography.name_blank", f"{is_level} AND {blank(level.name_column)}", level.name_column,
+                          f"{level.label} row with no {level.name_column}.")
+            self.check_codes_unique(level)
+            if level.code_columns:
+                main = level.code_columns[0]
+                na = (f"{is_level} AND (({q(main)} = 'x') != "
+                      f"(coalesce({q(level.name_column)}, '') = 'Not available'))")
+                self.add_rows("data.geography.not_available", na, main,
+                              f"{level.label} row: code '{{value}}' with name not matching.")
+        if {"country_code", "country_name"} <= header:
+            self.add_rows("data.geography.country_blank",
+                          f"{LEVEL_CODE} != 'NAT' AND ({blank('country_code')} OR "
+                          f"{blank('country_name')})", "country_code",
+                          "Row has no country_code or country_name.")
+        low = [c for c in self.levels_present if geography.BY_CODE[c].low_level]
+        if low and len(self.levels_present) > 1:
+            for code in low:
+                level = geography.BY_CODE[code]
+                self.r.add("data.geography.low_levels_mixed", self.data,
+                           f"{self.levels_present[code]} {level.label} rows are mixed with "
+                           "other levels.", column="geographic_level", value=level.label,
+                           count=self.levels_present[code])
+        totals = ", ".join(lit(w) for w in sorted(geography.TOTAL_WORDS))
+        for column in sorted(geography.GEOGRAPHY_COLUMNS & header):
+            if column in ("school_name", "provider_name") and len(self.s.filters) == 1 and \
+                    self.s.filters[0].name == column:
+                continue
+            self.add_rows("data.geography.total_in_location", f"trim({q(column)}) IN ({totals})",
+                          column, "'{value}' in {column}: these cells should be blank.")
+        code_columns = sorted({c for lv in geography.LEVELS for c in lv.code_columns} & header)
+        for column in code_columns:
+            self.add_rows("data.geography.code_too_long",
+                          f"length({q(column)}) > {meta_columns.MAX_LOCATION_CODE}", column,
+                          "'{value}' is longer than 30 characters.")
+        self.check_lookups(header)
+
+    def check_codes_unique(self, level: geography.GeographicLevel) -> None:
+        if not level.code_columns:
+            return
+        code = level.code_columns[0]
+        rows = self.sql(
+            f"SELECT {q(code)}, list(DISTINCT {q(level.name_column)}), min(rowid) + 2 "
+            f"FROM {DATA} WHERE {LEVEL_CODE} = ? AND NOT {blank(code)} AND {q(code)} "
+            f"NOT IN ('x', 'z') GROUP BY 1 HAVING count(DISTINCT {q(level.name_column)}) > 1 "
+            f"ORDER BY 3 LIMIT {CAP_PER_RULE}", [level.code])
+        for value, names, row in rows:
+            shown = ", ".join(repr(n) for n in sorted(n for n in names if n is not None))
+            self.r.add("data.geography.code_many_names", self.data,
+                       f"{level.label} code '{value}' has names {shown}.", row=row,
+                       column=code, value=value)
+
+    def check_lookups(self, header: set[str]) -> None:
+        if self.reference_dir is None or not Path(self.reference_dir).is_dir():
+            return
+        lookups = load_lookups(Path(self.reference_dir))
+        self.s.lookups_checked = True
+        for (code_col, name_col), valid in lookups.items():
+            if not {code_col, name_col} <= header:
+                continue
+            pairs = self.sql(
+                f"SELECT {q(code_col)}, {q(name_col)}, min(rowid) + 2, count(*) FROM {DATA} "
+                f"WHERE NOT {blank(code_col)} AND {q(code_col)} != 'x' GROUP BY 1, 2 ORDER BY 3")
+            for code, name, row, count in pairs:
+                if (code.strip(), (name or "").strip()) not in valid:
+                    self.r.add("data.geography.lookup_mismatch", self.data,
+                               f"{code_col} '{code}' with {name_col} '{name}' is not in the "
+                               f"standard lookup ({count} rows).", row=row, column=code_col,
+                               value=code, count=count)
+
+    # --- filters ------------------------------------------------------------------------
+    def check_filters(self) -> None:
+        header = set(self.s.header)
+        for m in self.s.filters:
+            if m.name not in header:
+                continue
+            c = m.name
+            self.add_rows("data.filter.blank", blank(c), c,
+                          "Blank cell in filter {column}: it will show as 'Not specified'.")
+            self.add_rows("data.filter.whitespace", f"{q(c)} != trim({q(c)})", c,
+                          "'{value}' in {column} has spaces at the start or end.")
+            self.add_rows("data.filter.value_too_long",
+                          f"length({q(c)}) > {meta_columns.MAX_FILTER_ITEM}", c,
+                          "A value of {column} is longer than 120 characters.")
+            distinct = self.sql(f"SELECT count(DISTINCT {q(c)}) FROM {DATA}")[0][0]
+            if distinct < 2:
+                self.r.add("data.filter.single_option", self.meta_file,
+                           f"Filter '{c}' has {distinct} option(s).", row=m.row, column=c)
+            if distinct > meta_columns.MAX_FILTER_OPTIONS:
+                self.r.add("data.filter.too_many_options", self.meta_file,
+                           f"Filter '{c}' has {distinct:,} options.", row=m.row, column=c)
+            default = m.filter_default or "Total"
+            has_default = self.sql(f"SELECT count(*) FROM (SELECT 1 FROM {DATA} WHERE "
+                                   f"trim({q(c)}) = ? LIMIT 1)", [default])[0][0]
+            if not has_default:
+                if m.filter_default:
+                    self.r.add("meta.default.not_in_data", self.meta_file,
+                               f"filter_default '{default}' is not an option of '{c}'.",
+                               row=m.row, column="filter_default", value=default)
+                else:
+                    self.r.add("data.filter.no_default", self.data,
+                               f"Filter '{c}' has no 'Total' option.", column=c)
+            group = m.filter_grouping_column
+            if group and group in header:
+                self.add_rows("data.filter.blank", blank(group), group,
+                              "Blank cell in filter group {column}.")
+                groups = self.sql(f"SELECT count(DISTINCT {q(group)}) FROM {DATA}")[0][0]
+                if groups > distinct:
+                    self.r.add("data.filter.group_larger", self.meta_file,
+                               f"'{group}' has {groups} values but '{c}' has {distinct}.",
+                               row=m.row, column="filter_grouping_column", value=group)
+
+    # --- indicators ---------------------------------------------------------------------
+    def check_indicators(self) -> None:
+        header = set(self.s.header)
+        allowed = ", ".join(lit(s) for s in symbols.SYMBOLS)
+        obsolete = ", ".join(lit(s) for s in symbols.OBSOLETE_SYMBOLS)
+        nulls = ", ".join(lit(s) for s in symbols.NULL_MARKERS)
+        for m in self.s.indicators:
+            c = m.name
+            if c not in header:
+                continue
+            self.add_rows("data.indicator.blank", blank(c), c, "Blank cell in indicator {column}.")
+            rows, total = self.rows_where(f"trim({q(c)}) IN ({obsolete})", c)
+            for i, (row, value) in enumerate(rows):
+                self.r.add("data.indicator.obsolete_symbol", self.data,
+                           f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
+                           row=row, column=c, value=value,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+            text = (f"NOT {blank(c)} AND trim({q(c)}) NOT IN ({allowed}, {obsolete}, {nulls}) "
+                    f"AND NOT regexp_full_match(trim({q(c)}), {lit(symbols.NUMBER_PATTERN[1:-1])})")
+            if m.indicator_unit == "numberstring":
+                continue  # codes and identifiers: text is expected
+            self.add_rows("data.indicator.not_numeric", text, c,
+                          "'{value}' in {column} is neither a number nor a symbol.")
+
+    # --- duplicates ---------------------------------------------------------------------
+    def check_duplicates(self) -> None:
+        header = self.s.header
+        if not {"time_period", "time_identifier", "geographic_level"} <= set(header):
+            return
+        # Everything but the indicators identifies an observation: time, location, filters,
+        # groups, and columns the meta file leaves undescribed (EES keeps those apart too).
+        indicators = {m.name for m in self.s.indicators}
+        key = [c for c in header if c not in indicators]
+        present = getattr(self, "levels_present", {})
+        only = set(present)
+        low = {c for c in present if geography.BY_CODE[c].low_level}
+        if only in ({"SCH"}, {"PROV"}):
+            low -= only
+        where = (f"WHERE coalesce({LEVEL_CODE}, '') NOT IN ({', '.join(lit(c) for c in low)})"
+                 if low else "")
+        # Hash first (cheap, one column), then confirm candidates on the full key.
+        hashed = f"hash({', '.join(q(c) for c in key)})"
+        candidates = self.sql(
+            f"SELECT h FROM (SELECT {hashed} AS h FROM {DATA} {where}) GROUP BY h "
+            f"HAVING count(*) > 1 LIMIT 10000")
+        if not candidates:
+            return
+        self.s.con.execute("CREATE TEMP TABLE dup_hashes(h UBIGINT)")  # type: ignore[union-attr]
+        self.s.con.executemany("INSERT INTO dup_hashes VALUES (?)", candidates)  # type: ignore[union-attr]
+        cols = ", ".join(q(c) for c in key)
+        groups = self.sql(
+            f"SELECT list(rowid + 2 ORDER BY rowid), {cols} FROM {DATA} "
+            f"WHERE {hashed} IN (SELECT h FROM dup_hashes) GROUP BY {cols} "
+            f"HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {CAP_PER_RULE}")
+        for rows, *_ in groups:
+            self.r.add("data.rows.duplicate", self.data,
+                       f"Rows {', '.join(str(r) for r in rows[:10])} have the same time, "
+                       "location and filter values.", row=rows[1], count=len(rows) - 1)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import Connection
 
 from openstats.errors import OpenstatsError
 from openstats.settings import Settings
@@ -61,15 +62,125 @@ def screen(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@app.command("import")
+def import_command(
+    data: Annotated[Path, typer.Argument(help="The data CSV")],
+    meta: Annotated[Path, typer.Argument(help="The meta CSV (NAME.meta.csv)")],
+    title: Annotated[str | None, typer.Option(help="Data set title (default: file name)")] = None,
+    data_set_id: Annotated[str | None, typer.Option(
+        "--data-set-id", help="Add a version to this data set (default: a new one)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Screen and import a pair as a new (unpublished) data-set version."""
+    import uuid
+
+    from openstats.errors import ScreeningFailed
+    from openstats.ingest.service import import_pair
+    from openstats.platform import open_platform
+
+    for path in (data, meta):
+        if not path.is_file():
+            err.print(f"{path}: file not found")
+            raise typer.Exit(2)
+    if data_set_id is not None:
+        try:
+            data_set_id = str(uuid.UUID(data_set_id))
+        except ValueError:
+            err.print(f"--data-set-id: '{data_set_id}' is not a UUID")
+            raise typer.Exit(2) from None
+    platform = open_platform(settings_for(data_dir))
+    target = data_set_id or str(uuid.uuid4())
+    title_text = title or data.name.removesuffix(".csv")
+
+    def write(conn: Connection) -> None:
+        platform.catalogue.ensure_data_set(conn, target, title=title_text)
+
+    try:
+        result = import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
+                             data_set_id=target, release_id=None, write_catalogue=write)
+    except ScreeningFailed as e:
+        from openstats.standards.findings import Report
+
+        if isinstance(e.report, Report):
+            print_report(e.report)
+        err.print(str(e), markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    verb = "imported as" if result.created else "unchanged: already"
+    out.print(f"{data.name}: {verb} data set {result.data_set_id} version {result.version}, "
+              f"{result.row_count:,} rows", highlight=False)
+
+
+@app.command()
+def load(
+    manifest: Annotated[Path, typer.Argument(help="A release manifest (RELEASE.toml)")],
+    data_dir: DataDir = None,
+) -> None:
+    """Load a whole release from a manifest; loading it again changes nothing."""
+    run_load(manifest, settings_for(data_dir))
+
+
+@app.command("load-demo")
+def load_demo(data_dir: DataDir = None) -> None:
+    """Load the seed publication (Children in need: A focus on re-referrals)."""
+    from openstats.demo import MANIFEST
+
+    run_load(MANIFEST, settings_for(data_dir))
+
+
+def run_load(manifest: Path, settings: Settings) -> None:
+    from openstats.errors import ManifestError, ScreeningFailed
+    from openstats.ingest.manifest import load_manifest
+    from openstats.platform import open_platform
+
+    platform = open_platform(settings, sweep=True)
+    try:
+        result = load_manifest(platform, manifest)
+    except ManifestError as e:
+        for problem in e.errors:
+            err.print(f"{manifest}: {problem}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    except ScreeningFailed as e:
+        for report in e.report if isinstance(e.report, list) else [e.report]:
+            if not report.ok:
+                print_report(report)
+        err.print(f"{manifest}: {e}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    for title, version in result.versions.items():
+        state = "new version" if title in result.created else "unchanged"
+        out.print(f"{title}: {state} {version}", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the website (and, later, the API) from the data folder."""
+    import uvicorn
+
+    from openstats.app import create_app
+
+    application = create_app(settings_for(data_dir))
+    out.print(f"Serving on http://{host}:{port}/", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
 def print_report(report: object, lookups_checked: bool = True) -> None:
     from openstats.standards.findings import Report
+    from openstats.standards.rules import RULES
 
     assert isinstance(report, Report)
     for rule_id, findings in report.by_rule().items():
         first = findings[0]
         total = report.counts[rule_id]
         colour = "red" if first.severity == "error" else "yellow"
-        out.print(f"[{colour}]{first.severity.upper()}[/] {rule_id}: {total} found", highlight=False)
+        out.print(f"[{colour}]{first.severity.upper()}[/] {rule_id}: {total} found",
+                  highlight=False)
         for f in findings:
             out.print(f"  {f.location()}: {f.message}", highlight=False, markup=False)
         if total > len(findings):
@@ -77,8 +188,7 @@ def print_report(report: object, lookups_checked: bool = True) -> None:
         out.print(f"  What to do: {first.advice}", highlight=False, markup=False)
     if not lookups_checked:
         out.print("Note: geography lookups were not checked (set OPENSTATS_REFERENCE_DIR).")
-    errors = sum(n for r, n in report.counts.items() if r and report.by_rule()[r][0].severity
-                 == "error")
+    errors = sum(n for r, n in report.counts.items() if RULES[r].severity == "error")
     warnings = sum(report.counts.values()) - errors
     verdict = "[green]passed[/]" if report.ok else "[red]failed[/]"
     out.print(f"{report.data_file} + {report.meta_file}: {verdict}, {report.row_count or 0} rows, "

@@ -1,0 +1,92 @@
+"""The catalogue's tables, in SQLAlchemy Core: the single source of the SQL schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+# Ids are UUIDs written as text, so that SQLite and PostgreSQL hold the same values.
+themes = Table(
+    "themes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("summary", Text, nullable=False, default=""),
+)
+
+publications = Table(
+    "publications", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("theme_id", String(36), ForeignKey("themes.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("summary", Text, nullable=False, default=""),
+    Column("contact_team_name", Text, nullable=False, default=""),
+    Column("contact_team_email", Text, nullable=False, default=""),
+    Column("contact_name", Text, nullable=False, default=""),
+    Column("contact_telephone", Text, nullable=False, default=""),
+)
+
+releases = Table(
+    "releases", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=False),
+    Column("title", Text, nullable=False),  # the label, e.g. "Reporting year 2024"
+    Column("slug", String(200), nullable=False),
+    Column("release_type", Text, nullable=False),
+    # When the release becomes public (UTC); NULL is a draft. Public iff published <= now.
+    Column("published", DateTime(timezone=True), nullable=True),
+    Column("last_updated", DateTime(timezone=True), nullable=True),
+    Column("next_update", Text, nullable=False, default=""),
+    Column("data_guidance", Text, nullable=False, default=""),
+    Column("created", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("publication_id", "slug"),
+)
+
+data_sets = Table(
+    "data_sets", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("footnotes", Text, nullable=False, default="[]"),  # JSON list of markdown strings
+    Column("position", Integer, nullable=False, default=0),  # order within its release
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+data_set_versions = Table(
+    "data_set_versions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
+    Column("release_id", String(36), ForeignKey("releases.id"), nullable=True),
+    Column("version_major", Integer, nullable=False),
+    Column("version_minor", Integer, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("data_file_name", Text, nullable=False),
+    Column("meta_file_name", Text, nullable=False),
+    Column("data_sha256", String(64), nullable=False),
+    Column("meta_sha256", String(64), nullable=False),
+    Column("storage_key", Text, nullable=False),  # folder of data.parquet + source files
+    Column("metadata", Text, nullable=False),  # JSON: filters, indicators, locations, ...
+    Column("changes", Text, nullable=False, default="{}"),  # JSON: change from previous
+    UniqueConstraint("data_set_id", "version_major", "version_minor"),
+)

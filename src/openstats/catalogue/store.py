@@ -1,0 +1,254 @@
+"""Catalogue services: read and write themes, publications, releases, data sets, versions.
+
+Routes and commands call these functions; none of them writes SQL of its own. Writes
+that belong together take one transaction (`Catalogue.transaction()`), so a failure
+leaves the catalogue as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine, RowMapping
+
+from openstats.catalogue import migrate
+from openstats.catalogue.schema import (
+    data_set_versions,
+    data_sets,
+    publications,
+    releases,
+    themes,
+)
+
+# EES's release types.
+RELEASE_TYPES: tuple[str, ...] = (
+    "Accredited official statistics",
+    "Official statistics",
+    "Official statistics in development",
+    "Experimental statistics",
+    "Ad hoc statistics",
+    "Management information",
+)
+
+
+def slugify(text: str) -> str:
+    """'Children in need: A focus' -> 'children-in-need-a-focus'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; we store and compare everything in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Catalogue:
+    """The catalogue database: SQLite by default, PostgreSQL when its URL is given."""
+
+    def __init__(self, url: str, *, migrate_now: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate_now:
+            with self.engine.begin() as conn:
+                migrate.upgrade(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # --- themes, publications, releases --------------------------------------------------
+    def upsert_theme(self, conn: Connection, title: str, slug: str | None = None,
+                     summary: str = "") -> str:
+        slug = slug or slugify(title)
+        row = conn.execute(select(themes.c.id).where(themes.c.slug == slug)).first()
+        if row:
+            conn.execute(themes.update().where(themes.c.id == row.id)
+                         .values(title=title, summary=summary))
+            return str(row.id)
+        theme_id = new_id()
+        conn.execute(themes.insert().values(id=theme_id, title=title, slug=slug,
+                                            summary=summary))
+        return theme_id
+
+    def upsert_publication(self, conn: Connection, theme_id: str, title: str, *,
+                           slug: str | None = None, summary: str = "",
+                           contact: dict[str, str] | None = None) -> str:
+        slug = slug or slugify(title)
+        contact = contact or {}
+        values = {
+            "theme_id": theme_id, "title": title, "summary": summary,
+            "contact_team_name": contact.get("team_name", ""),
+            "contact_team_email": contact.get("team_email", ""),
+            "contact_name": contact.get("contact_name", ""),
+            "contact_telephone": contact.get("telephone", ""),
+        }
+        row = conn.execute(select(publications.c.id).where(publications.c.slug == slug)).first()
+        if row:
+            conn.execute(publications.update().where(publications.c.id == row.id).values(**values))
+            return str(row.id)
+        publication_id = new_id()
+        conn.execute(publications.insert().values(id=publication_id, slug=slug, **values))
+        return publication_id
+
+    def upsert_release(self, conn: Connection, publication_id: str, title: str, *,
+                       slug: str | None = None, release_type: str = "Official statistics",
+                       published: datetime | None = None, next_update: str = "",
+                       data_guidance: str = "", release_id: str | None = None) -> str:
+        """Create or update the release `slug` of a publication; `release_id` for new ones."""
+        slug = slug or slugify(title)
+        values = {"title": title, "release_type": release_type,
+                  "published": as_utc(published), "next_update": next_update,
+                  "data_guidance": data_guidance}
+        row = conn.execute(select(releases).where(
+            releases.c.publication_id == publication_id, releases.c.slug == slug)).first()
+        if row:
+            changed = {k: v for k, v in values.items()
+                       if (as_utc(getattr(row, k)) if k == "published" else getattr(row, k)) != v}
+            if changed:
+                conn.execute(releases.update().where(releases.c.id == row.id).values(**changed))
+            return str(row.id)
+        release_id = release_id or new_id()
+        conn.execute(releases.insert().values(
+            id=release_id, publication_id=publication_id, slug=slug, created=now(), **values))
+        return release_id
+
+    # --- data sets and versions ----------------------------------------------------------
+    def upsert_data_set(self, conn: Connection, data_set_id: str, *, publication_id: str | None,
+                        title: str, summary: str = "", footnotes: list[str] | None = None,
+                        position: int = 0) -> str:
+        values = {"publication_id": publication_id, "title": title, "summary": summary,
+                  "footnotes": json.dumps(footnotes or []), "position": position}
+        row = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)).first()
+        if row:
+            changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+            if changed:
+                conn.execute(data_sets.update().where(data_sets.c.id == data_set_id)
+                             .values(**changed))
+            return data_set_id
+        conn.execute(data_sets.insert().values(id=data_set_id, created=now(), **values))
+        return data_set_id
+
+    def ensure_data_set(self, conn: Connection, data_set_id: str, *, title: str) -> None:
+        """Create a data set not yet in any publication, unless it exists already."""
+        if conn.execute(select(data_sets.c.id).where(data_sets.c.id == data_set_id)).first():
+            return
+        conn.execute(data_sets.insert().values(id=data_set_id, publication_id=None, title=title,
+                                               summary="", footnotes="[]", position=0,
+                                               created=now()))
+
+    def add_version(self, conn: Connection, *, data_set_id: str, release_id: str | None,
+                    major: int, minor: int, storage_key: str, metadata: dict[str, Any],
+                    changes: dict[str, Any] | None = None) -> str:
+        version_id = storage_key
+        conn.execute(data_set_versions.insert().values(
+            id=version_id, data_set_id=data_set_id, release_id=release_id,
+            version_major=major, version_minor=minor, created=now(),
+            row_count=metadata["row_count"], data_file_name=metadata["data_file"],
+            meta_file_name=metadata["meta_file"], data_sha256=metadata["data_sha256"],
+            meta_sha256=metadata["meta_sha256"], storage_key=storage_key,
+            metadata=json.dumps(metadata), changes=json.dumps(changes or {}),
+        ))
+        return version_id
+
+    def latest_version(self, conn: Connection, data_set_id: str) -> RowMapping | None:
+        return conn.execute(
+            select(data_set_versions).where(data_set_versions.c.data_set_id == data_set_id)
+            .order_by(data_set_versions.c.version_major.desc(),
+                      data_set_versions.c.version_minor.desc()).limit(1)
+        ).mappings().first()
+
+    def storage_keys(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(select(data_set_versions.c.storage_key))}
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in (themes, publications, releases, data_sets, data_set_versions)}
+
+    # --- public reads --------------------------------------------------------------------
+    def public_data_set(self, data_set_id: str, at: datetime | None = None) -> dict[str, Any]:
+        """A published data set with its latest published version, or NotFound.
+
+        Unknown and not-yet-published data sets are indistinguishable to the caller.
+        """
+        from openstats.errors import NotFound
+
+        at = at or now()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(data_set_versions, releases.c.title.label("release_title"),
+                       releases.c.slug.label("release_slug"),
+                       releases.c.release_type, releases.c.published,
+                       releases.c.last_updated, releases.c.next_update)
+                .join(releases, releases.c.id == data_set_versions.c.release_id)
+                .where(data_set_versions.c.data_set_id == data_set_id)
+                .order_by(data_set_versions.c.version_major.desc(),
+                          data_set_versions.c.version_minor.desc())
+            ).mappings().all()
+            public = [r for r in rows if r["published"] is not None
+                      and as_utc(r["published"]) <= at]  # type: ignore[operator]
+            if not public:
+                raise NotFound("No such data set.")
+            version = public[0]
+            ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
+                              ).mappings().one()
+            pub = conn.execute(select(publications).where(
+                publications.c.id == ds["publication_id"])).mappings().one()
+            theme = conn.execute(select(themes).where(themes.c.id == pub["theme_id"])
+                                 ).mappings().one()
+        return {
+            "id": data_set_id,
+            "title": ds["title"],
+            "summary": ds["summary"],
+            "footnotes": json.loads(ds["footnotes"]),
+            "version": f"{version['version_major']}.{version['version_minor']}",
+            "version_id": version["id"],
+            "storage_key": version["storage_key"],
+            "metadata": json.loads(version["metadata"]),
+            "release": {"title": version["release_title"], "slug": version["release_slug"],
+                        "type": version["release_type"],
+                        "published": as_utc(version["published"]),
+                        "last_updated": as_utc(version["last_updated"] or version["published"]),
+                        "next_update": version["next_update"]},
+            "publication": {"title": pub["title"], "slug": pub["slug"],
+                            "summary": pub["summary"],
+                            "contact": {"team_name": pub["contact_team_name"],
+                                        "team_email": pub["contact_team_email"],
+                                        "contact_name": pub["contact_name"],
+                                        "telephone": pub["contact_telephone"]}},
+            "theme": {"title": theme["title"], "slug": theme["slug"]},
+        }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the web app) go on while an import commits; FKs are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Import: a screened data/meta pair becomes an immutable data-set version."""

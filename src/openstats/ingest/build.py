@@ -1,0 +1,174 @@
+"""Turn a screened data set into a version folder: data.parquet, metadata, source files.
+
+The Parquet file is laid out for fast queries: filter options, locations and time
+periods are small integer ids (their dictionaries go into the metadata), and rows are
+ordered by location and time so that filters on either prune row groups. Indicator values
+stay the text that was uploaded (symbols such as `c` and `x` pass through unchanged).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from openstats.standards import geography, time_periods
+from openstats.standards.screener import DATA, LEVEL_CODE, TIME_CODE, Screening, lit, q
+
+PARQUET = "data.parquet"
+ROW_GROUP_SIZE = 100_000
+NOT_SPECIFIED = "Not specified"  # what a blank filter cell means
+
+
+def location_columns(level: geography.GeographicLevel) -> list[str]:
+    return [*level.code_columns, level.name_column]
+
+
+def build_version(s: Screening, folder: Path) -> dict[str, Any]:
+    """Write `folder/data.parquet` and copies of the two source files; return metadata."""
+    con = s.con
+    assert con is not None and s.report.ok, "only a screened pair without errors is imported"
+    header = set(s.header)
+
+    # --- time periods, in time order -----------------------------------------------------
+    periods = con.execute(
+        f"SELECT DISTINCT trim(time_period), {TIME_CODE} FROM {DATA}").fetchall()
+    ordered = sorted(periods, key=lambda p: time_periods.sort_key(
+        p[0], time_periods.BY_CODE[p[1]]))
+    time_meta = [
+        {"id": i, "period": period, "code": code,
+         "label": time_periods.period_label(period, time_periods.BY_CODE[code]),
+         "identifier": time_periods.BY_CODE[code].label}
+        for i, (period, code) in enumerate(ordered)
+    ]
+    con.execute("CREATE OR REPLACE TEMP TABLE dim_time(id INTEGER, period VARCHAR, code VARCHAR)")
+    con.executemany("INSERT INTO dim_time VALUES (?, ?, ?)",
+                    [(t["id"], t["period"], t["code"]) for t in time_meta])
+
+    # --- a view with each row's level, time code and own location columns ------------
+    level_codes = [r[0] for r in con.execute(
+        f"SELECT DISTINCT {LEVEL_CODE} FROM {DATA}").fetchall()]
+    level_codes.sort(key=lambda c: geography.LEVEL_ORDER[c])
+
+    def by_level(position: int) -> str:
+        """The row's main code (0), secondary code (1) or name (2), chosen by its level."""
+        branches = []
+        for code in level_codes:
+            level = geography.BY_CODE[code]
+            if position == 2:
+                column: str | None = level.name_column
+            elif position < len(level.code_columns):
+                column = level.code_columns[position]
+            else:
+                column = None
+            expr = f"coalesce(trim({q(column)}), '')" if column in header else "''"
+            branches.append(f"WHEN {lit(code)} THEN {expr}")
+        return f"CASE level {' '.join(branches)} END"
+
+    order = _case_order(level_codes)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {by_level(0)} AS loc_code, "
+        f"{by_level(1)} AS loc_code2, {by_level(2)} AS loc_name FROM (SELECT *, "
+        f"{LEVEL_CODE} AS level, {TIME_CODE} AS time_code FROM {DATA})"
+    )
+
+    # --- locations: one dictionary over all levels, ordered by level then code -----------
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE dim_location AS SELECT (row_number() OVER (ORDER BY "
+        f"{order}, code, code2, name) - 1)::INTEGER AS id, * FROM (SELECT DISTINCT level, "
+        "loc_code AS code, loc_code2 AS code2, loc_name AS name FROM src)")
+    locations: list[dict[str, Any]] = []
+    for loc_id, code, main_code, second_code, loc_name in con.execute(
+            "SELECT id, level, code, code2, name FROM dim_location ORDER BY id").fetchall():
+        level = geography.BY_CODE[code]
+        entry: dict[str, Any] = {"id": loc_id, "level": code, "code": main_code,
+                                 "name": loc_name}
+        if len(level.code_columns) > 1:
+            entry[level.code_columns[1]] = second_code
+        locations.append(entry)
+
+    # --- filters: options as ids, "Total" first -------------------------------------------
+    filters_meta: list[dict[str, Any]] = []
+    for i, f in enumerate(s.filters, start=1):
+        group = f.filter_grouping_column if f.filter_grouping_column in header else ""
+        group_expr = f"coalesce(nullif(trim({q(group)}), ''), {lit(NOT_SPECIFIED)})" \
+            if group else "NULL::VARCHAR"
+        value = f"coalesce(nullif(trim({q(f.name)}), ''), {lit(NOT_SPECIFIED)})"
+        table = f"dim_filter_{i}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT (row_number() OVER (ORDER BY "
+            "label != 'Total', grp, label) - 1)::INTEGER AS id, label, grp FROM (SELECT "
+            f"DISTINCT {value} AS label, {group_expr} AS grp FROM {DATA})")
+        rows = con.execute(f"SELECT id, label, grp FROM {table} ORDER BY id").fetchall()
+        options = [{"id": oid, "label": label, **({"group": g} if group else {})}
+                   for oid, label, g in rows]
+        labels = {o["label"] for o in options}
+        default = f.filter_default if f.filter_default in labels else (
+            "Total" if "Total" in labels else None)
+        filters_meta.append({
+            "column": f.name, "label": f.label, "hint": f.filter_hint,
+            "group_column": group, "parent_filter": f.parent_filter,
+            "default": default, "options": options,
+        })
+
+    indicators_meta = [
+        {"column": m.name, "label": m.label, "unit": m.indicator_unit,
+         "decimal_places": m.indicator_dp, "group": m.indicator_grouping}
+        for m in s.indicators
+    ]
+
+    # --- the Parquet file ----------------------------------------------------------------
+    select = ["d.level AS geographic_level", "l.id AS location_id", "t.id AS time_period_id"]
+    joins = [
+        "JOIN dim_time t ON t.period = trim(d.time_period) AND t.code = d.time_code",
+        "JOIN dim_location l ON l.level = d.level AND l.code = d.loc_code AND "
+        "l.code2 = d.loc_code2 AND l.name = d.loc_name",
+    ]
+    for i, f in enumerate(filters_meta, start=1):
+        value = f"coalesce(nullif(trim(d.{q(f['column'])}), ''), {lit(NOT_SPECIFIED)})"
+        on = f"f{i}.label = {value}"
+        if f["group_column"]:
+            on += (f" AND f{i}.grp = coalesce(nullif(trim(d.{q(f['group_column'])}), ''), "
+                   f"{lit(NOT_SPECIFIED)})")
+        joins.append(f"JOIN dim_filter_{i} f{i} ON {on}")
+        select.append(f"f{i}.id::{_int_type(len(f['options']))} AS {q(f['column'])}")
+    for ind in indicators_meta:
+        select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
+
+    source = "src"
+    parquet = folder / PARQUET
+    con.execute(
+        f"COPY (SELECT {', '.join(select)} FROM {source} d {' '.join(joins)} "
+        f"ORDER BY location_id, time_period_id) TO {lit(str(parquet))} "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+    )
+    written = con.execute(f"SELECT count(*) FROM read_parquet({lit(str(parquet))})").fetchone()
+    if written is None or written[0] != s.row_count:
+        raise RuntimeError(f"import wrote {written} rows, expected {s.row_count}")
+
+    shutil.copyfile(s.data_path, folder / s.data_path.name)
+    shutil.copyfile(s.meta_path, folder / s.meta_path.name)
+    assert s.data_scan is not None and s.meta_scan is not None
+    return {
+        "row_count": s.row_count,
+        "data_file": s.data_path.name,
+        "meta_file": s.meta_path.name,
+        "data_sha256": s.data_scan.sha256,
+        "meta_sha256": s.meta_scan.sha256,
+        "columns": s.header,
+        "geographic_levels": level_codes,
+        "time_periods": time_meta,
+        "locations": locations,
+        "filters": filters_meta,
+        "indicators": indicators_meta,
+    }
+
+
+def _case_order(level_codes: list[str]) -> str:
+    """SQL giving each level's position in the standard order (national first)."""
+    branches = " ".join(f"WHEN {lit(c)} THEN {geography.LEVEL_ORDER[c]}" for c in level_codes)
+    return f"CASE level {branches} END"
+
+
+def _int_type(count: int) -> str:
+    return "SMALLINT" if count < 32_000 else "INTEGER"

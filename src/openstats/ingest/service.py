@@ -1,0 +1,141 @@
+"""Import data/meta pairs as new versions of data sets: screen, build, store, record.
+
+The order makes an import all-or-nothing: each version folder is built in staging,
+renamed into place, and only then are the catalogue rows written, in one transaction.
+An error, Ctrl-C or kill -9 before that commit leaves nothing visible, and
+`LocalStorage.sweep` removes the leftovers at the next start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from openstats.catalogue.store import Catalogue
+from openstats.errors import ScreeningFailed
+from openstats.ingest.build import build_version
+from openstats.ingest.changes import compare
+from openstats.settings import Settings
+from openstats.standards.csvfile import scan_bytes
+from openstats.standards.findings import Report
+from openstats.standards.screener import Screening, screen
+from openstats.storage.local import LocalStorage
+
+
+@dataclass
+class PreparedVersion:
+    """A version built in staging, not yet visible."""
+
+    data_set_id: str
+    release_id: str | None
+    staged: Path
+    key: str
+    metadata: dict[str, Any]
+    major: int
+    minor: int
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+@dataclass
+class ImportResult:
+    data_set_id: str
+    version: str
+    created: bool  # False when the files were already the latest version
+    row_count: int
+    report: Report | None  # None when screening was skipped (files unchanged)
+
+
+def latest_if_unchanged(catalogue: Catalogue, data_set_id: str, data: Path,
+                        meta: Path) -> dict[str, Any] | None:
+    """The latest version's row when it was made from exactly these two files."""
+    with catalogue.engine.connect() as conn:
+        latest = catalogue.latest_version(conn, data_set_id)
+    if latest is None:
+        return None
+    if (scan_bytes(data).sha256 == latest["data_sha256"]
+            and scan_bytes(meta).sha256 == latest["meta_sha256"]):
+        return dict(latest)
+    return None
+
+
+def screen_for_import(settings: Settings, storage: LocalStorage, data: Path,
+                      meta: Path) -> Screening:
+    return screen(data, meta, reference_dir=settings.reference_dir, workdir=storage.staging,
+                  memory_limit=settings.memory_limit)
+
+
+def prepare(catalogue: Catalogue, storage: LocalStorage, s: Screening, *, data_set_id: str,
+            release_id: str | None) -> PreparedVersion:
+    """Build the version folder in staging and work out its version number."""
+    if not s.report.ok:
+        raise ScreeningFailed(
+            f"{s.data_path.name} has {len(s.report.errors)} blocking "
+            "findings; nothing was imported.", s.report)
+    with catalogue.engine.connect() as conn:
+        latest = catalogue.latest_version(conn, data_set_id)
+    staged = storage.stage()
+    try:
+        metadata = build_version(s, staged)
+    except BaseException:
+        storage.discard(staged)
+        raise
+    if latest is None:
+        major, minor, changes = 1, 0, {}
+    else:
+        changes = compare(json.loads(latest["metadata"]), metadata)
+        major = latest["version_major"] + (1 if changes["major"] else 0)
+        minor = 0 if changes["major"] else latest["version_minor"] + 1
+    key = staged.name.split("-", 1)[1]
+    return PreparedVersion(data_set_id, release_id, staged, key, metadata, major, minor,
+                           changes)
+
+
+def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedVersion],
+           write_catalogue: Callable[[Connection], None] | None = None) -> None:
+    """Make prepared versions visible: folders into place, then one transaction."""
+    moved: list[Path] = []
+    try:
+        for p in prepared:
+            moved.append(storage.commit(p.staged, p.key))
+        with catalogue.transaction() as conn:
+            if write_catalogue is not None:
+                write_catalogue(conn)
+            for p in prepared:
+                catalogue.add_version(conn, data_set_id=p.data_set_id, release_id=p.release_id,
+                                      major=p.major, minor=p.minor, storage_key=p.key,
+                                      metadata=p.metadata, changes=p.changes)
+    except BaseException:
+        for p in prepared:
+            storage.discard(p.staged)
+        for path in moved:
+            storage.discard(path)
+        raise
+    for p in prepared:
+        storage.published(p.key)
+
+
+def import_pair(catalogue: Catalogue, storage: LocalStorage, settings: Settings, data: Path,
+                meta: Path, *, data_set_id: str, release_id: str | None,
+                write_catalogue: Callable[[Connection], None] | None = None) -> ImportResult:
+    """Screen and import one pair; a new version only when the files changed."""
+    latest = latest_if_unchanged(catalogue, data_set_id, data, meta)
+    if latest is not None:
+        if write_catalogue is not None:
+            with catalogue.transaction() as conn:
+                write_catalogue(conn)
+        return ImportResult(data_set_id, f"{latest['version_major']}.{latest['version_minor']}",
+                            False, latest["row_count"], None)
+    with screen_for_import(settings, storage, data, meta) as s:
+        prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
+                           release_id=release_id)
+        commit(catalogue, storage, [prepared], write_catalogue)
+        return ImportResult(data_set_id, prepared.version, True, s.row_count, s.report)

@@ -1,0 +1,1 @@
+"""Where version files live: a local folder (the embedded default)."""

@@ -1,0 +1,78 @@
+"""The catalogue store on SQLite and PostgreSQL: migrations, upserts, visibility."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from openstats.catalogue.migrate import alembic_config
+from openstats.catalogue.store import Catalogue, slugify
+from openstats.errors import NotFound
+
+
+def test_migrations_create_every_table_and_reach_head(database_url: str) -> None:
+    catalogue = Catalogue(database_url)
+    Catalogue(database_url).close()  # a second start migrates nothing and breaks nothing
+    with catalogue.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        current = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert {"themes", "publications", "releases", "data_sets", "data_set_versions"} <= tables
+    assert current == head
+    catalogue.close()
+
+
+def test_upserts_are_idempotent(database_url: str) -> None:
+    c = Catalogue(database_url)
+    published = datetime(2024, 11, 21, 9, 30, tzinfo=UTC)
+    ids = []
+    for _ in range(2):
+        with c.transaction() as conn:
+            theme = c.upsert_theme(conn, "Children's social care")
+            pub = c.upsert_publication(conn, theme, "Children in need: A focus on re-referrals",
+                                       contact={"team_name": "Team", "team_email": "a@b.c"})
+            rel = c.upsert_release(conn, pub, "Reporting year 2024", slug="2024",
+                                   release_type="Ad hoc statistics", published=published)
+            ids.append((theme, pub, rel))
+    assert ids[0] == ids[1]
+    assert c.counts()["releases"] == 1 and c.counts()["themes"] == 1
+    c.close()
+
+
+def test_unpublished_and_unknown_data_sets_look_the_same(database_url: str) -> None:
+    c = Catalogue(database_url)
+    future = datetime.now(UTC) + timedelta(days=1)
+    with c.transaction() as conn:
+        theme = c.upsert_theme(conn, "T")
+        pub = c.upsert_publication(conn, theme, "P")
+        rel = c.upsert_release(conn, pub, "R", published=future)
+        c.upsert_data_set(conn, "11111111-1111-1111-1111-111111111111", publication_id=pub,
+                          title="D")
+        c.add_version(conn, data_set_id="11111111-1111-1111-1111-111111111111",
+                      release_id=rel, major=1, minor=0, storage_key="k1",
+                      metadata={"row_count": 1, "data_file": "d.csv", "meta_file": "d.meta.csv",
+                                "data_sha256": "0" * 64, "meta_sha256": "1" * 64})
+    with pytest.raises(NotFound) as unpublished:
+        c.public_data_set("11111111-1111-1111-1111-111111111111")
+    with pytest.raises(NotFound) as unknown:
+        c.public_data_set("22222222-2222-2222-2222-222222222222")
+    assert str(unpublished.value) == str(unknown.value)
+    # After its time, it is public.
+    found = c.public_data_set("11111111-1111-1111-1111-111111111111",
+                              at=future + timedelta(seconds=1))
+    assert found["title"] == "D" and found["version"] == "1.0"
+    # One second before, it is not.
+    with pytest.raises(NotFound):
+        c.public_data_set("11111111-1111-1111-1111-111111111111",
+                          at=future - timedelta(seconds=1))
+    c.close()
+
+
+def test_slugify() -> None:
+    assert slugify("Children in need: A focus on re-referrals") == \
+        "children-in-need-a-focus-on-re-referrals"
+    assert slugify("Reporting year 2024") == "reporting-year-2024"

@@ -1,0 +1,196 @@
+"""Import: a screened pair becomes a Parquet version whose rows decode to the CSV's rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import Connection
+
+from openstats.errors import ScreeningFailed
+from openstats.ingest.build import PARQUET
+from openstats.ingest.service import import_pair
+from openstats.platform import Platform, open_platform
+from openstats.standards import geography, time_periods
+from tests.conftest import SAMPLES
+from tests.core.helpers import TINY_DATA, files_under, make_settings, write_pair
+
+DATA_SET = "8b1e8a0e-8f0e-4d47-9c8c-1f9f6f4a2a10"
+
+
+@pytest.fixture
+def platform(tmp_path: Path, database_url: str) -> Platform:
+    p = open_platform(make_settings(tmp_path, database_url))
+    yield p  # type: ignore[misc]
+    p.close()
+
+
+def run_import(platform: Platform, data: Path, meta: Path, data_set_id: str = DATA_SET):
+    def write(conn: Connection) -> None:
+        platform.catalogue.ensure_data_set(conn, data_set_id, title=data.name)
+
+    return import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
+                       data_set_id=data_set_id, release_id=None, write_catalogue=write)
+
+
+def version_row(platform: Platform, data_set_id: str = DATA_SET) -> dict:
+    with platform.catalogue.engine.connect() as conn:
+        latest = platform.catalogue.latest_version(conn, data_set_id)
+    assert latest is not None
+    return dict(latest)
+
+
+def decoded_rows(platform: Platform, row: dict) -> list[tuple]:
+    """Rebuild the original cells from the Parquet ids and the metadata dictionaries."""
+    meta = json.loads(row["metadata"])
+    table = pq.read_table(platform.storage.path(row["storage_key"]) / PARQUET).to_pylist()
+    times = {t["id"]: t for t in meta["time_periods"]}
+    locations = {loc["id"]: loc for loc in meta["locations"]}
+    options = {f["column"]: {o["id"]: o["label"] for o in f["options"]} for f in meta["filters"]}
+    out = []
+    for r in table:
+        t, loc = times[r["time_period_id"]], locations[r["location_id"]]
+        out.append((
+            t["period"], t["code"], loc["level"], loc["code"], loc["name"],
+            *(options[f["column"]][r[f["column"]]] for f in meta["filters"]),
+            *((r[i["column"]] or "") for i in meta["indicators"]),
+        ))
+    return sorted(out)
+
+
+def csv_rows(data: Path, meta_json: dict) -> list[tuple]:
+    """The same tuples read straight from the CSV by DuckDB, with the standards' tables."""
+    con = duckdb.connect()
+    header = con.execute("SELECT * FROM read_csv(?, all_varchar=true) LIMIT 0",
+                         [str(data)]).description
+    names = [d[0] for d in header]
+    rows = con.execute("SELECT * FROM read_csv(?, all_varchar=true)", [str(data)]).fetchall()
+    out = []
+    for raw in rows:
+        r = dict(zip(names, raw, strict=True))
+        level = geography.BY_LABEL[r["geographic_level"].strip().lower()]
+        ident = time_periods.BY_LABEL[r["time_identifier"].strip().lower()]
+        code = (r.get(level.code_columns[0]) or "").strip() if level.code_columns else ""
+        out.append((
+            r["time_period"].strip(), ident.code, level.code, code,
+            (r.get(level.name_column) or "").strip(),
+            *((r[f["column"]] or "").strip() or "Not specified" for f in meta_json["filters"]),
+            *((r[i["column"]] or "").strip() for i in meta_json["indicators"]),
+        ))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("name", [
+    "ees-tests/absence_school", "ees-tests/seven_filters", "ees-tests/dates",
+    "ees-tests/filter_hierarchy_student_enrolment", "ees-tests/grouped-filters-and-indicators",
+    "ees-tests/tiny-two-filters", "ees-small-files/LA", "ees-small-files/escaped_commas",
+])
+def test_import_round_trips_every_cell(platform: Platform, name: str) -> None:
+    data, meta = SAMPLES / f"{name}.csv", SAMPLES / f"{name}.meta.csv"
+    result = run_import(platform, data, meta)
+    assert result.created and result.version == "1.0"
+    row = version_row(platform)
+    meta_json = json.loads(row["metadata"])
+    assert decoded_rows(platform, row) == csv_rows(data, meta_json)
+    assert row["row_count"] == result.row_count == len(csv_rows(data, meta_json))
+    assert row["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert row["meta_sha256"] == hashlib.sha256(meta.read_bytes()).hexdigest()
+    # The uploaded files are kept byte for byte, for downloads.
+    folder = platform.storage.path(row["storage_key"])
+    assert (folder / data.name).read_bytes() == data.read_bytes()
+    assert (folder / meta.name).read_bytes() == meta.read_bytes()
+
+
+def test_parquet_layout_ids_and_order(platform: Platform, tmp_path: Path) -> None:
+    data, meta = write_pair(tmp_path / "in")
+    run_import(platform, data, meta)
+    row = version_row(platform)
+    meta_json = json.loads(row["metadata"])
+    path = platform.storage.path(row["storage_key"]) / PARQUET
+    schema = pq.read_schema(path)
+    assert str(schema.field("location_id").type) == "int32"
+    assert str(schema.field("sex").type) == "int16"  # filter options are small ids
+    assert str(schema.field("rate").type) == "string"  # values as uploaded: c, x, low
+    rows = pq.read_table(path).to_pylist()
+    keys = [(r["location_id"], r["time_period_id"]) for r in rows]
+    assert keys == sorted(keys)
+    assert [t["label"] for t in meta_json["time_periods"]] == ["2022", "2023"]
+    sex = next(f for f in meta_json["filters"] if f["column"] == "sex")
+    assert sex["options"][0]["label"] == "Total" and sex["default"] == "Total"
+    assert sex["hint"] == "Filter by sex" and sex["label"] == "Sex"
+    rate = next(i for i in meta_json["indicators"] if i["column"] == "rate")
+    assert rate == {"column": "rate", "label": "Rate", "unit": "%", "decimal_places": 1,
+                    "group": ""}
+    assert meta_json["geographic_levels"] == ["NAT", "REG"]
+    assert [(loc["level"], loc["code"], loc["name"]) for loc in meta_json["locations"]] == [
+        ("NAT", "E92000001", "England"), ("REG", "E12000001", "North East")]
+    # Row groups carry statistics, so a reader can skip groups by location and time.
+    stats = pq.ParquetFile(path).metadata.row_group(0).column(1).statistics
+    assert stats is not None and stats.has_min_max
+
+
+def test_time_periods_sort_in_time_order(platform: Platform, tmp_path: Path) -> None:
+    data = TINY_DATA.replace("2022,Calendar year", "2021,Calendar year")
+    data += "2020,Calendar year,National,E92000001,England,,,Total,Total,90,1\n"
+    data_path, meta_path = write_pair(tmp_path / "in", data=data)
+    run_import(platform, data_path, meta_path)
+    periods = json.loads(version_row(platform)["metadata"])["time_periods"]
+    assert [p["period"] for p in periods] == ["2020", "2021", "2023"]
+
+
+def test_same_files_again_change_nothing(platform: Platform, tmp_path: Path) -> None:
+    data, meta = write_pair(tmp_path / "in")
+    first = run_import(platform, data, meta)
+    before = files_under(platform.settings.data_dir / "files")
+    second = run_import(platform, data, meta)
+    assert not second.created and second.version == first.version == "1.0"
+    assert files_under(platform.settings.data_dir / "files") == before
+
+
+def test_additions_make_a_minor_version_and_removals_a_major_one(
+        platform: Platform, tmp_path: Path) -> None:
+    data, meta = write_pair(tmp_path / "v1")
+    run_import(platform, data, meta)
+    added = TINY_DATA + "2024,Calendar year,National,E92000001,England,,,Total,Total,120,2\n"
+    data2, meta2 = write_pair(tmp_path / "v2", data=added)
+    assert run_import(platform, data2, meta2).version == "1.1"
+    changes = json.loads(version_row(platform)["changes"])
+    assert changes["added"]["time_periods"] == [["2024", "CY"]] and not changes["removed"]
+    removed = "\n".join(line for line in added.splitlines() if ",Male," not in line) + "\n"
+    data3, meta3 = write_pair(tmp_path / "v3", data=removed)
+    assert run_import(platform, data3, meta3).version == "2.0"
+    changes = json.loads(version_row(platform)["changes"])
+    assert changes["major"] and changes["removed"]["filter_options"] == [["sex", "Male"]]
+    # Earlier versions stay stored, each with its own files.
+    with platform.catalogue.engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT count(*) FROM data_set_versions").scalar_one()
+    assert count == 3
+
+
+def test_a_file_with_errors_stores_nothing(platform: Platform, tmp_path: Path) -> None:
+    bad = TINY_DATA.replace("2023,Calendar year,National", "2023,Calendar yr,National")
+    data, meta = write_pair(tmp_path / "in", data=bad)
+    with pytest.raises(ScreeningFailed) as failed:
+        run_import(platform, data, meta)
+    assert "data.time.identifier_unknown" in failed.value.report.rule_ids()  # type: ignore[attr-defined]
+    assert platform.catalogue.counts()["data_set_versions"] == 0
+    assert platform.catalogue.counts()["data_sets"] == 0
+    assert files_under(platform.settings.data_dir / "files") == []
+
+
+def test_an_error_while_recording_leaves_no_files(platform: Platform, tmp_path: Path) -> None:
+    data, meta = write_pair(tmp_path / "in")
+
+    def failing_write(conn: Connection) -> None:
+        platform.catalogue.ensure_data_set(conn, DATA_SET, title="x")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
+                    data_set_id=DATA_SET, release_id=None, write_catalogue=failing_write)
+    assert platform.catalogue.counts()["data_sets"] == 0
+    assert files_under(platform.settings.data_dir / "files") == []

@@ -1,0 +1,83 @@
+"""The demo over real HTTP: `openstats load-demo` then `openstats serve`, as `make serve` does."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REFERENCE
+
+DEMO_ID = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def openstats(*args: str) -> list[str]:
+    return [sys.executable, "-m", "openstats.cli", *args]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("serve") / "data"
+    env = {**os.environ, "OPENSTATS_REFERENCE_DIR": str(REFERENCE)}
+    subprocess.run(openstats("load-demo", "--data-dir", str(data_dir)), check=True, env=env)
+    port = free_port()
+    proc = subprocess.Popen(openstats("serve", "--port", str(port), "--data-dir",
+                                      str(data_dir)), env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_healthz(server: str) -> None:
+    answer = httpx.get(f"{server}/healthz")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+def test_seed_data_set_page(server: str) -> None:
+    page = httpx.get(f"{server}/data-catalogue/data-set/{DEMO_ID}")
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>E1. Re-referrals by level of intervention by CSC, 2017-23</h1>" in html
+    for text in ("Children&#39;s social care", "Children in need: A focus on re-referrals",
+                 "Reporting year 2024", "National", "Referrals", "Percent",
+                 "Highest level of intervention", "Referral type",
+                 "Children&#39;s Social Care Analysis and Research",
+                 "Bruce.GOLDING@education.gov.uk", "Contact name: Bruce Golding"):
+        assert text in html, text
+
+
+@pytest.mark.parametrize("path", ["00000000-0000-0000-0000-000000000000", "not-a-uuid"])
+def test_unknown_data_set_is_404(server: str, path: str) -> None:
+    assert httpx.get(f"{server}/data-catalogue/data-set/{path}").status_code == 404
+
+
+def test_load_demo_twice_is_harmless(tmp_path: Path) -> None:
+    env = {**os.environ, "OPENSTATS_REFERENCE_DIR": str(REFERENCE)}
+    for expected in ("new version 1.0", "unchanged 1.0"):
+        done = subprocess.run(openstats("load-demo", "--data-dir", str(tmp_path)), env=env,
+                              capture_output=True, text=True, check=True)
+        assert expected in done.stdout

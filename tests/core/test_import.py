@@ -17,7 +17,7 @@ from openstats.ingest.service import import_pair
 from openstats.platform import Platform, open_platform
 from openstats.standards import geography, time_periods
 from tests.conftest import SAMPLES
-from tests.core.helpers import TINY_DATA, files_under, make_settings, write_pair
+from tests.core.helpers import TINY_DATA, TINY_META, files_under, make_settings, write_pair
 
 DATA_SET = "8b1e8a0e-8f0e-4d47-9c8c-1f9f6f4a2a10"
 
@@ -194,3 +194,31 @@ def test_an_error_while_recording_leaves_no_files(platform: Platform, tmp_path: 
                     data_set_id=DATA_SET, release_id=None, write_catalogue=failing_write)
     assert platform.catalogue.counts()["data_sets"] == 0
     assert files_under(platform.settings.data_dir / "files") == []
+
+
+def test_rows_carry_every_level_they_fill(platform: Platform) -> None:
+    data = SAMPLES / "ees-tests/absence_school.csv"
+    run_import(platform, data, SAMPLES / "ees-tests/absence_school.meta.csv")
+    row = version_row(platform)
+    meta = json.loads(row["metadata"])
+    by_id = {loc["id"]: loc for loc in meta["locations"]}
+    rows = pq.read_table(platform.storage.path(row["storage_key"]) / PARQUET).to_pylist()
+    la_row = next(r for r in rows if r["geographic_level"] == "LA")
+    assert la_row["loc_LA"] == la_row["location_id"]
+    assert by_id[la_row["loc_NAT"]]["code"] == "E92000001"
+    assert by_id[la_row["loc_REG"]]["level"] == "REG"
+    national = next(r for r in rows if r["geographic_level"] == "NAT")
+    assert national["loc_REG"] is None and national["loc_LA"] is None
+    school = next(r for r in rows if r["geographic_level"] == "SCH")
+    assert by_id[school["loc_SCH"]]["school_laestab"]  # the secondary code is kept
+
+
+def test_data_columns_named_like_internal_ones(platform: Platform, tmp_path: Path) -> None:
+    data = TINY_DATA.replace(",sex,phase,", ",level,id,").replace(
+        "sex,Filter,Sex", "level,Filter,Level")
+    meta = (TINY_META.replace("sex,Filter,Sex", "level,Filter,Level")
+            .replace("phase,Filter,School phase", "id,Filter,Identifier"))
+    data_path, meta_path = write_pair(tmp_path / "in", data=data, meta=meta)
+    assert run_import(platform, data_path, meta_path).created
+    row = version_row(platform)
+    assert decoded_rows(platform, row) == csv_rows(data_path, json.loads(row["metadata"]))

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from openstats.standards import geography, time_periods
-from openstats.standards.screener import DATA, LEVEL_CODE, TIME_CODE, Screening, lit, q
+from openstats.standards.screener import (
+    DATA,
+    LEVEL_CODE,
+    TIME_CODE,
+    Screening,
+    blank,
+    lit,
+    q,
+)
 
 PARQUET = "data.parquet"
 ROW_GROUP_SIZE = 100_000
@@ -45,38 +53,44 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     con.executemany("INSERT INTO dim_time VALUES (?, ?, ?)",
                     [(t["id"], t["period"], t["code"]) for t in time_meta])
 
-    # --- a view with each row's level, time code and own location columns ------------
+    # --- a view with each row's level, time code and every level's location columns ---
+    # A row carries a location for its own level and for every other level whose columns
+    # it fills (an LA row also names its region and country), as EES's API expects.
     level_codes = [r[0] for r in con.execute(
         f"SELECT DISTINCT {LEVEL_CODE} FROM {DATA}").fetchall()]
     level_codes.sort(key=lambda c: geography.LEVEL_ORDER[c])
-
-    def by_level(position: int) -> str:
-        """The row's main code (0), secondary code (1) or name (2), chosen by its level."""
-        branches = []
-        for code in level_codes:
-            level = geography.BY_CODE[code]
-            if position == 2:
-                column: str | None = level.name_column
-            elif position < len(level.code_columns):
-                column = level.code_columns[position]
-            else:
-                column = None
-            expr = f"coalesce(trim({q(column)}), '')" if column in header else "''"
-            branches.append(f"WHEN {lit(code)} THEN {expr}")
-        return f"CASE level {' '.join(branches)} END"
-
-    order = _case_order(level_codes)
+    column_levels = [
+        lv for lv in geography.LEVELS
+        if lv.name_column in header and (not lv.code_columns or lv.code_columns[0] in header)
+    ]
+    extra = []
+    for lv in column_levels:
+        code = lv.code_columns[0] if lv.code_columns else None
+        code2 = lv.code_columns[1] if len(lv.code_columns) > 1 else None
+        filled = " AND ".join(f"NOT {blank(c)}" for c in (code, lv.name_column) if c)
+        extra += [
+            f"{_text(code, header)} AS {q(_col(lv, 'code'))}",
+            f"{_text(code2, header)} AS {q(_col(lv, 'code2'))}",
+            f"{_text(lv.name_column, header)} AS {q(_col(lv, 'name'))}",
+            f"({filled}) AS {q(_col(lv, 'filled'))}",
+        ]
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {by_level(0)} AS loc_code, "
-        f"{by_level(1)} AS loc_code2, {by_level(2)} AS loc_name FROM (SELECT *, "
-        f"{LEVEL_CODE} AS level, {TIME_CODE} AS time_code FROM {DATA})"
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {LEVEL_CODE} AS _os_level, "
+        f"{TIME_CODE} AS _os_time, {', '.join(extra)} FROM {DATA}"
     )
 
     # --- locations: one dictionary over all levels, ordered by level then code -----------
+    parts = [
+        f"SELECT {lit(lv.code)} AS level, {q(_col(lv, 'code'))} AS code, "
+        f"{q(_col(lv, 'code2'))} AS code2, {q(_col(lv, 'name'))} AS name FROM src "
+        f"WHERE _os_level = {lit(lv.code)} OR {q(_col(lv, 'filled'))}"
+        for lv in column_levels
+    ]
+    order = _case_order([lv.code for lv in column_levels])
     con.execute(
         "CREATE OR REPLACE TEMP TABLE dim_location AS SELECT (row_number() OVER (ORDER BY "
-        f"{order}, code, code2, name) - 1)::INTEGER AS id, * FROM (SELECT DISTINCT level, "
-        "loc_code AS code, loc_code2 AS code2, loc_name AS name FROM src)")
+        f"{order}, code, code2, name) - 1)::INTEGER AS id, * FROM (SELECT DISTINCT * FROM "
+        f"({' UNION ALL '.join(parts)}))")
     locations: list[dict[str, Any]] = []
     for loc_id, code, main_code, second_code, loc_name in con.execute(
             "SELECT id, level, code, code2, name FROM dim_location ORDER BY id").fetchall():
@@ -118,12 +132,19 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     ]
 
     # --- the Parquet file ----------------------------------------------------------------
-    select = ["d.level AS geographic_level", "l.id AS location_id", "t.id AS time_period_id"]
-    joins = [
-        "JOIN dim_time t ON t.period = trim(d.time_period) AND t.code = d.time_code",
-        "JOIN dim_location l ON l.level = d.level AND l.code = d.loc_code AND "
-        "l.code2 = d.loc_code2 AND l.name = d.loc_name",
-    ]
+    select = ["d._os_level AS geographic_level"]
+    own = " ".join(f"WHEN {lit(lv.code)} THEN l_{lv.code}.id" for lv in column_levels)
+    select.append(f"(CASE d._os_level {own} END)::INTEGER AS location_id")
+    select.append("t.id AS time_period_id")
+    joins = ["JOIN dim_time t ON t.period = trim(d.time_period) AND t.code = d._os_time"]
+    for lv in column_levels:
+        alias = f"l_{lv.code}"
+        joins.append(
+            f"LEFT JOIN dim_location {alias} ON {alias}.level = {lit(lv.code)} AND "
+            f"{alias}.code = d.{q(_col(lv, 'code'))} AND {alias}.code2 = "
+            f"d.{q(_col(lv, 'code2'))} AND {alias}.name = d.{q(_col(lv, 'name'))} AND "
+            f"(d._os_level = {lit(lv.code)} OR d.{q(_col(lv, 'filled'))})")
+        select.append(f"{alias}.id AS {q('loc_' + lv.code)}")
     for i, f in enumerate(filters_meta, start=1):
         value = f"coalesce(nullif(trim(d.{q(f['column'])}), ''), {lit(NOT_SPECIFIED)})"
         on = f"f{i}.label = {value}"
@@ -134,7 +155,6 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
         select.append(f"f{i}.id::{_int_type(len(f['options']))} AS {q(f['column'])}")
     for ind in indicators_meta:
         select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
-
     source = "src"
     parquet = folder / PARQUET
     con.execute(
@@ -162,6 +182,15 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
         "filters": filters_meta,
         "indicators": indicators_meta,
     }
+
+
+def _col(level: geography.GeographicLevel, part: str) -> str:
+    """Name of a helper column of the `src` view (prefixed so it never meets a data column)."""
+    return f"_os_{level.code}_{part}"
+
+
+def _text(column: str | None, header: set[str]) -> str:
+    return f"coalesce(trim({q(column)}), '')" if column and column in header else "''"
 
 
 def _case_order(level_codes: list[str]) -> str:

@@ -123,8 +123,8 @@ def test_parquet_layout_ids_and_order(platform: Platform, tmp_path: Path) -> Non
     assert sex["options"][0]["label"] == "Total" and sex["default"] == "Total"
     assert sex["hint"] == "Filter by sex" and sex["label"] == "Sex"
     rate = next(i for i in meta_json["indicators"] if i["column"] == "rate")
-    assert rate == {"column": "rate", "label": "Rate", "unit": "%", "decimal_places": 1,
-                    "group": ""}
+    assert {k: v for k, v in rate.items() if k != "public_id"} == {
+        "column": "rate", "label": "Rate", "unit": "%", "decimal_places": 1, "group": ""}
     assert meta_json["geographic_levels"] == ["NAT", "REG"]
     assert [(loc["level"], loc["code"], loc["name"]) for loc in meta_json["locations"]] == [
         ("NAT", "E92000001", "England"), ("REG", "E12000001", "North East")]
@@ -222,3 +222,27 @@ def test_data_columns_named_like_internal_ones(platform: Platform, tmp_path: Pat
     assert run_import(platform, data_path, meta_path).created
     row = version_row(platform)
     assert decoded_rows(platform, row) == csv_rows(data_path, json.loads(row["metadata"]))
+
+
+def test_public_ids_survive_new_versions(platform: Platform, tmp_path: Path) -> None:
+    data, meta = write_pair(tmp_path / "v1")
+    run_import(platform, data, meta)
+    first = json.loads(version_row(platform)["metadata"])
+    added = TINY_DATA + "2024,Calendar year,National,E92000001,England,,,Other,Total,1,2\n"
+    data2, meta2 = write_pair(tmp_path / "v2", data=added)
+    run_import(platform, data2, meta2)
+    second = json.loads(version_row(platform)["metadata"])
+
+    def ids(m: dict) -> dict[str, str]:
+        out = {f"f:{f['column']}": f["public_id"] for f in m["filters"]}
+        out |= {f"o:{f['column']}:{o['label']}": o["public_id"]
+                for f in m["filters"] for o in f["options"]}
+        out |= {f"i:{i['column']}": i["public_id"] for i in m["indicators"]}
+        out |= {f"l:{loc['code']}": loc["public_id"] for loc in m["locations"]}
+        return out
+
+    before, after = ids(first), ids(second)
+    assert all(after[k] == v for k, v in before.items())  # unchanged things keep their ids
+    assert after["o:sex:Other"] not in before.values()  # new things get new ids
+    assert len(set(after.values())) == len(after)  # and no two things share one
+    assert all(len(v) >= 5 for v in after.values())

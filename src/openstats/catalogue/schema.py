@@ -90,3 +90,15 @@ data_set_versions = Table(
     Column("changes", Text, nullable=False, default="{}"),  # JSON: change from previous
     UniqueConstraint("data_set_id", "version_major", "version_minor"),
 )
+
+# Short public ids (sqids of `number`) for filters, options, indicators and locations.
+# An item keeps its number across versions: filters, options and indicators per data set
+# (scope = data set id), locations across all data sets (scope = ""), as in EES.
+public_ids = Table(
+    "public_ids", metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("scope", String(36), nullable=False),
+    Column("key", Text, nullable=False),
+    UniqueConstraint("kind", "scope", "key"),
+)

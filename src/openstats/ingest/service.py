@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from openstats.catalogue import public_ids
 from openstats.catalogue.store import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.ingest.build import build_version
@@ -110,6 +111,7 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
             if write_catalogue is not None:
                 write_catalogue(conn)
             for p in prepared:
+                public_ids.assign(conn, p.data_set_id, p.metadata)
                 catalogue.add_version(conn, data_set_id=p.data_set_id, release_id=p.release_id,
                                       major=p.major, minor=p.minor, storage_key=p.key,
                                       metadata=p.metadata, changes=p.changes)

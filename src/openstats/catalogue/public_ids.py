@@ -1,0 +1,81 @@
+"""Short public ids for filters, options, indicators and locations, stable across versions.
+
+Ids are Sqids of catalogue-wide numbers, with EES's alphabet and minimum length, so they
+look like EES's (`dP0Zw`). An item keeps its number from one version to the next when
+the thing it names is unchanged: filters and indicators by column, options by column
+and label (within a data set), locations by level, codes and name (across data sets).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqids import Sqids
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from openstats.catalogue.schema import public_ids
+
+ALPHABET = "UjIo1rQXDHTmNsy6p4SlAtO0uqhfCiexFMVc5nG3v2Bbz8dKgWJRa79PZYwkEL"
+_SQIDS = Sqids(alphabet=ALPHABET, min_length=5)
+SEP = "\x1f"  # joins key parts; never appears in a CSV cell we keep
+
+
+def encode(number: int) -> str:
+    return str(_SQIDS.encode([number]))
+
+
+def decode(public_id: str) -> int | None:
+    """The number behind a public id, or None when the id is not one we could have made."""
+    if not 5 <= len(public_id) <= 10 or any(c not in ALPHABET for c in public_id):
+        return None
+    numbers = _SQIDS.decode(public_id)
+    if len(numbers) != 1 or not 0 <= numbers[0] < 2**53 or encode(numbers[0]) != public_id:
+        return None
+    return int(numbers[0])
+
+
+def location_key(location: dict[str, Any]) -> str:
+    second = next((str(v) for k, v in location.items()
+                   if k not in ("id", "level", "code", "name", "public_id")), "")
+    return SEP.join((location["level"], location["code"], second, location["name"]))
+
+
+def _numbers(conn: Connection, kind: str, scope: str, keys: list[str]) -> dict[str, int]:
+    """Numbers for `keys`, creating those not seen before."""
+    wanted = set(keys)
+    found: dict[str, int] = {}
+    rows = conn.execute(select(public_ids.c.key, public_ids.c.number).where(
+        public_ids.c.kind == kind, public_ids.c.scope == scope))
+    for key, number in rows:
+        if key in wanted:
+            found[key] = number
+    missing = [k for k in dict.fromkeys(keys) if k not in found]
+    if missing:
+        conn.execute(public_ids.insert(),
+                     [{"kind": kind, "scope": scope, "key": k} for k in missing])
+        rows = conn.execute(select(public_ids.c.key, public_ids.c.number).where(
+            public_ids.c.kind == kind, public_ids.c.scope == scope))
+        found.update({k: n for k, n in rows if k in wanted})
+    return found
+
+
+def assign(conn: Connection, data_set_id: str, metadata: dict[str, Any]) -> None:
+    """Give every filter, option, indicator and location of a version its public id."""
+    filters = metadata["filters"]
+    numbers = _numbers(conn, "filter", data_set_id, [f["column"] for f in filters])
+    for f in filters:
+        f["public_id"] = encode(numbers[f["column"]])
+    option_keys = [f["column"] + SEP + o["label"] for f in filters for o in f["options"]]
+    numbers = _numbers(conn, "option", data_set_id, option_keys)
+    for f in filters:
+        for o in f["options"]:
+            o["public_id"] = encode(numbers[f["column"] + SEP + o["label"]])
+    indicators = metadata["indicators"]
+    numbers = _numbers(conn, "indicator", data_set_id, [i["column"] for i in indicators])
+    for i in indicators:
+        i["public_id"] = encode(numbers[i["column"]])
+    locations = metadata["locations"]
+    numbers = _numbers(conn, "location", "", [location_key(loc) for loc in locations])
+    for loc in locations:
+        loc["public_id"] = encode(numbers[location_key(loc)])

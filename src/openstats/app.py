@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from openstats import __version__
+from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from openstats.web import pages
+
+API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
+Explore education statistics (EES) public data API: the same paths, parameters and
+JSON shapes, so code written for EES works here with only its base URL changed
+(`/api` here for EES's `/statistics`; `/statistics/v1/...` works too)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     platform = open_platform(settings, sweep=True)
-    app = FastAPI(title="openstats", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(title="openstats public data API", version=__version__,
+                  description=API_DESCRIPTION, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  openapi_tags=[{"name": "Publications", "description": "Publications "
+                                 "with published data sets"},
+                                {"name": "Data sets", "description": "Data sets, their "
+                                 "versions, metadata, queries and files"}])
     app.state.platform = platform
+
+    @app.middleware("http")
+    async def lower_case_api_paths(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # EES redirects any API path with capitals to its lower-case form (308).
+        path = request.url.path
+        if path.startswith(("/api/v1/", "/statistics/v1/")) and path != path.lower():
+            target = path.lower() + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(target, status_code=308)
+        return await call_next(request)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Never a stack trace to the public; the server log keeps the detail.
+        return JSONResponse({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+                             "title": "An error occurred while processing your request.",
+                             "status": 500}, status_code=500)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json",
+                                   title="openstats public data API")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, object]:
         return {"status": "ok", "version": __version__,
                 "data_sets": platform.catalogue.counts()["data_sets"]}
 
+    app.include_router(api_routes.router, prefix="/api/v1")
+    app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     app.include_router(pages.router)
     return app

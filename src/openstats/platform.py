@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from openstats.catalogue.store import Catalogue
+from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
 from openstats.storage.local import LocalStorage
 
@@ -14,6 +15,7 @@ class Platform:
     settings: Settings
     catalogue: Catalogue
     storage: LocalStorage
+    engine: QueryEngine
 
     def close(self) -> None:
         self.catalogue.close()
@@ -26,4 +28,4 @@ def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
     storage = LocalStorage(settings.data_dir / "files")
     if sweep:
         storage.sweep(catalogue.storage_keys())
-    return Platform(settings, catalogue, storage)
+    return Platform(settings, catalogue, storage, QueryEngine())

@@ -191,6 +191,17 @@ class Catalogue:
                     for t in (themes, publications, releases, data_sets, data_set_versions)}
 
     # --- public reads --------------------------------------------------------------------
+    def public_versions(self, at: datetime | None = None, *, data_set_id: str | None = None,
+                        publication_id: str | None = None) -> list[dict[str, Any]]:
+        return _public_versions(self, at or now(), data_set_id=data_set_id,
+                                publication_id=publication_id)
+
+    def version_metadata(self, version_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            text = conn.execute(select(data_set_versions.c.metadata)
+                                .where(data_set_versions.c.id == version_id)).scalar_one()
+        return dict(json.loads(text))
+
     def public_data_set(self, data_set_id: str, at: datetime | None = None) -> dict[str, Any]:
         """A published data set with its latest published version, or NotFound.
 
@@ -243,6 +254,49 @@ class Catalogue:
                                         "telephone": pub["contact_telephone"]}},
             "theme": {"title": theme["title"], "slug": theme["slug"]},
         }
+
+
+
+def version_string(major: int, minor: int) -> str:
+    return f"{major}.{minor}"
+
+
+def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | None = None,
+                     publication_id: str | None = None) -> list[dict[str, Any]]:
+    """Every version whose release is published by `at`, newest first per data set.
+
+    This is the one place that decides what the public may see; API routes, pages and
+    downloads all read through it.
+    """
+    v, ds, rel, pub = data_set_versions, data_sets, releases, publications
+    query = (
+        select(v.c.id, v.c.data_set_id, v.c.version_major, v.c.version_minor, v.c.row_count,
+               v.c.storage_key, v.c.data_file_name, v.c.meta_file_name, v.c.created,
+               ds.c.title, ds.c.summary, ds.c.footnotes, ds.c.position,
+               ds.c.publication_id, rel.c.title.label("release_title"),
+               rel.c.slug.label("release_slug"), rel.c.release_type, rel.c.published,
+               rel.c.last_updated, rel.c.next_update, pub.c.title.label("publication_title"),
+               pub.c.slug.label("publication_slug"),
+               pub.c.summary.label("publication_summary"))
+        .join(ds, ds.c.id == v.c.data_set_id)
+        .join(rel, rel.c.id == v.c.release_id)
+        .join(pub, pub.c.id == ds.c.publication_id)
+        .where(rel.c.published.is_not(None))
+    )
+    if data_set_id is not None:
+        query = query.where(v.c.data_set_id == data_set_id)
+    if publication_id is not None:
+        query = query.where(ds.c.publication_id == publication_id)
+    with catalogue.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    public = []
+    for r in rows:
+        r["published"] = as_utc(r["published"])
+        if r["published"] <= at:
+            r["version"] = version_string(r["version_major"], r["version_minor"])
+            public.append(r)
+    public.sort(key=lambda r: (r["data_set_id"], -r["version_major"], -r["version_minor"]))
+    return public
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,443 @@
+"""Routes of the public data API v1: the same paths, parameters and JSON as EES's.
+
+Routes only parse and answer; what the public may see comes from
+`Catalogue.public_versions` and every query runs through `query.engine`. Parameters are
+read from the raw query string so that every problem becomes an EES-style 400 answer
+(never FastAPI's own 422), and unknown parameters are refused as EES does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+import zlib
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from openstats.api import changes, views
+from openstats.query import versions as version_specs
+from openstats.query.criteria import (
+    Problem,
+    group_params,
+    parse_get,
+    parse_post,
+)
+from openstats.query.engine import QueryError
+
+router = APIRouter()
+ALL_TYPES = ("Filters", "Indicators", "Locations", "TimePeriods")
+MAX_BODY = 1_000_000  # bytes of a POST query
+
+
+# --- answers -------------------------------------------------------------------------------
+def problem(status: int, errors: list[Problem] | None = None) -> JSONResponse:
+    """RFC 9457 problem details, as EES's ASP.NET writes them."""
+    titles = {400: ("https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                    "One or more validation errors occurred."),
+              403: ("https://tools.ietf.org/html/rfc9110#section-15.5.4", "Forbidden"),
+              404: ("https://tools.ietf.org/html/rfc9110#section-15.5.5", "Not Found"),
+              413: ("https://tools.ietf.org/html/rfc9110#section-15.5.14", "Content Too Large"),
+              415: ("https://tools.ietf.org/html/rfc9110#section-15.5.16",
+                    "Unsupported Media Type")}
+    kind, title = titles[status]
+    body: dict[str, Any] = {"type": kind, "title": title, "status": status,
+                            "traceId": uuid.uuid4().hex}
+    if errors is not None:
+        body["errors"] = [e.as_dict() for e in errors]
+        for e in body["errors"]:
+            if not e["path"]:
+                e.pop("path")
+    return JSONResponse(body, status_code=status,
+                        media_type="application/problem+json")
+
+
+def not_found() -> JSONResponse:
+    return problem(404)
+
+
+def answer(request: Request, body: Any, *, immutable: bool) -> Response:
+    """JSON with an ETag; 304 when the client already has it."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "api-supported-versions": "1",
+               "Cache-Control": "public, max-age=31536000, immutable" if immutable
+               else "public, max-age=60"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type="application/json", headers=headers)
+
+
+def unknown_params(request: Request, allowed: tuple[str, ...]) -> list[Problem]:
+    names = {a.lower(): a for a in allowed}
+    errors: list[Problem] = []
+    group_params(list(request.query_params.multi_items()), names, errors)
+    return errors
+
+
+def paging_params(request: Request, default: int, maximum: int,
+                  errors: list[Problem]) -> tuple[int, int]:
+    page, size = 1, default
+    for name in ("page", "pageSize"):
+        raw = next((v for k, v in request.query_params.multi_items()
+                    if k.lower() == name.lower()), None)
+        if raw is None:
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            errors.append(Problem("InvalidValue", name))
+            continue
+        if name == "page":
+            if value < 1:
+                errors.append(Problem("GreaterThanOrEqual", "page", {
+                    "comparisonValue": 1, "comparisonProperty": "", "propertyValue": value}))
+            page = value
+        elif not 1 <= value <= maximum:
+            errors.append(Problem("InclusiveBetween", "pageSize",
+                                  {"from": 1, "to": maximum, "value": value}))
+        else:
+            size = value
+    return page, size
+
+
+def paged(items: list[Any], page: int, size: int) -> dict[str, Any]:
+    total = len(items)
+    return {"paging": {"page": page, "pageSize": size, "totalResults": total,
+                       "totalPages": max(1, -(-total // size))},
+            "results": items[(page - 1) * size: page * size]}
+
+
+def _uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def platform(request: Request) -> Any:
+    return request.app.state.platform
+
+
+def _meta(request: Request, row: dict[str, Any]) -> dict[str, Any]:
+    return platform(request).catalogue.version_metadata(row["id"])
+
+
+def _find(request: Request, data_set_id: str, spec: str | None) -> dict[str, Any] | None:
+    ds = _uuid(data_set_id)
+    if ds is None:
+        return None
+    rows = platform(request).catalogue.public_versions(data_set_id=ds)
+    return version_specs.resolve(spec, rows)
+
+
+# --- publications ----------------------------------------------------------------------------
+@router.get("/publications", tags=["Publications"], summary="List publications")
+def list_publications(
+    request: Request,
+    search: Annotated[str | None, Query(description="Search term (3 characters or more)")] = None,
+    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
+    pageSize: Annotated[str | None, Query(description="Results per page (1-40)")] = None,  # noqa: N803
+) -> Response:
+    """Publications that have at least one published data set, optionally searched."""
+    errors = unknown_params(request, ("search", "page", "pageSize"))
+    page_no, size = paging_params(request, 20, 40, errors)
+    if search is not None and len(search.strip()) < 3:
+        errors.append(Problem("MinimumLength", "search", {
+            "minLength": 3, "totalLength": len(search.strip()), "value": search},
+            message="The length of 'Search' must be at least 3 characters."))
+    if errors:
+        return problem(400, errors)
+    rows = platform(request).catalogue.public_versions()
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r["publication_id"], []).append(r)
+    items = [views.publication_summary(g) for g in groups.values()]
+    if search:
+        terms = search.lower().split()
+
+        def score(p: dict[str, Any]) -> int:
+            text = f"{p['title']} {p['title']} {p['summary']}".lower()
+            return sum(text.count(t) for t in terms)
+
+        items = [p for p in items if score(p) > 0]
+        items.sort(key=lambda p: (-score(p), p["title"]))
+    else:
+        items.sort(key=lambda p: p["title"])
+    return answer(request, paged(items, page_no, size), immutable=False)
+
+
+@router.get("/publications/{publicationId}", tags=["Publications"],
+            summary="Get a publication")
+def get_publication(request: Request, publicationId: str) -> Response:  # noqa: N803
+    """A publication's summary; 404 unless it has a published data set."""
+    pid = _uuid(publicationId)
+    rows = platform(request).catalogue.public_versions(publication_id=pid) if pid else []
+    if not rows:
+        return not_found()
+    if errors := unknown_params(request, ()):
+        return problem(400, errors)
+    return answer(request, views.publication_summary(rows), immutable=False)
+
+
+@router.get("/publications/{publicationId}/data-sets", tags=["Publications"],
+            summary="List a publication's data sets")
+def publication_data_sets(
+    request: Request, publicationId: str,  # noqa: N803
+    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
+    pageSize: Annotated[str | None, Query(description="Results per page (1-20)")] = None,  # noqa: N803
+) -> Response:
+    """The publication's data sets, newest published first (empty for unknown ids)."""
+    errors = unknown_params(request, ("page", "pageSize"))
+    page_no, size = paging_params(request, 10, 20, errors)
+    if errors:
+        return problem(400, errors)
+    pid = _uuid(publicationId)
+    rows = platform(request).catalogue.public_versions(publication_id=pid) if pid else []
+    latest: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        latest.setdefault(r["data_set_id"], r)
+    ordered = sorted(latest.values(),
+                     key=lambda r: (-r["published"].timestamp(), r["title"], r["data_set_id"]))
+    items = [views.data_set(r, _meta(request, r)) for r in ordered]
+    return answer(request, paged(items, page_no, size), immutable=False)
+
+
+# --- data sets -------------------------------------------------------------------------------
+@router.get("/data-sets/{dataSetId}", tags=["Data sets"], summary="Get a data set")
+def get_data_set(request: Request, dataSetId: str) -> Response:  # noqa: N803
+    """A data set and a summary of its latest version."""
+    row = _find(request, dataSetId, None)
+    if row is None:
+        return not_found()
+    if errors := unknown_params(request, ()):
+        return problem(400, errors)
+    return answer(request, views.data_set(row, _meta(request, row)), immutable=False)
+
+
+@router.get("/data-sets/{dataSetId}/versions", tags=["Data sets"],
+            summary="List a data set's versions")
+def list_versions(
+    request: Request, dataSetId: str,  # noqa: N803
+    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
+    pageSize: Annotated[str | None, Query(description="Results per page (1-20)")] = None,  # noqa: N803
+) -> Response:
+    """Published versions, newest first."""
+    ds = _uuid(dataSetId)
+    rows = platform(request).catalogue.public_versions(data_set_id=ds) if ds else []
+    if not rows:
+        return not_found()
+    errors = unknown_params(request, ("page", "pageSize"))
+    page_no, size = paging_params(request, 10, 20, errors)
+    if errors:
+        return problem(400, errors)
+    items = [views.version(r, _meta(request, r)) for r in rows]
+    return answer(request, paged(items, page_no, size), immutable=False)
+
+
+@router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}", tags=["Data sets"],
+            summary="Get a data set version")
+def get_version(request: Request, dataSetId: str, dataSetVersion: str) -> Response:  # noqa: N803
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    if errors := unknown_params(request, ()):
+        return problem(400, errors)
+    return answer(request, views.version(row, _meta(request, row)), immutable=True)
+
+
+@router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/changes", tags=["Data sets"],
+            summary="Get the changes made in a data set version")
+def get_changes(
+    request: Request, dataSetId: str, dataSetVersion: str,  # noqa: N803
+    includePatchHistory: Annotated[str | None, Query(  # noqa: N803
+        description="Also list earlier patch versions' changes (we publish no patches)")] = None,
+) -> Response:
+    """What changed from the version before: removals are major, additions minor."""
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    errors = unknown_params(request, ("includePatchHistory",))
+    if includePatchHistory is not None and includePatchHistory.lower() not in ("true", "false"):
+        errors.append(Problem("InvalidValue", "includePatchHistory"))
+    if errors:
+        return problem(400, errors)
+    rows = platform(request).catalogue.public_versions(data_set_id=row["data_set_id"])
+    older = [r for r in rows if (r["version_major"], r["version_minor"])
+             < (row["version_major"], row["version_minor"])]
+    new_meta = _meta(request, row)
+    # The first version has nothing to compare with: no changes, as in EES.
+    major, minor = changes.change_sets(_meta(request, older[0]), new_meta) if older else ({}, {})
+    body = {"versionNumber": row["version"], "majorChanges": major, "minorChanges": minor,
+            "patchHistory": []}
+    return answer(request, body, immutable=True)
+
+
+@router.get("/data-sets/{dataSetId}/meta", tags=["Data sets"],
+            summary="Get a data set's metadata")
+def get_meta(
+    request: Request, dataSetId: str,  # noqa: N803
+    dataSetVersion: Annotated[str | None, Query(  # noqa: N803
+        description="Version: 1.0, 2.*, or omit for the latest")] = None,
+    types: Annotated[list[str] | None, Query(
+        description="Any of Filters, Indicators, Locations, TimePeriods")] = None,
+) -> Response:
+    """Filters with options, indicators, geographic levels, locations and time periods."""
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    errors = unknown_params(request, ("dataSetVersion", "types"))
+    params = group_params([(k, v) for k, v in request.query_params.multi_items()
+                           if k.lower().startswith("types")], {"types": "types"}, [])
+    chosen = set(ALL_TYPES)
+    if "types" in params:
+        if not params["types"]:
+            errors.append(Problem("NotEmpty", "types", {"value": []}))
+        for i, t in enumerate(params["types"]):
+            if t not in ALL_TYPES:
+                errors.append(Problem("AllowedValue", f"types[{i}]",
+                                      {"value": t, "allowed": list(ALL_TYPES)}))
+        chosen = set(params["types"])
+    if errors:
+        return problem(400, errors)
+    return answer(request, views.meta_view(_meta(request, row), chosen),
+                  immutable=dataSetVersion is not None)
+
+
+@router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
+            summary="Query a data set (GET)")
+def query_get(
+    request: Request, dataSetId: str,  # noqa: N803
+    dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803
+    indicators: Annotated[list[str] | None, Query(description="Indicator ids")] = None,
+    sorts: Annotated[list[str] | None, Query(description="e.g. timePeriod|Desc")] = None,
+    debug: Annotated[str | None, Query(description="Labels instead of ids")] = None,
+    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
+    pageSize: Annotated[str | None, Query(description="Rows per page (1-10000)")] = None,  # noqa: N803
+) -> Response:
+    """Rows matching `filters.*`, `geographicLevels.*`, `locations.*`, `timePeriods.*`."""
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    req, _ = parse_get(list(request.query_params.multi_items()))
+    return _run_query(request, row, req, immutable=dataSetVersion is not None)
+
+
+@router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
+             summary="Query a data set (POST, with and/or/not criteria)")
+async def query_post(
+    request: Request, dataSetId: str,  # noqa: N803
+    dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803
+) -> Response:
+    """The body is EES's DataSetQueryRequest: criteria, indicators, sorts, debug, paging."""
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    errors = unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug"))
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return problem(413, [Problem("InvalidValue", "", message=(
+            f"The request body is larger than {MAX_BODY:,} bytes."))])
+    content_type = request.headers.get("content-type", "")
+    if raw.strip() and "json" not in content_type:
+        return problem(415)
+    body: Any = None
+    if raw.strip():
+        try:
+            body = json.loads(_strip_comments(raw.decode("utf-8")))
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            return problem(400, [Problem("InvalidValue", "")])
+    req = parse_post(body)
+    req.errors[:0] = errors
+    # A superset of EES: paging and debug may also come on the query string.
+    extra, _ = parse_get([(k, v) for k, v in request.query_params.multi_items()
+                          if k.lower() in ("page", "pagesize", "debug")])
+    if extra.errors:
+        req.errors.extend(extra.errors)
+    query_keys = {k.lower() for k in request.query_params}
+    if "page" in query_keys:
+        req.page = extra.page
+    if "pagesize" in query_keys:
+        req.page_size = extra.page_size
+    if "debug" in query_keys:
+        req.debug = extra.debug
+    return _run_query(request, row, req, immutable=dataSetVersion is not None)
+
+
+def _strip_comments(text: str) -> str:
+    """Drop // comments outside strings (EES accepts them in query bodies)."""
+    out, i, in_string = [], 0, False
+    while i < len(text):
+        ch = text[i]
+        if in_string:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            out.append(ch)
+        elif text.startswith("//", i):
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bool) -> Response:
+    if req.errors:
+        return problem(400, req.errors)
+    p = platform(request)
+    meta = p.catalogue.version_metadata(row["id"])
+    version = p.engine.version(row["id"], p.storage.path(row["storage_key"]) / "data.parquet",
+                               meta)
+    try:
+        body = p.engine.run(version, req)
+    except QueryError as e:
+        return problem(400, e.problems)
+    return answer(request, body, immutable=immutable)
+
+
+@router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],
+            summary="Download a data set version as CSV")
+def get_csv(
+    request: Request, dataSetId: str,  # noqa: N803
+    dataSetVersion: Annotated[str | None, Query(description="Version to download")] = None,  # noqa: N803
+) -> Response:
+    """The data file exactly as uploaded, gzip-encoded when the client accepts it."""
+    row = _find(request, dataSetId, dataSetVersion)
+    if row is None:
+        return not_found()
+    if errors := unknown_params(request, ("dataSetVersion",)):
+        return problem(400, errors)
+    path = platform(request).storage.path(row["storage_key"]) / row["data_file_name"]
+    headers = {"Content-Disposition":
+               f'attachment; filename="{row["data_set_id"]}_v{row["version"]}.csv"',
+               "X-Robots-Tag": "noindex", "Cache-Control": "public, max-age=60"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return StreamingResponse(_gzipped(path), media_type="text/csv", headers=headers)
+    return StreamingResponse(_chunks(path), media_type="text/csv", headers=headers)
+
+
+def _chunks(path: Any) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            yield chunk
+
+
+def _gzipped(path: Any) -> Iterator[bytes]:
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip header and trailer
+    for chunk in _chunks(path):
+        data = z.compress(chunk)
+        if data:
+            yield data
+    yield z.flush()

@@ -1,0 +1,377 @@
+"""Run a checked query against one data-set version's Parquet file with DuckDB.
+
+Public ids are resolved against the version's metadata; the criteria tree becomes one
+SQL WHERE clause of column names we wrote ourselves and `?` parameters for every value,
+so no user text is ever pasted into SQL. Unknown ids are warnings, as in EES: the part
+of the criteria naming them matches nothing (or everything, for notEq and notIn).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from openstats.query import periods
+from openstats.query.criteria import And, Facets, Not, Or, Problem, QueryRequest, Sort
+from openstats.standards import geography
+
+
+class QueryError(Exception):
+    """The query cannot run (400): unknown indicators or sort fields."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.code for p in problems))
+        self.problems = problems
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Version:
+    """A version's metadata, indexed for resolving public ids."""
+
+    version_id: str
+    parquet: Path
+    meta: dict[str, Any]
+    options: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locations_by_ref: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    location_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    periods: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    period_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    ordinal: dict[int, int] = field(default_factory=dict)  # time id -> EES ordinal
+    location_levels: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
+        v = cls(version_id, parquet, meta)
+        for f in meta["filters"]:
+            v.filters[f["public_id"]] = f
+            for o in f["options"]:
+                v.options[o["public_id"]] = (f, o)
+        v.indicators = {i["public_id"]: i for i in meta["indicators"]}
+        for loc in meta["locations"]:
+            v.locations[loc["public_id"]] = loc
+            v.location_by_id[loc["id"]] = loc
+            v.location_levels.add(loc["level"])
+            refs = [("id", loc["public_id"])]
+            if loc["code"]:
+                refs.append(("code", loc["code"]))
+            if loc["level"] == "LA" and loc.get("old_la_code"):
+                refs.append(("oldCode", loc["old_la_code"]))
+            if loc["level"] == "SCH":
+                refs = [("id", loc["public_id"]), ("urn", loc["code"])]
+                if loc.get("school_laestab"):
+                    refs.append(("laEstab", loc["school_laestab"]))
+            if loc["level"] == "PROV":
+                refs = [("id", loc["public_id"]), ("ukprn", loc["code"])]
+            for prop, value in refs:
+                v.locations_by_ref.setdefault((loc["level"], prop, value), []).append(loc["id"])
+        for t in meta["time_periods"]:
+            v.periods[(periods.api_period(t["period"]), t["code"])] = t
+            v.period_by_id[t["id"]] = t
+        ordered = sorted(meta["time_periods"],
+                         key=lambda t: periods.ees_sort_key(t["period"], t["code"]))
+        v.ordinal = {t["id"]: i for i, t in enumerate(ordered)}
+        return v
+
+
+class _Warnings:
+    """Warnings merged by (code, path), items listed once each."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+
+    def add(self, code: str, path: str, item: Any) -> None:
+        bucket = self.items.setdefault((code, path), [])
+        if item not in bucket:
+            bucket.append(item)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [Problem(code, path, {"items": items}).as_dict()
+                for (code, path), items in self.items.items()]
+
+
+FALSE, TRUE = "FALSE", "TRUE"
+
+
+class _Compiler:
+    def __init__(self, v: Version, get: bool) -> None:
+        self.v = v
+        self.get = get
+        self.params: list[Any] = []
+        self.warnings = _Warnings()
+
+    def node(self, node: Any, negated_parent: bool = False) -> str:
+        if node is None:
+            return TRUE
+        if isinstance(node, And):
+            return "(" + " AND ".join(self.node(c) for c in node.children) + ")"
+        if isinstance(node, Or):
+            return "(" + " OR ".join(self.node(c) for c in node.children) + ")"
+        if isinstance(node, Not):
+            return f"(NOT {self.node(node.child, negated_parent=True)})"
+        assert isinstance(node, Facets)
+        parts = []
+        for facet, ops in node.comparators.items():
+            for op, value in ops.items():
+                path = f"{node.path}.{facet}.{op}" if node.path else f"{facet}.{op}"
+                parts.append(getattr(self, facet)(op, value, path))
+        if not parts:
+            return TRUE
+        # EES joins a facets object directly under `not` with OR before negating it.
+        joiner = " OR " if negated_parent else " AND "
+        return "(" + joiner.join(parts) + ")"
+
+    def _in(self, column: str, ids: list[Any], negate: bool) -> str:
+        self.params.append(ids)
+        if negate:
+            return f"(coalesce({column}, -1) NOT IN (SELECT unnest(?)))"
+        return f"({column} IN (SELECT unnest(?)))"
+
+    # Each facet: eq/in match listed things (unknown: nothing); notEq/notIn the opposite.
+    def filters(self, op: str, value: Any, path: str) -> str:
+        items = value if isinstance(value, list) else [value]
+        negate = op in ("notEq", "notIn")
+        by_column: dict[str, list[int]] = {}
+        for item in items:
+            found = self.v.options.get(item)
+            if found is None:
+                self.warnings.add("FiltersNotFound", path, item)
+                continue
+            f, o = found
+            by_column.setdefault(f["column"], []).append(o["id"])
+        if not by_column:
+            return TRUE if negate else FALSE
+        parts = [self._in(q(col), ids, negate) for col, ids in by_column.items()]
+        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
+
+    def geographicLevels(self, op: str, value: Any, path: str) -> str:  # noqa: N802
+        items = value if isinstance(value, list) else [value]
+        negate = op in ("notEq", "notIn")
+        known = []
+        for item in items:
+            if item in self.v.meta["geographic_levels"]:
+                known.append(item)
+            else:
+                self.warnings.add("GeographicLevelsNotFound", path, item)
+        if not known:
+            return TRUE if negate else FALSE
+        self.params.append(known)
+        return f"(geographic_level {'NOT ' if negate else ''}IN (SELECT unnest(?)))"
+
+    def locations(self, op: str, value: Any, path: str) -> str:
+        items = value if isinstance(value, list) else [value]
+        negate = op in ("notEq", "notIn")
+        by_level: dict[str, list[int]] = {}
+        for ref in items:
+            ids = self.v.locations_by_ref.get((ref.level, ref.prop, ref.value))
+            if not ids:
+                self.warnings.add("LocationsNotFound", path, ref.raw)
+                continue
+            by_level.setdefault(ref.level, []).extend(ids)
+        if not by_level:
+            return TRUE if negate else FALSE
+        parts = [self._in(q("loc_" + level), ids, negate) for level, ids in by_level.items()]
+        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
+
+    def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802
+        items = value if isinstance(value, list) else [value]
+        negate = op in ("notEq", "notIn")
+        known = []
+        for ref in items:
+            t = self.v.periods.get((_full_period(ref.period, ref.code), ref.code))
+            if t is None:
+                self.warnings.add("TimePeriodsNotFound", path, ref.raw)
+                continue
+            known.append(t["id"])
+        if not known:
+            return TRUE if negate else FALSE
+        if op in ("gt", "gte", "lt", "lte"):
+            bound = self.v.ordinal[known[0]]
+            test = {"gt": lambda o: o > bound, "gte": lambda o: o >= bound,
+                    "lt": lambda o: o < bound, "lte": lambda o: o <= bound}[op]
+            known = [tid for tid, o in self.v.ordinal.items() if test(o)]
+            if not known:
+                return FALSE
+        return self._in("time_period_id", known, negate)
+
+
+def _full_period(period: str, code: str) -> str:
+    """A single year on a range code means that year and the next: 2020|AY = 2020/2021."""
+    if "/" not in period and code in periods.RANGE_CODES:
+        return f"{period}/{int(period) + 1}"
+    return period
+
+
+class QueryEngine:
+    """Answers queries; keeps version indexes and recent answers in bounded caches."""
+
+    def __init__(self, cache_size: int = 256) -> None:
+        self.con = duckdb.connect()
+        self.lock = threading.Lock()
+        self.versions: OrderedDict[str, Version] = OrderedDict()
+        self.answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self.cache_size = cache_size
+
+    def version(self, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
+        with self.lock:
+            v = self.versions.get(version_id)
+            if v is None:
+                v = Version.load(version_id, parquet, meta)
+                self.versions[version_id] = v
+                if len(self.versions) > 32:
+                    self.versions.popitem(last=False)
+            return v
+
+    def run(self, v: Version, req: QueryRequest) -> dict[str, Any]:
+        key = (v.version_id, req.canonical())
+        with self.lock:
+            cached = self.answers.get(key)
+            if cached is not None:
+                self.answers.move_to_end(key)
+                return cached
+        answer = self._run(v, req)
+        with self.lock:
+            self.answers[key] = answer
+            if len(self.answers) > self.cache_size:
+                self.answers.popitem(last=False)
+        return answer
+
+    def _run(self, v: Version, req: QueryRequest) -> dict[str, Any]:
+        problems: list[Problem] = []
+        indicators = v.meta["indicators"]
+        if req.indicators is not None:
+            missing = [i for i in req.indicators if i not in v.indicators]
+            if missing:
+                problems.append(Problem("IndicatorsNotFound", "indicators", {"items": missing}))
+            indicators = [v.indicators[i] for i in req.indicators if i in v.indicators]
+        order, order_params = self._order(v, req, problems)
+        if problems:
+            raise QueryError(problems)
+        compiler = _Compiler(v, req.from_get)
+        where = compiler.node(req.criteria)
+        cursor = self.con.cursor()
+        source = "read_parquet(?, file_row_number = true)"
+        total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}",
+                               [str(v.parquet), *compiler.params]).fetchone()[0]  # type: ignore[index]
+        loc_columns = [f"loc_{lv}" for lv in _levels_in_parquet(v)]
+        columns = ["geographic_level", "time_period_id", *loc_columns,
+                   *(f["column"] for f in v.meta["filters"]), *(i["column"] for i in indicators)]
+        rows = cursor.execute(
+            f"SELECT {', '.join(q(c) for c in columns)} FROM {source} WHERE {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [str(v.parquet), *compiler.params, *order_params, req.page_size,
+             (req.page - 1) * req.page_size]).fetchall()
+        results = [self._row(v, dict(zip(columns, r, strict=True)), loc_columns, indicators,
+                             req.debug) for r in rows]
+        warnings = compiler.warnings.as_list()
+        if total == 0:
+            warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
+        if req.debug:
+            warnings.append(Problem("DebugEnabled", "").as_dict())
+        for w in warnings:
+            if not w.get("path"):
+                w.pop("path", None)
+            if w.get("detail") is None:
+                w.pop("detail", None)
+        return {
+            "paging": {"page": req.page, "pageSize": req.page_size, "totalResults": total,
+                       "totalPages": max(1, -(-total // req.page_size))},
+            "results": results,
+            "warnings": warnings,
+        }
+
+    def _order(self, v: Version, req: QueryRequest,
+               problems: list[Problem]) -> tuple[str, list[Any]]:
+        sorts = req.sorts or [Sort("timePeriod", "Desc", "timePeriod|Desc")]
+        parts: list[str] = []
+        params: list[Any] = []
+        unknown: list[Any] = []
+        for s in sorts:
+            direction = "ASC" if s.direction == "Asc" else "DESC"
+            name, _, arg = s.field.partition("|")
+            if s.field == "timePeriod":
+                ranked = sorted(v.ordinal, key=v.ordinal.__getitem__)
+                parts.append(f"list_position(?, time_period_id) {direction}")
+                params.append(ranked)
+            elif s.field == "geographicLevel":
+                codes = sorted(v.meta["geographic_levels"],
+                               key=lambda c: geography.BY_CODE[c].label)
+                parts.append(f"list_position(?, geographic_level) {direction}")
+                params.append(codes)
+            elif name == "location" and arg in _levels_in_parquet(v):
+                ranked = [loc["id"] for loc in sorted(
+                    (x for x in v.meta["locations"] if x["level"] == arg),
+                    key=lambda x: x["name"])]
+                parts.append(f"list_position(?, {q('loc_' + arg)}) {direction} NULLS LAST")
+                params.append(ranked)
+            elif name == "filter" and arg in v.filters:
+                f = v.filters[arg]
+                ranked = [o["id"] for o in sorted(f["options"], key=lambda o: o["label"])]
+                parts.append(f"list_position(?, {q(f['column'])}) {direction}")
+                params.append(ranked)
+            elif name == "indicator" and arg in v.indicators:
+                col = q(v.indicators[arg]["column"])
+                # Numbers in numeric order; symbols and text after them, as text.
+                parts.append(f"TRY_CAST({col} AS DOUBLE) {direction} NULLS LAST")
+                parts.append(f"{col} {direction}")
+            else:
+                unknown.append(s.raw)
+        if unknown:
+            problems.append(Problem("SortFieldsNotFound", "sorts", {"items": unknown}))
+        parts.append("file_row_number ASC")  # stable pages
+        return ", ".join(parts), params
+
+    def _row(self, v: Version, r: dict[str, Any], loc_columns: list[str],
+             indicators: list[dict[str, Any]], debug: bool) -> dict[str, Any]:
+        t = v.period_by_id[r["time_period_id"]]
+        locations: dict[str, str] = {}
+        for column in loc_columns:
+            loc_id = r[column]
+            if loc_id is None:
+                continue
+            loc = v.location_by_id[loc_id]
+            locations[loc["level"]] = _debug_location(loc) if debug else loc["public_id"]
+        filters: dict[str, str] = {}
+        for f in v.meta["filters"]:
+            o = f["options"][r[f["column"]]]
+            if debug:
+                filters[f"{f['public_id']} :: {f['column']}"] = f"{o['public_id']} :: {o['label']}"
+            else:
+                filters[f["public_id"]] = o["public_id"]
+        values = {
+            (f"{i['public_id']} :: {i['column']}" if debug else i["public_id"]):
+                r[i["column"]] if r[i["column"]] is not None else ""
+            for i in indicators
+        }
+        return {"timePeriod": {"code": t["code"], "period": periods.api_period(t["period"])},
+                "geographicLevel": r["geographic_level"], "locations": locations,
+                "filters": filters, "values": values}
+
+
+def _levels_in_parquet(v: Version) -> list[str]:
+    return [lv.code for lv in geography.LEVELS if lv.code in v.location_levels]
+
+
+def _debug_location(loc: dict[str, Any]) -> str:
+    head = f"{loc['public_id']} :: {loc['name']}"
+    level = loc["level"]
+    if level == "RSC":
+        return head
+    if level == "LA":
+        return f"{head} (code = {loc['code']}, oldCode = {loc.get('old_la_code', '')})"
+    if level == "SCH":
+        return f"{head} (urn = {loc['code']}, laEstab = {loc.get('school_laestab', '')})"
+    if level == "PROV":
+        return f"{head} (ukprn = {loc['code']})"
+    return f"{head} (code = {loc['code']})"

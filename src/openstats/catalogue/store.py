@@ -66,6 +66,7 @@ class Catalogue:
     def __init__(self, url: str, *, migrate_now: bool = True) -> None:
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
+        self._metadata_cache: dict[str, dict[str, Any]] = {}
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate_now:
@@ -197,10 +198,18 @@ class Catalogue:
                                 publication_id=publication_id)
 
     def version_metadata(self, version_id: str) -> dict[str, Any]:
+        """A version's metadata; versions never change, so recent ones stay cached."""
+        cached = self._metadata_cache.get(version_id)
+        if cached is not None:
+            return cached
         with self.engine.connect() as conn:
             text = conn.execute(select(data_set_versions.c.metadata)
                                 .where(data_set_versions.c.id == version_id)).scalar_one()
-        return dict(json.loads(text))
+        meta = dict(json.loads(text))
+        if len(self._metadata_cache) >= 64:
+            self._metadata_cache.pop(next(iter(self._metadata_cache)))
+        self._metadata_cache[version_id] = meta
+        return meta
 
     def public_data_set(self, data_set_id: str, at: datetime | None = None) -> dict[str, Any]:
         """A published data set with its latest published version, or NotFound.

@@ -1,0 +1,120 @@
+"""A live openstats server (real HTTP on loopback) loaded with EES's sample data sets."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from openstats.app import create_app
+from openstats.ingest.manifest import load_manifest
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.conftest import REFERENCE, SAMPLES
+
+# Data sets served by the test server: name -> (id, sample path without .csv)
+DATA_SETS = {
+    "absence": ("11111111-0000-4000-8000-000000000001", "ees-tests/absence_school"),
+    "seven": ("11111111-0000-4000-8000-000000000002", "ees-tests/seven_filters"),
+    "dates": ("11111111-0000-4000-8000-000000000003", "ees-tests/dates"),
+    "grouped": ("11111111-0000-4000-8000-000000000004",
+                "ees-tests/grouped-filters-and-indicators"),
+    "demo": ("d9d4f804-df1b-48cf-a117-a8c8a4924ce0", None),
+}
+FUTURE_ID = "11111111-0000-4000-8000-0000000000ff"
+
+
+def manifest_text(title: str, slug: str, published: str, sets: list[tuple[str, str, str]]) -> str:
+    parts = [f"""
+[theme]
+title = "Test theme"
+
+[publication]
+title = "{title}"
+slug = "{slug}"
+summary = "Samples from EES's own tests, about {slug}."
+
+[publication.contact]
+team_name = "Test team"
+team_email = "test@example.org"
+
+[release]
+title = "Academic year 2020/21"
+type = "Official statistics"
+published = {published}
+"""]
+    for data_set_id, name, sample in sets:
+        parts.append(f"""
+[[data_sets]]
+id = "{data_set_id}"
+title = "{name}"
+summary = "The {name} sample."
+data = "{SAMPLES / (sample + '.csv')}"
+meta = "{SAMPLES / (sample + '.meta.csv')}"
+""")
+    return "".join(parts)
+
+
+@dataclass
+class LiveServer:
+    base: str  # e.g. http://127.0.0.1:PORT
+    api: str  # base + /api
+    data_dir: Path
+
+    def get(self, path: str, **kw: object) -> httpx.Response:
+        return httpx.get(self.api + path, timeout=30, **kw)  # type: ignore[arg-type]
+
+    def post(self, path: str, **kw: object) -> httpx.Response:
+        return httpx.post(self.api + path, timeout=30, **kw)  # type: ignore[arg-type]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("api")
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    platform = open_platform(settings)
+    from openstats.demo import MANIFEST
+
+    load_manifest(platform, MANIFEST)
+    sets = [(i, name, sample) for name, (i, sample) in DATA_SETS.items() if sample]
+    (folder / "samples.toml").write_text(manifest_text(
+        "EES test samples", "ees-test-samples", "2024-06-13T09:30:00Z", sets))
+    load_manifest(platform, folder / "samples.toml")
+    (folder / "future.toml").write_text(manifest_text(
+        "Embargoed statistics", "embargoed-statistics", "2099-01-01T09:30:00Z",
+        [(FUTURE_ID, "Not yet", "ees-tests/tiny-two-filters")]))
+    load_manifest(platform, folder / "future.toml")
+    platform.close()
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield LiveServer(base, base + "/api", settings.data_dir)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def data_set_id(name: str) -> str:
+    return DATA_SETS[name][0]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from openstats import __version__
+from openstats.api import docs
 from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.settings import Settings
@@ -48,8 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json",
-                                   title="openstats public data API")
+        return HTMLResponse(docs.render(app.openapi()))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, object]:

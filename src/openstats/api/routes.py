@@ -312,8 +312,10 @@ def get_meta(
 def query_get(
     request: Request, dataSetId: str,  # noqa: N803
     dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803
-    indicators: Annotated[list[str] | None, Query(description="Indicator ids")] = None,
-    sorts: Annotated[list[str] | None, Query(description="e.g. timePeriod|Desc")] = None,
+    indicators: Annotated[list[str] | None, Query(
+        description="Indicator ids (default: all)", examples=["0kT5D,HTzLj"])] = None,
+    sorts: Annotated[list[str] | None, Query(
+        description="Sorts as field|direction", examples=["timePeriod|Desc"])] = None,
     debug: Annotated[str | None, Query(description="Labels instead of ids")] = None,
     page: Annotated[str | None, Query(description="Page number, from 1")] = None,
     pageSize: Annotated[str | None, Query(description="Rows per page (1-10000)")] = None,  # noqa: N803
@@ -326,8 +328,23 @@ def query_get(
     return _run_query(request, row, req, immutable=dataSetVersion is not None)
 
 
+QUERY_EXAMPLE = {
+    "criteria": {"and": [
+        {"geographicLevels": {"eq": "NAT"}},
+        {"timePeriods": {"gte": {"period": "2017", "code": "RY"}}},
+    ]},
+    "indicators": ["0kT5D"],
+    "sorts": [{"field": "timePeriod", "direction": "Asc"}],
+    "page": 1,
+    "pageSize": 100,
+}
+
+
 @router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
-             summary="Query a data set (POST, with and/or/not criteria)")
+             summary="Query a data set (POST, with and/or/not criteria)",
+             openapi_extra={"requestBody": {"required": False, "content": {
+                 "application/json": {"schema": {"type": "object"},
+                                      "example": QUERY_EXAMPLE}}}})
 async def query_post(
     request: Request, dataSetId: str,  # noqa: N803
     dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803

@@ -17,6 +17,7 @@ from openstats.app import create_app
 from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
+from tests.api.ees_schema import assert_matches, response_schema
 from tests.conftest import REFERENCE, SAMPLES
 
 # Data sets served by the test server: name -> (id, sample path without .csv)
@@ -69,10 +70,24 @@ class LiveServer:
     data_dir: Path
 
     def get(self, path: str, **kw: object) -> httpx.Response:
-        return httpx.get(self.api + path, timeout=30, **kw)  # type: ignore[arg-type]
+        return checked("get", path, httpx.get(self.api + path, timeout=30, **kw))  # type: ignore[arg-type]
 
     def post(self, path: str, **kw: object) -> httpx.Response:
-        return httpx.post(self.api + path, timeout=30, **kw)  # type: ignore[arg-type]
+        return checked("post", path, httpx.post(self.api + path, timeout=30, **kw))  # type: ignore[arg-type]
+
+
+def checked(method: str, path: str, answer: httpx.Response) -> httpx.Response:
+    """Every JSON answer in the API tests must match EES's schema for that route and status."""
+    if "json" not in answer.headers.get("content-type", ""):
+        return answer
+    try:
+        name = response_schema(path, method, answer.status_code)
+    except KeyError:
+        # Statuses EES's document does not list for a route (413, 415): problem details.
+        name = ("ValidationProblemViewModel" if "errors" in answer.json()
+                else "ProblemDetailsViewModel")
+    assert_matches(answer.json(), name)
+    return answer
 
 
 def _free_port() -> int:

@@ -114,6 +114,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     load_manifest(platform, folder / "future.toml")
     platform.close()
 
+    yield from serve(settings)
+
+
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """Run the app on a free loopback port in a thread until the generator is closed."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_level="warning"))
@@ -126,9 +131,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                 break
         except httpx.TransportError:
             time.sleep(0.05)
-    yield LiveServer(base, base + "/api", settings.data_dir)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(base, base + "/api", settings.data_dir)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def data_set_id(name: str) -> str:

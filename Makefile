@@ -10,10 +10,18 @@ export OPENSTATS_SHARED_DIR ?= $(SHARED)
 
 .PHONY: serve test bench lint clean
 
-$(STAMP): pyproject.toml constraints.txt
+GOVUK := src/openstats/web/static/govuk
+
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	npm ci --no-audit --no-fund --loglevel=error
+	# GOV.UK Frontend's compiled assets, served from our own static route.
+	rm -rf $(GOVUK) && mkdir -p $(GOVUK)
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(GOVUK)/assets
 	touch $(STAMP)
 
 serve: $(STAMP)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openstats import __version__
 from openstats.api import docs
@@ -46,6 +50,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              "title": "An error occurred while processing your request.",
                              "status": 500}, status_code=500)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Pages get the GOV.UK "Page not found" page; the API answers problem details.
+        if exc.status_code == 404 and not request.url.path.startswith(("/api", "/statistics")):
+            return pages.not_found(request)
+        if request.url.path.startswith(("/api", "/statistics")):
+            return api_routes.problem(exc.status_code) if exc.status_code in (
+                403, 404, 413, 415) else JSONResponse({"title": str(exc.detail),
+                                                       "status": exc.status_code},
+                                                      status_code=exc.status_code)
+        return HTMLResponse(str(exc.detail), status_code=exc.status_code)
+
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         return HTMLResponse(docs.render(app.openapi()))
@@ -58,4 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     app.include_router(pages.router)
+    static = Path(__file__).parent / "web" / "static"
+    static.mkdir(exist_ok=True)
+    app.mount("/static", StaticFiles(directory=static), name="static")
     return app

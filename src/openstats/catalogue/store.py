@@ -286,10 +286,15 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
                rel.c.slug.label("release_slug"), rel.c.release_type, rel.c.published,
                rel.c.last_updated, rel.c.next_update, pub.c.title.label("publication_title"),
                pub.c.slug.label("publication_slug"),
-               pub.c.summary.label("publication_summary"))
+               pub.c.summary.label("publication_summary"),
+               pub.c.contact_team_name, pub.c.contact_team_email, pub.c.contact_name,
+               pub.c.contact_telephone, rel.c.id.label("release_id"),
+               rel.c.data_guidance, themes.c.title.label("theme_title"),
+               themes.c.slug.label("theme_slug"), v.c.data_sha256, v.c.meta_sha256)
         .join(ds, ds.c.id == v.c.data_set_id)
         .join(rel, rel.c.id == v.c.release_id)
         .join(pub, pub.c.id == ds.c.publication_id)
+        .join(themes, themes.c.id == pub.c.theme_id)
         .where(rel.c.published.is_not(None))
     )
     if data_set_id is not None:

@@ -1,0 +1,1 @@
+"""What readers take away: ZIP bundles, data guidance text and example code."""

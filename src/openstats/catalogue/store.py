@@ -41,6 +41,8 @@ RELEASE_TYPES: tuple[str, ...] = (
 
 def slugify(text: str) -> str:
     """'Children in need: A focus' -> 'children-in-need-a-focus'."""
+    # Apostrophes join words ("Children's" -> "childrens") rather than split them.
+    text = text.replace("'", "").replace("\u2019", "")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 

@@ -1,0 +1,349 @@
+"""Tables for the table tool: a selection becomes an API query, the rows a pivoted table.
+
+The tool asks through the same query engine as the public API, with the same public ids,
+so a table, its permalink and its equivalent API query always agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from openstats.query import periods
+from openstats.query.criteria import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
+from openstats.query.engine import QueryEngine, Version
+from openstats.standards import geography, symbols
+
+DEFAULT_CELL_LIMIT = 25_000
+TIME, LOCATION, INDICATOR = "time", "location", "indicator"
+
+
+@dataclass
+class Selection:
+    """What a reader chose, by public ids: the whole state of a table, in its URL."""
+
+    data_set_id: str
+    locations: list[str] = field(default_factory=list)
+    start: str = ""  # "2017|RY" (API period|code)
+    end: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # filter id -> option ids
+    indicators: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # layout: dimension keys
+    cols: list[str] = field(default_factory=list)
+    version: str = ""  # empty: the latest
+
+    @classmethod
+    def from_params(cls, params: list[tuple[str, str]]) -> Selection:
+        values: dict[str, list[str]] = {}
+        for key, value in params:
+            values.setdefault(key, []).extend(v for v in value.split(",") if v)
+        first = lambda k: (values.get(k) or [""])[0]  # noqa: E731
+        filters = {k[len("filter_"):]: v for k, v in values.items() if k.startswith("filter_")}
+        return cls(data_set_id=first("dataSetId"), locations=values.get("locations", []),
+                   start=first("start"), end=first("end"), filters=filters,
+                   indicators=values.get("indicators", []), rows=values.get("rows", []),
+                   cols=values.get("cols", []), version=first("version"))
+
+    def params(self) -> list[tuple[str, str]]:
+        out = [("dataSetId", self.data_set_id)]
+        if self.version:
+            out.append(("version", self.version))
+        out += [("locations", v) for v in self.locations]
+        if self.start:
+            out.append(("start", self.start))
+        if self.end:
+            out.append(("end", self.end))
+        for fid, options in self.filters.items():
+            out += [(f"filter_{fid}", o) for o in options]
+        out += [("indicators", v) for v in self.indicators]
+        if self.rows:
+            out.append(("rows", ",".join(self.rows)))
+        if self.cols:
+            out.append(("cols", ",".join(self.cols)))
+        return out
+
+    def query_string(self, **changes: Any) -> str:
+        params = [(k, v) for k, v in self.params() if k not in changes]
+        params += [(k, v) for k, v in changes.items() if v]
+        return urlencode(params)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"dataSetId": self.data_set_id, "version": self.version,
+                "locations": self.locations, "start": self.start, "end": self.end,
+                "filters": self.filters, "indicators": self.indicators, "rows": self.rows,
+                "cols": self.cols}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Selection:
+        return cls(data_set_id=doc["dataSetId"], version=doc.get("version", ""),
+                   locations=doc["locations"], start=doc["start"], end=doc["end"],
+                   filters=doc["filters"], indicators=doc["indicators"], rows=doc["rows"],
+                   cols=doc["cols"])
+
+
+def time_key(t: dict[str, Any]) -> str:
+    return f"{periods.api_period(t['period'])}|{t['code']}"
+
+
+def periods_between(v: Version, start: str, end: str) -> list[dict[str, Any]]:
+    """Time periods from start to end inclusive, in time order (empty if either is unknown)."""
+    times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
+    keys = [time_key(t) for t in times]
+    if start not in keys or end not in keys:
+        return []
+    a, b = sorted((keys.index(start), keys.index(end)))
+    return times[a: b + 1]
+
+
+def cell_count(v: Version, sel: Selection) -> int:
+    n = len(sel.locations) * len(periods_between(v, sel.start, sel.end)) * len(sel.indicators)
+    for options in sel.filters.values():
+        n *= len(options)
+    return n
+
+
+def problems(v: Version, sel: Selection, limit: int) -> dict[str, str]:
+    """Field -> message for everything missing or too large; empty when the table can be made."""
+    out: dict[str, str] = {}
+    if not [x for x in sel.locations if x in v.locations]:
+        out["locations"] = "Select at least one location"
+    if not periods_between(v, sel.start, sel.end):
+        out["start"] = "Select a start and an end time period"
+    for f in v.meta["filters"]:
+        if not [o for o in sel.filters.get(f["public_id"], []) if o in v.options]:
+            out[f"filter_{f['public_id']}"] = f"Select at least one option of {f['label']}"
+    if not [i for i in sel.indicators if i in v.indicators]:
+        out["indicators"] = "Select at least one indicator"
+    if not out and cell_count(v, sel) > limit:
+        out["size"] = (f"This table would have {cell_count(v, sel):,} cells, more than the "
+                       f"{limit:,} we can show. Choose fewer locations, time periods, filter "
+                       "options or indicators.")
+    return out
+
+
+def to_request(v: Version, sel: Selection) -> QueryRequest:
+    """The API query for a selection: per level, its chosen locations; then time, filters."""
+    by_level: dict[str, list[LocationRef]] = {}
+    for lid in sel.locations:
+        loc = v.locations.get(lid)
+        if loc is not None:
+            by_level.setdefault(loc["level"], []).append(
+                LocationRef(loc["level"], "id", lid, f"{loc['level']}|id|{lid}"))
+    places = Or("criteria.or", [
+        Facets(f"criteria.or[{i}]", {"geographicLevels": {"eq": level},
+                                     "locations": {"in": refs}})
+        for i, (level, refs) in enumerate(by_level.items())])
+    times = [PeriodRef(periods.api_period(t["period"]), t["code"], time_key(t))
+             for t in periods_between(v, sel.start, sel.end)]
+    parts: list[Any] = [places, Facets("criteria", {"timePeriods": {"in": times}})]
+    for fid, options in sel.filters.items():
+        if fid in v.filters:
+            parts.append(Facets("criteria", {"filters": {"in": options}}))
+    return QueryRequest(criteria=And("criteria", parts), indicators=list(sel.indicators),
+                        page_size=10_000)
+
+
+def api_body(v: Version, sel: Selection) -> dict[str, Any]:
+    """The same query as a POST body for the public API, for readers to reuse."""
+    levels: dict[str, list[str]] = {}
+    for lid in sel.locations:
+        if lid in v.locations:
+            levels.setdefault(v.locations[lid]["level"], []).append(lid)
+    return {"criteria": {"and": [
+        {"or": [{"geographicLevels": {"eq": level},
+                 "locations": {"in": [{"level": level, "id": i} for i in ids]}}
+                for level, ids in levels.items()]},
+        {"timePeriods": {"in": [{"period": periods.api_period(t["period"]), "code": t["code"]}
+                                for t in periods_between(v, sel.start, sel.end)]}},
+        *({"filters": {"in": options}} for fid, options in sel.filters.items()
+          if fid in v.filters),
+    ]}, "indicators": list(sel.indicators)}
+
+
+# --- formatting --------------------------------------------------------------------------
+def format_value(raw: str, indicator: dict[str, Any]) -> str:
+    """A cell as readers see it: rounded to its decimal places, with its unit."""
+    if raw is None or raw == "":
+        return "no data"
+    if raw in symbols.SYMBOLS or indicator["unit"] == "numberstring":
+        return raw
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        return raw
+    dp = indicator.get("decimal_places")
+    if dp is not None:
+        number = number.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+        text = f"{number:,.{dp}f}"
+    else:
+        text = f"{number:,f}".rstrip("0").rstrip(".") if "." in raw else f"{number:,f}"
+    unit = indicator["unit"]
+    if unit == "%":
+        return text + "%"
+    if unit == "£":
+        return "£" + text
+    if unit == "£m":
+        return "£" + text + "m"
+    if unit == "pp":
+        return text + "pp"
+    return text
+
+
+# --- the table ---------------------------------------------------------------------------
+@dataclass
+class Header:
+    label: str
+    span: int
+
+
+@dataclass
+class Table:
+    caption: str
+    row_dims: list[str]
+    col_dims: list[str]
+    col_headers: list[list[Header]]  # one list per column dimension
+    row_labels: list[list[str]]  # per table row, one label per row dimension
+    cells: list[list[str]]  # formatted
+    raw: list[list[str]]  # as stored
+    symbols_used: list[tuple[str, str]]
+    dim_labels: dict[str, str]
+    series: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cell_count(self) -> int:
+        return sum(len(r) for r in self.cells)
+
+
+def dimensions(v: Version, sel: Selection) -> dict[str, list[tuple[str, str]]]:
+    """Each dimension's chosen values as (key, label), in display order."""
+    locs = [v.locations[x] for x in sel.locations if x in v.locations]
+    locs.sort(key=lambda loc: (geography.LEVEL_ORDER[loc["level"]], loc["name"]))
+    dims: dict[str, list[tuple[str, str]]] = {
+        LOCATION: [(loc["public_id"], loc["name"]) for loc in locs],
+        TIME: [(time_key(t), t["label"]) for t in periods_between(v, sel.start, sel.end)],
+    }
+    for f in v.meta["filters"]:
+        chosen = set(sel.filters.get(f["public_id"], []))
+        dims[f"filter:{f['public_id']}"] = [(o["public_id"], o["label"]) for o in f["options"]
+                                            if o["public_id"] in chosen]
+    dims[INDICATOR] = [(i["public_id"], i["label"]) for i in v.meta["indicators"]
+                       if i["public_id"] in set(sel.indicators)]
+    return dims
+
+
+def layout(dims: dict[str, list[tuple[str, str]]], sel: Selection) -> tuple[list[str], list[str]]:
+    """Row and column dimensions: as chosen when valid, else time across, the rest down."""
+    keys = list(dims)
+    rows = [d for d in sel.rows if d in keys]
+    cols = [d for d in sel.cols if d in keys and d not in rows]
+    rest = [d for d in keys if d not in rows and d not in cols]
+    if not rows and not cols:
+        cols = [TIME]
+        rows = [d for d in keys if d != TIME]
+    else:
+        rows += rest
+    if not cols:
+        cols = [rows.pop()] if len(rows) > 1 else []
+    return rows, cols
+
+
+def build(engine: QueryEngine, v: Version, sel: Selection) -> Table:
+    """Run the selection's query and pivot the rows (call `problems` first)."""
+    req = to_request(v, sel)
+    found: dict[tuple[str, ...], str] = {}
+    dims = dimensions(v, sel)
+    filter_dims = [d for d in dims if d.startswith("filter:")]
+    page = 1
+    while True:
+        req.page = page
+        answer = engine.run(v, req)
+        for r in answer["results"]:
+            base = {TIME: f"{r['timePeriod']['period']}|{r['timePeriod']['code']}",
+                    LOCATION: r["locations"][r["geographicLevel"]]}
+            for d in filter_dims:
+                base[d] = r["filters"].get(d[len("filter:"):], "")
+            for iid, value in r["values"].items():
+                key = tuple(base.get(d, iid) if d != INDICATOR else iid for d in dims)
+                found[key] = value
+        if page >= answer["paging"]["totalPages"]:
+            break
+        page += 1
+    rows, cols = layout(dims, sel)
+    order = list(dims)
+    indicators = {i["public_id"]: i for i in v.meta["indicators"]}
+    col_combos = list(itertools.product(*(dims[d] for d in cols))) or [()]
+    row_combos = list(itertools.product(*(dims[d] for d in rows))) or [()]
+    cells, raw, labels = [], [], []
+    used: set[str] = set()
+    for rc in row_combos:
+        line, raw_line = [], []
+        for cc in col_combos:
+            chosen = dict(zip(rows, (k for k, _ in rc), strict=True))
+            chosen |= dict(zip(cols, (k for k, _ in cc), strict=True))
+            value = found.get(tuple(chosen[d] for d in order), "")
+            raw_line.append(value)
+            line.append(format_value(value, indicators[chosen[INDICATOR]]))
+            if value in symbols.SYMBOLS:
+                used.add(value)
+        cells.append(line)
+        raw.append(raw_line)
+        labels.append([label for _, label in rc])
+    col_headers = []
+    for level, d in enumerate(cols):
+        repeat = math.prod(len(dims[x]) for x in cols[:level])
+        span = math.prod(len(dims[x]) for x in cols[level + 1:])
+        col_headers.append([Header(label, span) for _ in range(repeat) for _, label in dims[d]])
+    dim_labels = {d: dim_label(v, d) for d in dims}
+    return Table(caption(v, dims), rows, cols, col_headers, labels, cells, raw,
+                 sorted((s, symbols.SYMBOLS[s]) for s in used), dim_labels,
+                 chart_series(dims, found, order, indicators))
+
+
+def dim_label(v: Version, d: str) -> str:
+    if d.startswith("filter:"):
+        return str(v.filters[d[len("filter:"):]]["label"])
+    return {TIME: "Time period", LOCATION: "Location", INDICATOR: "Indicator"}[d]
+
+
+def caption(v: Version, dims: dict[str, list[tuple[str, str]]]) -> str:
+    """'Referrals and Percent for 1. No futher action in England between 2017 and 2023'."""
+    def names(values: list[tuple[str, str]]) -> str:
+        labels = [label for _, label in values]
+        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+    parts = [names(dims[INDICATOR])]
+    options = [label for d, vals in dims.items() if d.startswith("filter:")
+               for _, label in vals if label != "Total"]
+    if options:
+        parts.append(f"for {', '.join(options)}")
+    parts.append(f"in {names(dims[LOCATION])}")
+    times = dims[TIME]
+    parts.append(f"in {times[0][1]}" if len(times) == 1
+                 else f"between {times[0][1]} and {times[-1][1]}")
+    return " ".join(parts)
+
+
+def chart_series(dims: dict[str, list[tuple[str, str]]], found: dict[tuple[str, ...], str],
+                 order: list[str], indicators: dict[str, Any]) -> dict[str, Any]:
+    """A time series per combination of the other dimensions (numbers only)."""
+    times = dims[TIME]
+    others = [d for d in order if d != TIME]
+    series = []
+    for combo in itertools.product(*(dims[d] for d in others)):
+        chosen = dict(zip(others, (k for k, _ in combo), strict=True))
+        points: list[float | None] = []
+        for key, _ in times:
+            chosen[TIME] = key
+            raw = found.get(tuple(chosen[d] for d in order), "")
+            try:
+                points.append(float(raw))
+            except ValueError:
+                points.append(None)
+        name = ", ".join(label for _, label in combo)
+        series.append({"name": name, "points": points,
+                       "unit": indicators[chosen[INDICATOR]]["unit"]})
+    return {"x": [label for _, label in times], "series": series}

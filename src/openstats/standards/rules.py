@@ -43,7 +43,12 @@ RULES: dict[str, Rule] = _rules(
      "The meta file must be named like the data file, with .meta.csv in place of .csv.",
      "filenames_match"),
     ("file.empty", E, "File is empty",
-     "The file has no header row. Export the file again from its source.", "file_read"),
+     "The file has no header row, or no rows under its header. Export the file again "
+     "from its source.", "file_read"),
+    ("file.unreadable", E, "File cannot be read as CSV",
+     "Save the file as 'CSV UTF-8 (comma delimited)'. Check it is a comma-separated text "
+     "file (not a spreadsheet or ZIP renamed to .csv) and that no cell holds a lone "
+     "carriage return.", "file_read"),
     ("file.encoding", E, "File is not UTF-8",
      "Save the file as 'CSV UTF-8 (comma delimited)'.", "utf8"),
     ("file.bom", W, "File starts with a byte-order mark",

@@ -60,6 +60,18 @@ def quoted_cells() -> Pair:
             .replace("sex", "Girls", 'Girls "all ages"'))
 
 
+def every_cell_quoted() -> Pair:
+    # Some exporters quote every cell, header included.
+    pair = base()
+    pair.data_bytes = b"".join(
+        b",".join(b'"' + cell.encode() + b'"' for cell in row) + b"\n"
+        for row in [pair.header, *pair.rows])
+    pair.meta_bytes = b"".join(
+        b",".join(b'"' + cell.encode() + b'"' for cell in row) + b"\r\n"
+        for row in [pair.meta_header, *pair.meta_rows])
+    return pair
+
+
 def carriage_returns_only() -> Pair:
     pair = base()
     pair.eol = "\r"
@@ -78,8 +90,8 @@ def multi_line_cell_in_crlf_file() -> Pair:
     return pair
 
 
-CLEAN = [crlf, no_final_newline, trailing_blank_lines, quoted_cells, carriage_returns_only,
-         upper_case_labels]
+CLEAN = [crlf, no_final_newline, trailing_blank_lines, quoted_cells, every_cell_quoted,
+         carriage_returns_only, upper_case_labels]
 
 
 @pytest.mark.parametrize("build", CLEAN, ids=lambda f: f.__name__)
@@ -186,6 +198,29 @@ def test_duplicate_rows_name_every_repeat(tmp_path: Path, reference_dir: Path) -
     assert [f.row for f in found] == [12, 14]
     assert "3, 12, 13" in found[0].message
     assert report.counts["data.rows.duplicate"] == 3
+
+
+@pytest.mark.parametrize("name", ["code", "n", "h", "line", "rule", "data", "count",
+                                  "select", "order", "sex_group"])
+def test_column_names_that_are_sql_words(name: str, tmp_path: Path, reference_dir: Path
+                                         ) -> None:
+    # Every query runs (a duplicate row makes the duplicate check run too) and a column
+    # named like an alias in the screener's SQL changes nothing.
+    values = ["Total" if i % 3 == 0 else f"Value {i % 3}" for i in range(10)]
+    pair = (base().add_column(name, values)
+            .add_meta_row(col_name=name, col_type="Filter", label="Extra").copy_row(4))
+    report = pair.screen(tmp_path, reference_dir)
+    assert report.rule_ids() == {"data.rows.duplicate"}
+    assert where(report, "data.rows.duplicate") == [(LAST_ROW + 1, None)]
+
+
+def test_quoted_column_name_with_quotes_and_spaces(tmp_path: Path, reference_dir: Path
+                                                   ) -> None:
+    name = 'pupil "count" (all)'
+    pair = base().rename("enrolments", name).cell(5, name, "")
+    report = pair.screen(tmp_path, reference_dir)
+    assert report.rule_ids() == {"file.header.name_invalid", "data.indicator.blank"}
+    assert where(report, "data.indicator.blank") == [(5, name)]
 
 
 # --- caps and counts ----------------------------------------------------------------------

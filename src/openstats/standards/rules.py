@@ -70,6 +70,9 @@ RULES: dict[str, Rule] = _rules(
     ("file.header.duplicate", E, "Column name is used twice",
      "Column names must be unique; rename or delete one of them.",
      "duplicate_variable_names"),
+    ("file.header.reserved", E, "Column name is reserved",
+     "Rename the column (e.g. rowid to row_id): the database that stores the data uses "
+     "this name for itself.", ""),
     ("file.header.name_invalid", W, "Column name is not lower snake_case",
      "Use only lower-case letters, digits and underscores, starting with a letter "
      "(e.g. pupil_count). Names become field names in the API, where other characters "

@@ -296,18 +296,27 @@ class _Checks:
         self.s.header = header
         loadable = True
         seen: set[str] = set()
+        lowered: dict[str, str] = {}  # DuckDB (and SQL) column names ignore case
         for position, name in enumerate(header, start=1):
             if not name.strip():
                 self.r.add("file.header.blank", self.data,
                            f"Column {position} of the header has no name.", row=1)
                 loadable = False
                 continue
-            if name in seen:
+            if name.lower() in lowered:
+                first = lowered[name.lower()]
                 self.r.add("file.header.duplicate", self.data,
-                           f"The column name '{name}' appears more than once.", row=1,
+                           f"The column name '{name}' appears more than once." if first == name
+                           else f"The column names '{first}' and '{name}' differ only in "
+                           "case.", row=1, column=name)
+                loadable = False
+            if name.lower() in meta_columns.RESERVED_COLUMN_NAMES:
+                self.r.add("file.header.reserved", self.data,
+                           f"'{name}' is a name the database keeps for itself.", row=1,
                            column=name)
                 loadable = False
             seen.add(name)
+            lowered.setdefault(name.lower(), name)
             if not COLUMN_NAME.match(name):
                 self.r.add("file.header.name_invalid", self.data,
                            f"'{name}' is not lower snake_case.", row=1, column=name,
@@ -643,8 +652,9 @@ class _Checks:
         self.add_rows("data.time.identifier_unknown",
                       f"NOT {blank('time_identifier')} AND {TIME_CODE} IS NULL",
                       "time_identifier", "'{value}' is not a time identifier.")
-        used = self.sql(f"SELECT {TIME_CODE} AS code, min(rowid), count(*) FROM {DATA} "
-                        "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        # No aliases in WHERE or GROUP BY: a data column of that name would win.
+        used = self.sql(f"SELECT {TIME_CODE}, min(rowid), count(*) FROM {DATA} "
+                        f"WHERE {TIME_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         first_family = None
         for code, rowid, count in used:
             row = self.s.row_number(rowid)
@@ -694,8 +704,8 @@ class _Checks:
         self.add_rows("data.geography.level_unknown",
                       f"NOT {blank('geographic_level')} AND {LEVEL_CODE} IS NULL",
                       "geographic_level", "'{value}' is not a geographic level.")
-        present = self.sql(f"SELECT {LEVEL_CODE} AS code, min(rowid), count(*) FROM {DATA} "
-                           "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        present = self.sql(f"SELECT {LEVEL_CODE}, min(rowid), count(*) FROM {DATA} "
+                           f"WHERE {LEVEL_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         self.levels_present = {code: count for code, _, count in present}
         for code, rowid, count in present:
             row = self.s.row_number(rowid)
@@ -901,7 +911,7 @@ class _Checks:
             return
         # Every repeat counts, also those beyond the listed groups (counted by hash).
         total = self.sql(f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM {DATA} {where} "
-                         f"GROUP BY {hashed} HAVING n > 1)")[0][0]
+                         f"GROUP BY {hashed} HAVING count(*) > 1)")[0][0]
         listed = sum(len(rowids) - 1 for rowids, *_ in groups)
         for i, (rowids, *_) in enumerate(groups):
             rows = [self.s.row_number(rowid) for rowid in rowids[:10]]

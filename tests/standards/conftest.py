@@ -1,4 +1,4 @@
-"""Fixtures for the standards tests: where the shared spec folder and lookups live."""
+"""Fixtures for the standards tests: the shared folder and its geography lookups."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from pathlib import Path
 
 import pytest
 
-
-def shared_dir() -> Path:
-    """The shared folder: $OPENSTATS_SHARED_DIR, or `../shared` next to the repository."""
-    configured = os.environ.get("OPENSTATS_SHARED_DIR")
-    if configured:
-        return Path(configured).resolve()
-    return (Path(__file__).resolve().parents[2] / ".." / "shared").resolve()
+from .paths import shared_dir
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from openstats.standards.findings import Report
 from openstats.standards.rules import RULES
 from openstats.standards.screener import screen
 
-from .conftest import shared_dir
+from .paths import shared_dir
 
 EES_TESTS = shared_dir() / "samples" / "ees-tests"
 SMALL = shared_dir() / "samples" / "ees-small-files"

@@ -3,6 +3,9 @@
 Large data files are never read whole: one streamed pass over the bytes gives the
 SHA-256, the byte-order mark, the line-ending mix and blank lines; DuckDB then parses
 the cells. Meta files are small and parsed here with Python's csv module.
+
+Line numbers from the byte scan count newlines, so they match the screener's row numbers
+unless a quoted cell earlier in the file spans several lines (rare in statistics files).
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CHUNK = 8 * 1024 * 1024
 BOM = codecs.BOM_UTF8
-MAX_BLANK_LINES_LISTED = 100
+# Every blank line is kept (the screener needs them to number rows after them), up to
+# this many; a file with more blank lines than this is not worth numbering exactly.
+MAX_BLANK_LINES_LISTED = 1_000_000
 
 
 @dataclass
@@ -30,20 +36,24 @@ class ByteScan:
     blank_lines: list[int] = field(default_factory=list)  # 1-based line numbers
     blank_line_count: int = 0
 
+    @property
+    def mixed_line_endings(self) -> bool:
+        return self.crlf_lines > 0 and self.lf_lines > 0
 
-def scan_bytes(path: Path) -> ByteScan:
+
+def scan_bytes(path: Path, chunk_size: int = CHUNK) -> ByteScan:
     """Checksum the file and count its line endings and blank lines, in bounded memory."""
     digest = hashlib.sha256()
     size = crlf = lf = 0
     blank: list[int] = []
     blank_count = 0
     lines_before = 0  # newlines seen in earlier chunks
-    previous_tail = b""  # the last two bytes of the previous chunk
+    previous_tail = b""  # the last two bytes read before this chunk
     has_bom = False
-    last_chunk = b""
+    trailing_newlines = 0  # newlines in the run of CR/LF bytes that ends the file so far
     with path.open("rb") as f:
         first = True
-        while chunk := f.read(CHUNK):
+        while chunk := f.read(chunk_size):
             if first:
                 has_bom = chunk.startswith(BOM)
                 first = False
@@ -68,12 +78,16 @@ def scan_bytes(path: Path) -> ByteScan:
                         line = lines_before + joined.count(b"\n", offset, at + 1) + 1
                         blank.append(line)
             lines_before += newlines
-            previous_tail = chunk[-2:]
-            last_chunk = chunk
+            # From `joined`, not `chunk`: a chunk may be shorter than the tail we need.
+            previous_tail = joined[-2:]
+            content = chunk.rstrip(b"\r\n")
+            if content:
+                trailing_newlines = chunk.count(b"\n", len(content))
+            else:
+                trailing_newlines += newlines
     # Blank lines at the very end are what editors leave behind: not worth a finding.
     if size:
-        ending = len(last_chunk) - len(last_chunk.rstrip(b"\r\n"))
-        trailing = last_chunk[len(last_chunk) - ending:].count(b"\n") - 1
+        trailing = trailing_newlines - 1
         if trailing > 0:
             first_trailing = lines_before - trailing + 1
             blank_count -= sum(1 for line in blank if line >= first_trailing)
@@ -91,16 +105,26 @@ class CsvProblem(Exception):
         self.line = line
 
 
+def _header_end(head: bytes) -> int:
+    """Where the header record ends: after the first line break (LF, CRLF or a lone CR)
+    outside double quotes."""
+    for match in re.finditer(rb"\r\n?|\n", head):
+        if head.count(b'"', 0, match.start()) % 2 == 0:
+            return match.end()
+    return len(head)
+
+
 def read_header(path: Path) -> list[str]:
-    """The header row of a CSV file, decoded as UTF-8 (a BOM is dropped)."""
+    """The header row of a CSV file, decoded as UTF-8 (a BOM is dropped).
+
+    Only the header record is decoded: bytes that are not UTF-8 further down are the
+    parser's to report, row by row.
+    """
     with path.open("rb") as raw:
         head = raw.read(1024 * 1024)
     if not head.strip():
         raise CsvProblem("file.empty", "The file is empty.")
-    # Cut at the last newline so a multi-byte character is never split.
-    cut = head.rfind(b"\n")
-    if cut != -1:
-        head = head[: cut + 1]
+    head = head[: _header_end(head)]
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -115,35 +139,82 @@ def read_header(path: Path) -> list[str]:
     return row
 
 
+@dataclass
+class MetaRead:
+    """A parsed meta file: its header, its rows, and the rows that could not be used."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number, cells by column)
+    problems: list[CsvProblem] = field(default_factory=list)  # ragged rows, skipped
+
+
+def read_meta_rows(path: Path) -> MetaRead:
+    """Parse a (small) meta CSV, carrying on past ragged rows (listed in `problems`).
+
+    Lines that are not UTF-8 are listed in `problems` and read with the bad bytes replaced
+    (U+FFFD), so the rest of the file is still checked. Raises CsvProblem when the file
+    cannot be read at all: empty, or a quoted cell that is never closed.
+    """
+    data = path.read_bytes()
+    if not data.strip():
+        raise CsvProblem("file.empty", "The file is empty.")
+    result = MetaRead([], [])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                result.problems.append(CsvProblem(
+                    "file.encoding", f"Line {number} is not UTF-8: byte {raw[e.start]:#04x} "
+                    "cannot be read.", number))
+        text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    start = 1  # the line the record being read starts on
+    try:
+        result.header = [h.strip() for h in next(reader)]
+        start = reader.line_num + 1
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if len(cells) != len(result.header) and not (cells == [] or cells == [""]):
+                result.problems.append(CsvProblem(
+                    "file.ragged_row",
+                    f"Line {line} has {len(cells)} cells but the header has "
+                    f"{len(result.header)}.",
+                    line,
+                ))
+                continue
+            result.rows.append((line, dict(zip(result.header, cells, strict=False))))
+    except csv.Error as e:
+        raise CsvProblem("file.unclosed_quote", f"Line {start}: {e}.", start) from None
+    return result
+
+
 def read_meta(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Parse a (small) meta CSV: its header and (row number, cells by column) per row.
 
     Raises CsvProblem for the first thing that stops it being read at all.
     """
-    data = path.read_bytes()
-    if not data.strip():
-        raise CsvProblem("file.empty", "The file is empty.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise CsvProblem(
-            "file.encoding", f"The file is not UTF-8: byte {data[e.start]:#04x} on line "
-            f"{line} cannot be read.", line) from None
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        header = [h.strip() for h in next(reader)]
-        for cells in reader:
-            line = reader.line_num
-            if len(cells) != len(header) and not (cells == [] or cells == [""]):
-                raise CsvProblem(
-                    "file.ragged_row",
-                    f"Line {line} has {len(cells)} cells but the header has {len(header)}.",
-                    line,
-                )
-            rows.append((line, dict(zip(header, cells, strict=False))))
-    except csv.Error as e:
-        raise CsvProblem("file.unclosed_quote", f"Line {reader.line_num}: {e}.",
-                         reader.line_num) from None
-    return header, rows
+    result = read_meta_rows(path)
+    if result.problems:
+        raise result.problems[0]
+    return result.header, result.rows
+
+
+def normalise_line_endings(source: Path, target: Path, chunk_size: int = CHUNK) -> None:
+    """Copy `source` to `target` with every CRLF turned into LF, in bounded memory.
+
+    DuckDB's strict CSV parser stops at a file that mixes CRLF and LF; the copy has one
+    line per line of the original, so line numbers do not change.
+    """
+    with source.open("rb") as src, target.open("wb") as dst:
+        carry = b""
+        while chunk := src.read(chunk_size):
+            chunk = carry + chunk
+            # Hold back a final CR: its LF may start the next chunk.
+            carry = b"\r" if chunk.endswith(b"\r") else b""
+            if carry:
+                chunk = chunk[:-1]
+            dst.write(chunk.replace(b"\r\n", b"\n"))
+        dst.write(carry)

@@ -22,6 +22,10 @@ MANDATORY_DATA_COLUMNS: tuple[str, ...] = ("time_period", "time_identifier", "ge
 SCREENER_DATA_COLUMNS: tuple[str, ...] = ("country_code", "country_name")
 TIME_COLUMNS: frozenset[str] = frozenset({"time_period", "time_identifier"})
 
+# Names DuckDB gives a meaning of its own (compared in lower case): a data column with
+# one of them would hide it from the screener's queries.
+RESERVED_COLUMN_NAMES: frozenset[str] = frozenset({"rowid"})
+
 COLUMN_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 FILE_STEM_PATTERN = r"^[A-Za-z0-9_-]+$"
 MAX_FILE_STEM = 150

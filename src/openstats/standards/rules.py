@@ -43,7 +43,12 @@ RULES: dict[str, Rule] = _rules(
      "The meta file must be named like the data file, with .meta.csv in place of .csv.",
      "filenames_match"),
     ("file.empty", E, "File is empty",
-     "The file has no header row. Export the file again from its source.", "file_read"),
+     "The file has no header row, or no rows under its header. Export the file again "
+     "from its source.", "file_read"),
+    ("file.unreadable", E, "File cannot be read as CSV",
+     "Save the file as 'CSV UTF-8 (comma delimited)'. Check it is a comma-separated text "
+     "file (not a spreadsheet or ZIP renamed to .csv) and that no cell holds a lone "
+     "carriage return.", "file_read"),
     ("file.encoding", E, "File is not UTF-8",
      "Save the file as 'CSV UTF-8 (comma delimited)'.", "utf8"),
     ("file.bom", W, "File starts with a byte-order mark",
@@ -65,6 +70,9 @@ RULES: dict[str, Rule] = _rules(
     ("file.header.duplicate", E, "Column name is used twice",
      "Column names must be unique; rename or delete one of them.",
      "duplicate_variable_names"),
+    ("file.header.reserved", E, "Column name is reserved",
+     "Rename the column (e.g. rowid to row_id): the database that stores the data uses "
+     "this name for itself.", ""),
     ("file.header.name_invalid", W, "Column name is not lower snake_case",
      "Use only lower-case letters, digits and underscores, starting with a letter "
      "(e.g. pupil_count). Names become field names in the API, where other characters "

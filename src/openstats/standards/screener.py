@@ -6,7 +6,8 @@ SQL query over that table. The meta file is small and checked in Python. The fin
 `Screening` keeps its DuckDB table so that an import can reuse it instead of reading the
 CSV again.
 
-Row numbers in findings count the header as row 1, as a spreadsheet shows them.
+Row numbers in findings count the header as row 1, as a spreadsheet shows them: blank
+lines and rows the parser rejects keep their numbers (`Screening.row_number`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +23,23 @@ from types import TracebackType
 
 import duckdb
 
+from openstats.errors import UsageError
 from openstats.standards import geography, meta_columns, symbols, time_periods
-from openstats.standards.csvfile import CsvProblem, ByteScan, read_header, read_meta, scan_bytes
+from openstats.standards.csvfile import (
+    ByteScan,
+    CsvProblem,
+    normalise_line_endings,
+    read_header,
+    read_meta_rows,
+    scan_bytes,
+)
 from openstats.standards.findings import CAP_PER_RULE, Report
 from openstats.standards.reference import load_lookups
 
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
 FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
 DATA = "data"  # the DuckDB table holding the data file's cells
+MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 
 
 def q(name: str) -> str:
@@ -100,6 +111,18 @@ class Screening:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.row_count = 0
         self.lookups_checked = False
+        self.meta_read = False  # the meta file could be parsed (its rows may still be bad)
+        # Rows of the file that are not in the table (blank lines, rejected rows), as
+        # rowid thresholds: see row_number.
+        self.skipped_rows: list[int] = []
+
+    def row_number(self, rowid: int) -> int:
+        """The spreadsheet row number (header = 1) of the table row with this rowid.
+
+        The table holds only the rows the parser loaded, so each blank line or rejected
+        row before a row moves it one further down the file.
+        """
+        return rowid + 2 + bisect_right(self.skipped_rows, rowid)
 
     @property
     def filters(self) -> list[MetaColumn]:
@@ -134,7 +157,14 @@ def screen(
     memory_limit: str = "512MB",
     threads: int | None = None,
 ) -> Screening:
-    """Run every check over a data/meta pair. The caller closes the returned Screening."""
+    """Run every check over a data/meta pair. The caller closes the returned Screening.
+
+    Raises UsageError when either path is not a file; everything wrong inside the files
+    is a finding in the report.
+    """
+    for path in (Path(data_path), Path(meta_path)):
+        if not path.is_file():
+            raise UsageError("file not found", where=str(path))
     work = Path(tempfile.mkdtemp(prefix="screen-", dir=workdir))
     s = Screening(Path(data_path), Path(meta_path), work)
     try:
@@ -165,6 +195,7 @@ class _Checks:
             self.load()
         if self.s.con is not None:
             self.check_meta_against_data()
+        if self.s.con is not None and self.s.row_count:
             self.profile_columns()
             self.check_time()
             self.check_geography()
@@ -181,20 +212,23 @@ class _Checks:
                    limit: int = CAP_PER_RULE) -> tuple[list[tuple[int, str | None]], int]:
         """(row number, value of `column`) of the first rows matching, and how many match."""
         shown = q(column) if column else "NULL"
-        rows = self.sql(f"SELECT rowid + 2, {shown} FROM {DATA} WHERE {condition} "
+        rows = self.sql(f"SELECT rowid, {shown} FROM {DATA} WHERE {condition} "
                         f"ORDER BY rowid LIMIT {limit}")
         total = len(rows)
         if total == limit:
             total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
-        return rows, total
+        return [(self.s.row_number(rowid), value) for rowid, value in rows], total
 
-    def add_rows(self, rule: str, condition: str, column: str, message: str) -> None:
-        """One finding per matching row (up to the cap); `message` may use {value}."""
+    def add_rows(self, rule: str, condition: str, column: str, message: str,
+                 column_in_finding: bool = True) -> None:
+        """One finding per matching row (up to the cap); `message` may use {value},
+        {column} and {row}."""
         rows, total = self.rows_where(condition, column)
         for i, (row, value) in enumerate(rows):
-            self.r.add(rule, self.data, message.format(value=value, column=column), row=row,
-                       column=column, value=value, count=1 if i < len(rows) - 1
-                       else total - len(rows) + 1)
+            self.r.add(rule, self.data, message.format(value=value, column=column, row=row),
+                       row=row, column=column if column_in_finding else None,
+                       value=value if column_in_finding else None,
+                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
 
     # --- names --------------------------------------------------------------------------
     def check_file_names(self) -> None:
@@ -217,7 +251,9 @@ class _Checks:
                            f"The name part of '{name}' has {len(stem)} characters; "
                            f"at most {meta_columns.MAX_FILE_STEM} are allowed.")
         data_name, meta_name = self.s.data_path.name, self.s.meta_path.name
-        if data_name.lower().endswith(".csv") and meta_name != data_name[:-4] + ".meta.csv":
+        # Case-insensitive, as EES matches them (ONE.CSV goes with ONE.META.CSV).
+        if data_name.lower().endswith(".csv") and \
+                meta_name.lower() != data_name[:-4].lower() + ".meta.csv":
             self.r.add("file.names_match", meta_name,
                        f"The meta file for '{data_name}' should be called "
                        f"'{data_name[:-4]}.meta.csv', not '{meta_name}'.")
@@ -227,12 +263,12 @@ class _Checks:
         scan = scan_bytes(path)
         if scan.has_bom:
             self.r.add("file.bom", file, "The file starts with a UTF-8 byte-order mark.", row=1)
-        if scan.crlf_lines and scan.lf_lines > 1:
+        if scan.mixed_line_endings:
             self.r.add("file.line_endings", file,
                        f"{scan.crlf_lines} lines end in CRLF and {scan.lf_lines} in LF.")
-        for i, line in enumerate(scan.blank_lines):
-            extra = scan.blank_line_count - len(scan.blank_lines) if i == len(
-                scan.blank_lines) - 1 else 0
+        listed = scan.blank_lines[:CAP_PER_RULE]
+        for i, line in enumerate(listed):
+            extra = scan.blank_line_count - len(listed) if i == len(listed) - 1 else 0
             self.r.add("file.blank_row", file, f"Line {line} is blank.", row=line,
                        count=1 + extra)
         return scan
@@ -242,27 +278,45 @@ class _Checks:
         if self.s.data_path.stat().st_size == 0:
             self.r.add("file.empty", self.data, "The data file is empty: it has no header row.")
             return False
-        self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
         try:
             header = read_header(self.s.data_path)
         except CsvProblem as p:
+            if p.rule == "file.empty":  # only line endings: nothing else worth saying
+                self.r.add(p.rule, self.data, "The data file has no header row, only "
+                           "blank lines.")
+                return False
+            self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
+            return False
+        self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+        if not header:
+            self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
+                       "the column names.", row=1)
             return False
         self.s.header = header
         loadable = True
         seen: set[str] = set()
+        lowered: dict[str, str] = {}  # DuckDB (and SQL) column names ignore case
         for position, name in enumerate(header, start=1):
             if not name.strip():
                 self.r.add("file.header.blank", self.data,
                            f"Column {position} of the header has no name.", row=1)
                 loadable = False
                 continue
-            if name in seen:
+            if name.lower() in lowered:
+                first = lowered[name.lower()]
                 self.r.add("file.header.duplicate", self.data,
-                           f"The column name '{name}' appears more than once.", row=1,
+                           f"The column name '{name}' appears more than once." if first == name
+                           else f"The column names '{first}' and '{name}' differ only in "
+                           "case.", row=1, column=name)
+                loadable = False
+            if name.lower() in meta_columns.RESERVED_COLUMN_NAMES:
+                self.r.add("file.header.reserved", self.data,
+                           f"'{name}' is a name the database keeps for itself.", row=1,
                            column=name)
                 loadable = False
             seen.add(name)
+            lowered.setdefault(name.lower(), name)
             if not COLUMN_NAME.match(name):
                 self.r.add("file.header.name_invalid", self.data,
                            f"'{name}' is not lower snake_case.", row=1, column=name,
@@ -291,10 +345,14 @@ class _Checks:
             return
         self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
         try:
-            header, rows = read_meta(self.s.meta_path)
+            parsed = read_meta_rows(self.s.meta_path)
         except CsvProblem as p:
             self.r.add(p.rule, file, p.message, row=p.line)
             return
+        header, rows = parsed.header, parsed.rows
+        self.s.meta_read = True
+        for p in parsed.problems:
+            self.r.add(p.rule, file, p.message, row=p.line)
         missing = [c for c in meta_columns.REQUIRED_META_COLUMNS if c not in header]
         for column in missing:
             self.r.add("meta.columns.missing", file, f"The meta file has no '{column}' column.",
@@ -309,6 +367,8 @@ class _Checks:
         meta: list[MetaColumn] = []
         for line, cells in rows:
             values = {k: (v or "").strip() for k, v in cells.items()}
+            if not cells:
+                continue  # an empty line: the byte scan reports it (file.blank_row)
             if not any(values.values()):
                 self.r.add("meta.rows.blank", file, f"Row {line} is blank.", row=line)
                 continue
@@ -356,7 +416,7 @@ class _Checks:
                            f"parent_filter '{m.parent_filter}' of '{m.name}' is not a filter "
                            "in this file.", row=m.row, column="parent_filter",
                            value=m.parent_filter)
-        if meta and not any(m.is_indicator for m in meta):
+        if not any(m.is_indicator for m in meta):
             self.r.add("meta.no_filters_or_indicators", file,
                        "No row of the meta file is an Indicator.")
         self.s.meta = [m for m in meta if m.name]
@@ -448,34 +508,105 @@ class _Checks:
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         self.s.con = con
+        source = self.s.data_path
+        if self.s.data_scan is not None and self.s.data_scan.mixed_line_endings:
+            # DuckDB's strict parser stops at the first line ending unlike the others; the
+            # mix is only a warning, so parse a copy with one kind of ending.
+            source = self.s.workdir / "normalised.csv"
+            normalise_line_endings(self.s.data_path, source)
         columns = {name: "VARCHAR" for name in self.s.header}
-        con.execute(
-            f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, columns = ?, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
-            "rejects_scan = 'reject_scans', max_line_size = 10000000, encoding = 'utf-8')",
-            [str(self.s.data_path), columns],
-        )
-        kinds = {
-            "MISSING COLUMNS": "file.ragged_row",
-            "TOO MANY COLUMNS": "file.ragged_row",
-            "UNQUOTED VALUE": "file.unclosed_quote",
-            "INVALID ENCODING": "file.encoding",
-            "INVALID UNICODE": "file.encoding",
-            "LINE SIZE OVER MAXIMUM": "file.ragged_row",
-        }
-        rejects = con.execute(
-            "SELECT line, error_type, error_message, column_name FROM rejects "
-            "ORDER BY line").fetchall()
-        for line, kind, message, column in rejects:
-            rule = kinds.get(str(kind), "file.ragged_row")
-            text = {
-                "file.ragged_row": f"Line {line}: {message}.",
-                "file.unclosed_quote": f"Line {line}: a quoted cell is never closed.",
-                "file.encoding": f"Line {line} is not UTF-8 text.",
-            }[rule]
-            self.r.add(rule, self.data, text, row=int(line), column=column)
+        try:
+            con.execute(
+                f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, "
+                "columns = ?, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
+                "rejects_scan = 'reject_scans', max_line_size = 10000000, "
+                "encoding = 'utf-8')",
+                [str(source), columns],
+            )
+        except duckdb.InvalidInputException as e:
+            # What the parser cannot get past at all (a lone carriage return, binary
+            # bytes): no cells to check, so say so and stop here.
+            reason = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
+            self.r.add("file.unreadable", self.data,
+                       f"The file cannot be read as CSV: {reason.rstrip('.')}.")
+            con.close()
+            self.s.con = None
+            return
+        rejected = self.report_rejects()
+        self.number_rows(rejected)
+        self.drop_blank_rows()
         self.s.row_count = con.execute(f"SELECT count(*) FROM {DATA}").fetchone()[0]  # type: ignore[index]
+        if self.s.row_count == 0 and not rejected:
+            self.r.add("file.empty", self.data, "The data file has a header row but no rows "
+                       "of data under it.")
+
+    def report_rejects(self) -> list[int]:
+        """One finding per line the parser rejected; returns the rejected lines, in order.
+
+        DuckDB lists a rejected line once per problem (a short row once per missing
+        cell): the worst problem names the line's rule, and its first column the column.
+        """
+        assert self.s.con is not None
+        kinds = {
+            "INVALID ENCODING": ("file.encoding", 0),
+            "INVALID UNICODE": ("file.encoding", 0),
+            "UNQUOTED VALUE": ("file.unclosed_quote", 1),
+            "MISSING COLUMNS": ("file.ragged_row", 2),
+            "TOO MANY COLUMNS": ("file.ragged_row", 2),
+            "LINE SIZE OVER MAXIMUM": ("file.ragged_row", 2),
+        }
+        rule_of = _case("error_type", {k: v[0] for k, v in kinds.items()})
+        rank = _case("error_type", {k: str(v[1]) for k, v in kinds.items()})
+        self.s.con.execute(
+            "CREATE TEMP TABLE bad_lines AS SELECT line, "
+            f"arg_min(coalesce({rule_of}, 'file.ragged_row'), "
+            f"(coalesce(CAST({rank} AS INTEGER), 3), column_idx)) AS rule, "
+            f"arg_min(error_message, (coalesce(CAST({rank} AS INTEGER), 3), column_idx)) "
+            "AS message, "
+            f"arg_min(column_name, (coalesce(CAST({rank} AS INTEGER), 3), column_idx)) "
+            "AS column_name FROM rejects GROUP BY line")
+        for rule in ("file.encoding", "file.unclosed_quote", "file.ragged_row"):
+            rows = self.sql("SELECT line, message, column_name FROM bad_lines WHERE rule = ? "
+                            f"ORDER BY line LIMIT {CAP_PER_RULE}", [rule])
+            total = len(rows)
+            if total == CAP_PER_RULE:
+                total = self.sql("SELECT count(*) FROM bad_lines WHERE rule = ?", [rule])[0][0]
+            for i, (line, message, column) in enumerate(rows):
+                text = {
+                    "file.ragged_row": f"Line {line}: {message}.",
+                    "file.unclosed_quote": f"Line {line}: a quoted cell is never closed.",
+                    "file.encoding": f"Line {line} is not UTF-8 text.",
+                }[rule]
+                self.r.add(rule, self.data, text, row=int(line), column=column,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+        rejected: list[int] = []
+        cursor = self.s.con.execute("SELECT line FROM bad_lines ORDER BY line")
+        while batch := cursor.fetchmany(100_000):
+            rejected.extend(int(line) for (line,) in batch)
+            if len(rejected) > MAX_SKIPPED_ROWS:
+                break
+        return rejected
+
+    def number_rows(self, rejected: list[int]) -> None:
+        """Record which rows of the file are not in the table, for Screening.row_number."""
+        blank = self.s.data_scan.blank_lines if self.s.data_scan else []
+        skipped = sorted({*blank, *rejected})[:MAX_SKIPPED_ROWS]
+        # The k-th skipped row (0-based) at row s has s - 2 - k table rows before it.
+        self.s.skipped_rows = [row - 2 - k for k, row in enumerate(skipped)]
+
+    def drop_blank_rows(self) -> None:
+        """Rows whose cells are all blank (",,,,") are blank rows: say so and drop them.
+
+        Spreadsheets save empty but formatted rows like this; EES skips them, and so
+        does an import that reuses this table.
+        """
+        if not self.s.header:
+            return
+        empty = " AND ".join(blank(c) for c in self.s.header)
+        self.add_rows("file.blank_row", empty, self.s.header[0],
+                      "Row {row} has no value in any cell.", column_in_finding=False)
+        self.s.con.execute(f"DELETE FROM {DATA} WHERE {empty}")  # type: ignore[union-attr]
 
     # --- per-column profile -------------------------------------------------------------
     def profile_columns(self) -> None:
@@ -505,7 +636,9 @@ class _Checks:
                               "'{value}' in {column}.")
             observational = (c in geography.GEOGRAPHY_COLUMNS or c in meta_columns.TIME_COLUMNS
                              or c == "geographic_level")
-            if not observational and c not in described and distinct > 1:
+            # When the meta file cannot be read, every column would be "undescribed".
+            if not observational and c not in described and distinct > 1 and \
+                    self.s.meta_read:
                 self.r.add("data.columns.undescribed", self.data,
                            f"Column '{c}' has values but no row in {self.meta_file}; it will "
                            "not be imported.", row=1, column=c)
@@ -519,10 +652,12 @@ class _Checks:
         self.add_rows("data.time.identifier_unknown",
                       f"NOT {blank('time_identifier')} AND {TIME_CODE} IS NULL",
                       "time_identifier", "'{value}' is not a time identifier.")
-        used = self.sql(f"SELECT {TIME_CODE} AS code, min(rowid) + 2, count(*) FROM {DATA} "
-                        "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        # No aliases in WHERE or GROUP BY: a data column of that name would win.
+        used = self.sql(f"SELECT {TIME_CODE}, min(rowid), count(*) FROM {DATA} "
+                        f"WHERE {TIME_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         first_family = None
-        for code, row, count in used:
+        for code, rowid, count in used:
+            row = self.s.row_number(rowid)
             identifier = time_periods.BY_CODE[code]
             if identifier.screener_rejects:
                 self.r.add("data.time.identifier_screener_rejects", self.data,
@@ -535,25 +670,27 @@ class _Checks:
                            f"'{first_family}' kind ({count} rows).", row=row,
                            column="time_identifier", value=identifier.label, count=count)
         # Periods: the SQL finds rows with a bad shape for their identifier; Python words it.
+        # Rows whose identifier is blank or unknown still need a 4- or 6-digit period.
         digits = _case("lower(trim(time_identifier))",
                        {k: str(v.digits) for k, v in time_periods.BY_LABEL.items()})
         bad = (
-            f"{TIME_CODE} IS NOT NULL AND (time_period IS NULL OR NOT regexp_full_match("
-            f"time_period, '[0-9]{{4}}([0-9]{{2}})?') OR length(time_period) != "
-            f"CAST({digits} AS INTEGER) OR (length(time_period) = 6 AND "
-            "CAST(substr(time_period, 5, 2) AS INTEGER) != "
-            "(CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100))"
+            "(time_period IS NULL OR NOT regexp_full_match(time_period, "
+            "'[0-9]{4}([0-9]{2})?') OR (length(time_period) = 6 AND "
+            "TRY_CAST(substr(time_period, 5, 2) AS INTEGER) != "
+            "(TRY_CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100) OR "
+            f"({TIME_CODE} IS NOT NULL AND length(time_period) != CAST({digits} AS INTEGER)))"
         )
-        rows = self.sql(f"SELECT rowid + 2, time_period, time_identifier FROM {DATA} "
+        rows = self.sql(f"SELECT rowid, time_period, time_identifier FROM {DATA} "
                         f"WHERE {bad} ORDER BY rowid LIMIT {CAP_PER_RULE}")
         total = len(rows)
         if total == CAP_PER_RULE:
             total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {bad}")[0][0]
-        for i, (row, period, identifier) in enumerate(rows):
-            ident = time_periods.BY_LABEL[identifier.strip().lower()]
+        for i, (rowid, period, identifier) in enumerate(rows):
+            ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
             problem = time_periods.period_problem(period or "", ident) or "is not valid"
+            shown = f" ({identifier})" if ident else ""
             self.r.add("data.time.period_malformed", self.data,
-                       f"'{period or ''}' ({identifier}): {problem}.", row=row,
+                       f"'{period or ''}'{shown}: {problem}.", row=self.s.row_number(rowid),
                        column="time_period", value=period,
                        count=1 if i < len(rows) - 1 else total - len(rows) + 1)
 
@@ -567,10 +704,11 @@ class _Checks:
         self.add_rows("data.geography.level_unknown",
                       f"NOT {blank('geographic_level')} AND {LEVEL_CODE} IS NULL",
                       "geographic_level", "'{value}' is not a geographic level.")
-        present = self.sql(f"SELECT {LEVEL_CODE} AS code, min(rowid) + 2, count(*) FROM {DATA} "
-                           "WHERE code IS NOT NULL GROUP BY code ORDER BY 2")
+        present = self.sql(f"SELECT {LEVEL_CODE}, min(rowid), count(*) FROM {DATA} "
+                           f"WHERE {LEVEL_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         self.levels_present = {code: count for code, _, count in present}
-        for code, row, count in present:
+        for code, rowid, count in present:
+            row = self.s.row_number(rowid)
             level = geography.BY_CODE[code]
             if level.screener_rejects:
                 self.r.add("data.geography.level_screener_rejects", self.data,
@@ -593,14 +731,16 @@ class _Checks:
             ignored = level.low_level and len(present) > 1
             if level.code_columns:
                 # A legacy LA may lack a 9-character code if it has the old 3-digit one.
-                code_blank = " AND ".join(blank(c) for c in level.code_columns) \
-                    if code == "LA" else blank(level.code_columns[0])
+                codes = [c for c in level.code_columns if c in header] if code == "LA" \
+                    else level.code_columns[:1]
+                code_blank = " AND ".join(blank(c) for c in codes)
                 self.add_rows("data.geography.low_level_incomplete" if ignored else
                               "data.geography.code_blank", f"{is_level} AND {code_blank}",
                               level.code_columns[0],
                               f"{level.label} row with no {level.code_columns[0]}.")
             self.add_rows("data.geography.low_level_incomplete" if ignored else
-                          "data.geography.name_blank", f"{is_level} AND {blank(level.name_column)}", level.name_column,
+                          "data.geography.name_blank",
+                          f"{is_level} AND {blank(level.name_column)}", level.name_column,
                           f"{level.label} row with no {level.name_column}.")
             self.check_codes_unique(level)
             if level.code_columns:
@@ -641,14 +781,15 @@ class _Checks:
             return
         code = level.code_columns[0]
         rows = self.sql(
-            f"SELECT {q(code)}, list(DISTINCT {q(level.name_column)}), min(rowid) + 2 "
+            f"SELECT {q(code)}, list(DISTINCT {q(level.name_column)}), min(rowid) "
             f"FROM {DATA} WHERE {LEVEL_CODE} = ? AND NOT {blank(code)} AND {q(code)} "
             f"NOT IN ('x', 'z') GROUP BY 1 HAVING count(DISTINCT {q(level.name_column)}) > 1 "
             f"ORDER BY 3 LIMIT {CAP_PER_RULE}", [level.code])
-        for value, names, row in rows:
+        for value, names, rowid in rows:
             shown = ", ".join(repr(n) for n in sorted(n for n in names if n is not None))
             self.r.add("data.geography.code_many_names", self.data,
-                       f"{level.label} code '{value}' has names {shown}.", row=row,
+                       f"{level.label} code '{value}' has names {shown}.",
+                       row=self.s.row_number(rowid),
                        column=code, value=value)
 
     def check_lookups(self, header: set[str]) -> None:
@@ -660,13 +801,14 @@ class _Checks:
             if not {code_col, name_col} <= header:
                 continue
             pairs = self.sql(
-                f"SELECT {q(code_col)}, {q(name_col)}, min(rowid) + 2, count(*) FROM {DATA} "
+                f"SELECT {q(code_col)}, {q(name_col)}, min(rowid), count(*) FROM {DATA} "
                 f"WHERE NOT {blank(code_col)} AND {q(code_col)} != 'x' GROUP BY 1, 2 ORDER BY 3")
-            for code, name, row, count in pairs:
+            for code, name, rowid, count in pairs:
                 if (code.strip(), (name or "").strip()) not in valid:
                     self.r.add("data.geography.lookup_mismatch", self.data,
                                f"{code_col} '{code}' with {name_col} '{name}' is not in the "
-                               f"standard lookup ({count} rows).", row=row, column=code_col,
+                               f"standard lookup ({count} rows).",
+                               row=self.s.row_number(rowid), column=code_col,
                                value=code, count=count)
 
     # --- filters ------------------------------------------------------------------------
@@ -762,10 +904,20 @@ class _Checks:
         self.s.con.executemany("INSERT INTO dup_hashes VALUES (?)", candidates)  # type: ignore[union-attr]
         cols = ", ".join(q(c) for c in key)
         groups = self.sql(
-            f"SELECT list(rowid + 2 ORDER BY rowid), {cols} FROM {DATA} "
+            f"SELECT list(rowid ORDER BY rowid), {cols} FROM {DATA} "
             f"WHERE {hashed} IN (SELECT h FROM dup_hashes) GROUP BY {cols} "
             f"HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {CAP_PER_RULE}")
-        for rows, *_ in groups:
+        if not groups:
+            return
+        # Every repeat counts, also those beyond the listed groups (counted by hash).
+        total = self.sql(f"SELECT sum(n - 1) FROM (SELECT count(*) AS n FROM {DATA} {where} "
+                         f"GROUP BY {hashed} HAVING count(*) > 1)")[0][0]
+        listed = sum(len(rowids) - 1 for rowids, *_ in groups)
+        for i, (rowids, *_) in enumerate(groups):
+            rows = [self.s.row_number(rowid) for rowid in rowids[:10]]
+            more = f" and {len(rowids) - 10} more" if len(rowids) > 10 else ""
+            extra = max(total - listed, 0) if i == len(groups) - 1 else 0
             self.r.add("data.rows.duplicate", self.data,
-                       f"Rows {', '.join(str(r) for r in rows[:10])} have the same time, "
-                       "location and filter values.", row=rows[1], count=len(rows) - 1)
+                       f"Rows {', '.join(str(r) for r in rows)}{more} have the same time, "
+                       "location and filter values.", row=rows[1],
+                       count=len(rowids) - 1 + extra)

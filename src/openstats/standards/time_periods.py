@@ -60,14 +60,18 @@ BY_CODE: dict[str, TimeIdentifier] = {t.code: t for t in IDENTIFIERS}
 PERIOD_PATTERN = re.compile(r"^\d{4}(\d{2})?$")
 
 
-def period_problem(period: str, identifier: TimeIdentifier) -> str | None:
-    """Why `period` is not a valid period for `identifier`, or None when it is."""
+def period_problem(period: str, identifier: TimeIdentifier | None) -> str | None:
+    """Why `period` is not a valid period for `identifier`, or None when it is.
+
+    With no (known) identifier, only the shape is checked: 4 digits, or 6 digits for
+    two consecutive years.
+    """
     if not PERIOD_PATTERN.match(period):
         return "must be 4 digits (2017) or 6 digits (201718), with no '/' or '-'"
-    if len(period) != identifier.digits:
+    if identifier is not None and len(period) != identifier.digits:
         example = "2017" if identifier.digits == 4 else "201718"
         return f"'{identifier.label}' needs {identifier.digits} digits, like {example}"
-    if identifier.digits == 6:
+    if len(period) == 6:
         first, second = int(period[2:4]), int(period[4:6])
         if second != (first + 1) % 100:
             return "a 6-digit period must cover two consecutive years, like 201718"

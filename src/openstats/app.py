@@ -15,6 +15,7 @@ from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from openstats.web import pages
+from openstats.web import tables as table_tool
 
 API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
 Explore education statistics (EES) public data API: the same paths, parameters and
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     app.include_router(pages.router)
+    app.include_router(table_tool.router)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")

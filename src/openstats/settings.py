@@ -28,6 +28,11 @@ class Settings:
         default_factory=lambda: os.environ.get("OPENSTATS_MEMORY_LIMIT", "512MB")
     )
 
+    # The table tool refuses selections that would make more cells than this.
+    table_cell_limit: int = field(
+        default_factory=lambda: int(os.environ.get("OPENSTATS_TABLE_CELL_LIMIT", "25000"))
+    )
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

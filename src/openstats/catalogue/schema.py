@@ -102,3 +102,18 @@ public_ids = Table(
     Column("key", Text, nullable=False),
     UniqueConstraint("kind", "scope", "key"),
 )
+
+# Tables saved from the table tool: permalinks (a reader's table, frozen to the version it
+# was made from) and featured tables (named by the publisher, opened at the latest version).
+saved_tables = Table(
+    "saved_tables", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),  # "permalink" or "featured"
+    Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
+    Column("version_id", String(36), ForeignKey("data_set_versions.id"), nullable=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("selection", Text, nullable=False),  # JSON of query.tables.Selection
+    Column("position", Integer, nullable=False, default=0),
+    Column("created", DateTime(timezone=True), nullable=False),
+)

@@ -25,6 +25,7 @@ from openstats.catalogue.schema import (
     data_sets,
     publications,
     releases,
+    saved_tables,
     themes,
 )
 
@@ -192,6 +193,50 @@ class Catalogue:
         with self.engine.connect() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                     for t in (themes, publications, releases, data_sets, data_set_versions)}
+
+    # --- saved tables --------------------------------------------------------------------
+    def save_permalink(self, data_set_id: str, version_id: str,
+                       selection: dict[str, Any]) -> str:
+        table_id = new_id()
+        with self.transaction() as conn:
+            conn.execute(saved_tables.insert().values(
+                id=table_id, kind="permalink", data_set_id=data_set_id, version_id=version_id,
+                name="", description="", selection=json.dumps(selection), position=0,
+                created=now()))
+        return table_id
+
+    def replace_featured(self, conn: Connection, data_set_id: str,
+                         tables: list[dict[str, Any]]) -> None:
+        """A data set's featured tables become exactly `tables` (name, description, spec)."""
+        current = [(r.name, r.description, r.selection) for r in conn.execute(
+            select(saved_tables).where(saved_tables.c.data_set_id == data_set_id,
+                                       saved_tables.c.kind == "featured")
+            .order_by(saved_tables.c.position))]
+        wanted = [(t["name"], t.get("description", ""), json.dumps(t["spec"], sort_keys=True))
+                  for t in tables]
+        if current == wanted:
+            return  # loading the same manifest again changes nothing
+        conn.execute(saved_tables.delete().where(saved_tables.c.data_set_id == data_set_id,
+                                                 saved_tables.c.kind == "featured"))
+        for position, (name, description, spec) in enumerate(wanted):
+            conn.execute(saved_tables.insert().values(
+                id=new_id(), kind="featured", data_set_id=data_set_id, version_id=None,
+                name=name, description=description, selection=spec, position=position,
+                created=now()))
+
+    def saved_table(self, table_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(saved_tables).where(saved_tables.c.id == table_id)
+                               ).mappings().first()
+        return None if row is None else {**row, "selection": json.loads(row["selection"])}
+
+    def featured_tables(self, data_set_ids: list[str]) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(saved_tables).where(
+                saved_tables.c.kind == "featured",
+                saved_tables.c.data_set_id.in_(data_set_ids))
+                .order_by(saved_tables.c.data_set_id, saved_tables.c.position)).mappings().all()
+        return [{**r, "selection": json.loads(r["selection"])} for r in rows]
 
     # --- public reads --------------------------------------------------------------------
     def public_versions(self, at: datetime | None = None, *, data_set_id: str | None = None,

@@ -28,6 +28,7 @@ from openstats.ingest.service import (
     screen_for_import,
 )
 from openstats.platform import Platform
+from openstats.query.tables import match_spec
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -46,7 +47,11 @@ SECTIONS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
                 "published": ((datetime, date), False), "next_update": (str, False),
                 "data_guidance": (str, False)},
     "data_sets": {"id": (str, False), "title": (str, True), "summary": (str, False),
-                  "data": (str, True), "meta": (str, True), "footnotes": (list, False)},
+                  "data": (str, True), "meta": (str, True), "footnotes": (list, False),
+                  "featured_tables": (list, False)},
+    "featured_tables": {"name": (str, True), "description": (str, False),
+                        "locations": (list, True), "time_periods": (list, True),
+                        "filters": (dict, False), "indicators": (list, True)},
 }
 
 
@@ -58,6 +63,7 @@ class ManifestDataSet:
     data: Path
     meta: Path
     footnotes: list[str]
+    featured: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -177,11 +183,22 @@ def read_manifest(path: Path) -> Manifest:
             if data_set_id in ids:
                 errors.append(f"{where}.id: same id as data_sets[{ids[data_set_id]}]")
             ids.setdefault(data_set_id, i)
+        featured = []
+        for j, table in enumerate(entry.get("featured_tables", []) or []):
+            checked = _check_fields(errors, f"{where}.featured_tables[{j}]", table,
+                                    "featured_tables")
+            if checked:
+                featured.append({"name": checked.get("name", ""),
+                                 "description": checked.get("description", ""),
+                                 "spec": {k: checked[k] for k in (
+                                     "locations", "time_periods", "filters", "indicators")
+                                     if k in checked}})
         if "data" in files and "meta" in files and isinstance(title, str):
             data_sets.append(ManifestDataSet(
                 id=str(data_set_id), title=title, summary=str(entry.get("summary", "")),
                 data=files["data"], meta=files["meta"],
-                footnotes=list(footnotes) if isinstance(footnotes, list) else []))
+                footnotes=list(footnotes) if isinstance(footnotes, list) else [],
+                featured=featured))
     if errors:
         raise ManifestError(errors)
     return Manifest(path, theme, publication, dict(contact), release, data_sets)
@@ -220,11 +237,24 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
         with catalogue.engine.connect() as conn:
             release_id = _find_release_id(platform, conn, m)
         by_data = {s.data_path: s for s in screenings}
+        metadata: dict[str, dict[str, Any]] = {}
         for ds in m.data_sets:
             if ds.title in unchanged:
+                with catalogue.engine.connect() as conn:
+                    latest = catalogue.latest_version(conn, ds.id)
+                assert latest is not None
+                metadata[ds.id] = catalogue.version_metadata(latest["id"])
                 continue
             prepared.append(prepare(catalogue, storage, by_data[ds.data], data_set_id=ds.id,
                                     release_id=release_id))
+            metadata[ds.id] = prepared[-1].metadata
+        problems = [f"data_sets[{i}].featured_tables[{j}].{p}"
+                    for i, ds in enumerate(m.data_sets) for j, t in enumerate(ds.featured)
+                    for p in match_spec(metadata[ds.id], t["spec"])[1]]
+        if problems:
+            for p in prepared:
+                storage.discard(p.staged)
+            raise ManifestError(problems)
 
         def write(conn: Connection) -> None:
             _write_catalogue(platform, conn, m, release_id)
@@ -279,3 +309,4 @@ def _write_catalogue(platform: Platform, conn: Connection, m: Manifest, release_
     for position, ds in enumerate(m.data_sets):
         c.upsert_data_set(conn, ds.id, publication_id=publication_id, title=ds.title,
                           summary=ds.summary, footnotes=ds.footnotes, position=position)
+        c.replace_featured(conn, ds.id, ds.featured)

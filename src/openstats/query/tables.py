@@ -347,3 +347,73 @@ def chart_series(dims: dict[str, list[tuple[str, str]]], found: dict[tuple[str, 
         series.append({"name": name, "points": points,
                        "unit": indicators[chosen[INDICATOR]]["unit"]})
     return {"x": [label for _, label in times], "series": series}
+
+
+# --- featured tables: a readable spec (codes, labels, columns) -> a selection -------------
+def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The metadata items a featured-table spec names, and a problem per name not found.
+
+    Specs name things as people write them: locations as `LEVEL|code|E92000001` (or
+    oldCode, urn, laEstab, ukprn), time periods as `2017|RY`, filter options by label under
+    their column, indicators by column. Filters left out take their default (Total).
+    """
+    problems_found: list[str] = []
+    locations = []
+    for i, text in enumerate(spec.get("locations", [])):
+        level, _, rest = str(text).partition("|")
+        prop, _, value = rest.partition("|")
+        second = {"LA": "old_la_code", "SCH": "school_laestab"}.get(level, "")
+        found = [loc for loc in meta["locations"] if loc["level"] == level and (
+            (prop in ("code", "urn", "ukprn") and loc["code"] == value)
+            or (prop in ("oldCode", "laEstab") and loc.get(second) == value))]
+        if not found:
+            problems_found.append(f"locations[{i}]: no location '{text}'")
+        locations += found
+    times = {time_key(t): t for t in meta["time_periods"]}
+    chosen_times = []
+    for i, key in enumerate(spec.get("time_periods", [])):
+        if key not in times:
+            problems_found.append(f"time_periods[{i}]: no time period '{key}' (known: "
+                                  f"{', '.join(times)})")
+        else:
+            chosen_times.append(times[key])
+    if len(spec.get("time_periods", [])) != 2:
+        problems_found.append("time_periods: give exactly two, the start and the end")
+    options: dict[str, list[dict[str, Any]]] = {}
+    named = spec.get("filters", {})
+    for f in meta["filters"]:
+        if f["column"] in named:
+            labels = {o["label"]: o for o in f["options"]}
+            for label in named[f["column"]]:
+                if label not in labels:
+                    problems_found.append(f"filters.{f['column']}: no option '{label}'")
+                else:
+                    options.setdefault(f["column"], []).append(labels[label])
+        else:
+            default = [o for o in f["options"] if o["label"] == f.get("default")]
+            options[f["column"]] = default or list(f["options"])
+    for column in named:
+        if column not in {f["column"] for f in meta["filters"]}:
+            problems_found.append(f"filters.{column}: not a filter of this data set")
+    indicators = {i["column"]: i for i in meta["indicators"]}
+    chosen_indicators = []
+    for i, column in enumerate(spec.get("indicators", [])):
+        if column not in indicators:
+            problems_found.append(f"indicators[{i}]: no indicator '{column}'")
+        else:
+            chosen_indicators.append(indicators[column])
+    return {"locations": locations, "times": chosen_times, "options": options,
+            "indicators": chosen_indicators}, problems_found
+
+
+def spec_to_selection(v: Version, data_set_id: str, spec: dict[str, Any]) -> Selection:
+    matched, _ = match_spec(v.meta, spec)
+    times = [time_key(t) for t in matched["times"]]
+    return Selection(
+        data_set_id=data_set_id,
+        locations=[loc["public_id"] for loc in matched["locations"]],
+        start=times[0] if times else "", end=times[-1] if times else "",
+        filters={next(f["public_id"] for f in v.meta["filters"] if f["column"] == column):
+                 [o["public_id"] for o in opts] for column, opts in matched["options"].items()},
+        indicators=[i["public_id"] for i in matched["indicators"]],
+        rows=list(spec.get("rows", [])), cols=list(spec.get("cols", [])))

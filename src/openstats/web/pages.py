@@ -171,6 +171,7 @@ def data_set_page(request: Request, data_set_id: str, version: str | None = None
         "zip_name": slug_file(row["title"]) + ".zip",
         "json_ld": json_ld(request, row, meta, csv_url),
         "release_url": f"/find-statistics/{row['publication_slug']}/{row['release_slug']}",
+        "featured": platform(request).catalogue.featured_tables([row["data_set_id"]]),
     })
 
 
@@ -223,6 +224,7 @@ def release_page(request: Request, publication: str, release: str) -> HTMLRespon
         "release": rows[0], "data_sets": rows, "others": others,
         "zip_url": f"/find-statistics/{publication}/{release}/zip",
         "summaries": {r["data_set_id"]: views.summary_lists(meta_of(request, r)) for r in rows},
+        "featured": platform(request).catalogue.featured_tables([r["data_set_id"] for r in rows]),
     })
 
 

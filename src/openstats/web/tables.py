@@ -1,0 +1,293 @@
+"""The table tool at /data-tables: five GET-form steps, the table, its downloads and links.
+
+Each step is a plain HTML form that works without JavaScript; the whole state lives in the
+query string, so every step and every table has a URL. Tables are built by
+`query.tables`, which asks the same query engine as the public API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from openstats.catalogue.published import Published
+from openstats.exports import tables as table_exports
+from openstats.query import tables
+from openstats.query.engine import Version
+from openstats.standards import geography
+from openstats.web.charts import line_chart
+from openstats.web.pages import long_date, not_found, slug_file, templates
+
+router = APIRouter()
+STEPS = ("publication", "data-set", "locations", "time", "filters", "table")
+
+
+def platform(request: Request) -> Any:
+    return request.app.state.platform
+
+
+def cell_limit(request: Request) -> int:
+    return int(platform(request).settings.table_cell_limit)
+
+
+def version_for(request: Request, data_set_id: str, version: str = ""
+                ) -> tuple[dict[str, Any], Version, dict[str, Any]] | None:
+    """(public version row, indexed version, latest row) or None when not public."""
+    rows = Published.read(platform(request).catalogue).versions_of(data_set_id.lower())
+    if not rows:
+        return None
+    row = next((r for r in rows if r["version"] == version), None) if version else rows[0]
+    if row is None:
+        return None
+    p = platform(request)
+    meta = p.catalogue.version_metadata(row["id"])
+    v = p.engine.version(row["id"], p.storage.path(row["storage_key"]) / "data.parquet", meta)
+    return row, v, rows[0]
+
+
+def defaults(v: Version, sel: tables.Selection) -> tables.Selection:
+    """Fill what a reader has not chosen yet: Total where it exists, all indicators."""
+    for f in v.meta["filters"]:
+        if f["public_id"] not in sel.filters:
+            total = [o["public_id"] for o in f["options"] if o["label"] == f.get("default")]
+            sel.filters[f["public_id"]] = total
+    return sel
+
+
+def summary(v: Version, row: dict[str, Any], sel: tables.Selection) -> list[dict[str, str]]:
+    """What has been chosen so far, with links back to change it."""
+    out = [{"key": "Publication", "value": row["publication_title"],
+            "href": f"/data-tables?publication={row['publication_slug']}"},
+           {"key": "Data set", "value": row["title"],
+            "href": f"/data-tables?publication={row['publication_slug']}"}]
+    names = [v.locations[x]["name"] for x in sel.locations if x in v.locations]
+    if names:
+        out.append({"key": "Locations", "value": ", ".join(names[:10]) + (
+            f" and {len(names) - 10} more" if len(names) > 10 else ""),
+            "href": "/data-tables?" + sel.query_string(step="locations")})
+    times = tables.periods_between(v, sel.start, sel.end)
+    if times:
+        out.append({"key": "Time period", "value": f"{times[0]['label']} to {times[-1]['label']}",
+                    "href": "/data-tables?" + sel.query_string(step="time")})
+    return out
+
+
+@router.get("/data-tables", response_class=HTMLResponse)
+def table_tool(request: Request) -> Response:
+    params = list(request.query_params.multi_items())
+    args = dict(params)
+    sel = tables.Selection.from_params(params)
+    published = Published.read(platform(request).catalogue)
+    if not sel.data_set_id:
+        publication = args.get("publication", "")
+        if not publication or not published.releases(publication):
+            search = args.get("q", "").strip().lower()
+            themes = published.themes()
+            for t in themes:
+                t["publications"] = [p for p in t["publications"]
+                                     if not search or search in p["title"].lower()]
+            error = "Choose a publication" if args.get("from") == "publication" else ""
+            return templates.TemplateResponse(request, "table_tool/publication.html", {
+                "themes": [t for t in themes if t["publications"]], "q": args.get("q", ""),
+                "error": error})
+        latest = [r for r in published.latest() if r["publication_slug"] == publication]
+        error = "Choose a data set" if args.get("from") == "data-set" else ""
+        return templates.TemplateResponse(request, "table_tool/data_set.html", {
+            "publication": latest[0], "data_sets": sorted(latest, key=lambda r: r["title"]),
+            "error": error})
+    found = version_for(request, sel.data_set_id, sel.version)
+    if found is None:
+        return not_found(request)
+    row, v, _ = found
+    step = args.get("step", "locations")
+    submitted = args.get("from", "")
+    if submitted != "filters":  # a submitted filters form says exactly what was chosen
+        sel = defaults(v, sel)
+    errors: dict[str, str] = {}
+    if submitted == "locations" and not sel.locations and "select_all" not in args:
+        errors["locations"] = "Select at least one location"
+        step = "locations"
+    elif submitted == "time" and not tables.periods_between(v, sel.start, sel.end):
+        errors["start"] = "Select a start and an end time period"
+        step = "time"
+    elif submitted == "filters":
+        errors = tables.problems(v, sel, cell_limit(request))
+        if not errors:
+            return RedirectResponse("/data-tables/table?" + sel.query_string(), status_code=303)
+        step = "filters"
+    context = {"row": row, "v": v, "sel": sel, "errors": errors, "summary": summary(v, row, sel),
+               "hidden": [(k, val) for k, val in sel.params()]}
+    if step == "time":
+        times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
+        return templates.TemplateResponse(request, "table_tool/time.html", {
+            **context, "times": [(tables.time_key(t), t["label"]) for t in times],
+            "start": sel.start or tables.time_key(times[0]),
+            "end": sel.end or tables.time_key(times[-1]),
+            "hidden": [(k, val) for k, val in sel.params() if k not in ("start", "end")]})
+    if step == "filters":
+        return templates.TemplateResponse(request, "table_tool/filters.html", {
+            **context, "hidden": [(k, val) for k, val in sel.params()
+                                  if not k.startswith("filter_") and k != "indicators"],
+            "chosen_indicators": set(sel.indicators) if submitted == "filters" or sel.indicators
+            else {i["public_id"] for i in v.meta["indicators"]},
+            "chosen_options": {o for opts in sel.filters.values() for o in opts}})
+    # Step 3: locations, grouped by level, with search and select-all.
+    search = args.get("location_search", "").strip().lower()
+    chosen = set(sel.locations)
+    if "select_all" in args:
+        chosen |= {loc["public_id"] for loc in v.meta["locations"]
+                   if loc["level"] == args["select_all"]}
+    groups = []
+    for level in sorted({loc["level"] for loc in v.meta["locations"]},
+                        key=lambda c: geography.LEVEL_ORDER[c]):
+        options = sorted((loc for loc in v.meta["locations"] if loc["level"] == level
+                          and (not search or search in loc["name"].lower())),
+                         key=lambda loc: loc["name"])
+        if options:
+            groups.append({"code": level, "label": geography.BY_CODE[level].label,
+                           "options": options})
+    return templates.TemplateResponse(request, "table_tool/locations.html", {
+        **context, "groups": groups, "chosen": chosen, "location_search": args.get(
+            "location_search", ""),
+        "hidden": [(k, val) for k, val in sel.params() if k != "locations"]})
+
+
+def _table_context(request: Request, row: dict[str, Any], v: Version, latest: dict[str, Any],
+                   sel: tables.Selection, **extra: Any) -> dict[str, Any]:
+    table = tables.build(platform(request).engine, v, sel)
+    dims = tables.dimensions(v, sel)
+    rows_dims, cols_dims = tables.layout(dims, sel)
+    base = str(request.base_url).rstrip("/")
+    body = tables.api_body(v, sel)
+    api_url = f"{base}/api/v1/data-sets/{row['data_set_id']}/query?dataSetVersion={row['version']}"
+    return {
+        "row": row, "v": v, "sel": sel, "table": table, "latest": latest,
+        "is_latest": latest["id"] == row["id"], "summary": summary(v, row, sel),
+        "footnotes": json.loads(row["footnotes"]),
+        "layout": [(d, table.dim_labels[d], "rows" if d in rows_dims else "cols",
+                    (rows_dims + cols_dims).index(d) + 1) for d in dims],
+        "chart": line_chart(table.series, table.caption),
+        "query_string": sel.query_string(), "api_url": api_url,
+        "api_body": json.dumps(body, indent=2),
+        "python_code": python_code(api_url, body), "r_code": r_code(api_url, body),
+        **extra,
+    }
+
+
+def python_code(url: str, body: dict[str, Any]) -> str:
+    return (f"import pandas as pd\nimport requests\n\nquery = {json.dumps(body, indent=4)}\n"
+            f'answer = requests.post("{url}", json=query)\nanswer.raise_for_status()\n'
+            'rows = pd.json_normalize(answer.json()["results"])\nprint(rows)\n')
+
+
+def r_code(url: str, body: dict[str, Any]) -> str:
+    return (f'library(httr)\nlibrary(jsonlite)\n\nquery <- \'{json.dumps(body)}\'\n'
+            f'answer <- POST("{url}", body = query, content_type_json())\n'
+            'rows <- fromJSON(content(answer, "text"))$results\nprint(rows)\n')
+
+
+@router.get("/data-tables/table", response_class=HTMLResponse)
+def table_page(request: Request) -> Response:
+    sel = tables.Selection.from_params(list(request.query_params.multi_items()))
+    args = dict(request.query_params)
+    if "layout" in args:
+        sel.rows, sel.cols = layout_from_form(request)
+        return RedirectResponse("/data-tables/table?" + sel.query_string(), status_code=303)
+    found = version_for(request, sel.data_set_id, sel.version)
+    if found is None:
+        return not_found(request)
+    row, v, latest = found
+    errors = tables.problems(v, sel, cell_limit(request))
+    if errors:
+        return RedirectResponse("/data-tables?" + sel.query_string(step="filters", **{
+            "from": "filters"}), status_code=303)
+    return templates.TemplateResponse(request, "table_tool/table.html",
+                                      _table_context(request, row, v, latest, sel))
+
+
+def layout_from_form(request: Request) -> tuple[list[str], list[str]]:
+    """Rows and columns from the layout form: a placement and a position per dimension."""
+    placed = []
+    for key, value in request.query_params.multi_items():
+        if key.startswith("place_"):
+            d = key[len("place_"):]
+            order = request.query_params.get(f"order_{d}", "99")
+            placed.append((int(order) if order.isdigit() else 99, d, value))
+    placed.sort()
+    return ([d for _, d, where in placed if where == "rows"],
+            [d for _, d, where in placed if where == "cols"])
+
+
+@router.get("/data-tables/table.{kind}")
+def table_download(request: Request, kind: str) -> Response:
+    sel = tables.Selection.from_params(list(request.query_params.multi_items()))
+    found = version_for(request, sel.data_set_id, sel.version)
+    if found is None or kind not in ("csv", "xlsx", "ods"):
+        return not_found(request)
+    row, v, _ = found
+    if tables.problems(v, sel, cell_limit(request)):
+        return not_found(request)
+    table = tables.build(platform(request).engine, v, sel)
+    content, media = {
+        "csv": (table_exports.to_csv, "text/csv"),
+        "xlsx": (table_exports.to_xlsx,
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "ods": (table_exports.to_ods, "application/vnd.oasis.opendocument.spreadsheet"),
+    }[kind]
+    name = f"{slug_file(row['title'])}_table.{kind}"
+    return Response(content(table), media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/data-tables/permalink")
+async def make_permalink(request: Request) -> Response:
+    # A plain urlencoded form; parsed here so no multipart library is needed.
+    body = (await request.body()).decode("utf-8", errors="replace")
+    sel = tables.Selection.from_params(parse_qsl(body, keep_blank_values=False))
+    found = version_for(request, sel.data_set_id, sel.version)
+    if found is None:
+        return not_found(request)
+    row, v, _ = found
+    if tables.problems(v, sel, cell_limit(request)):
+        return not_found(request)
+    sel.version = row["version"]
+    table_id = platform(request).catalogue.save_permalink(row["data_set_id"], row["id"],
+                                                          sel.as_json())
+    return RedirectResponse(f"/data-tables/permalink/{table_id}", status_code=303)
+
+
+@router.get("/data-tables/permalink/{table_id}", response_class=HTMLResponse)
+def permalink(request: Request, table_id: str) -> Response:
+    saved = platform(request).catalogue.saved_table(table_id)
+    if saved is None or saved["kind"] != "permalink":
+        return not_found(request)
+    sel = tables.Selection.from_json(saved["selection"])
+    found = version_for(request, saved["data_set_id"], sel.version)
+    if found is None:
+        return not_found(request)
+    row, v, latest = found
+    return templates.TemplateResponse(request, "table_tool/table.html", _table_context(
+        request, row, v, latest, sel, permalink=True,
+        created=long_date(saved["created"])))
+
+
+@router.get("/data-tables/fast-track/{table_id}", response_class=HTMLResponse)
+def fast_track(request: Request, table_id: str) -> Response:
+    saved = platform(request).catalogue.saved_table(table_id)
+    if saved is None or saved["kind"] != "featured":
+        return not_found(request)
+    found = version_for(request, saved["data_set_id"])
+    if found is None:
+        return not_found(request)
+    row, v, latest = found
+    sel = tables.spec_to_selection(v, row["data_set_id"], saved["selection"])
+    if tables.problems(v, sel, cell_limit(request)):
+        return not_found(request)
+    return templates.TemplateResponse(request, "table_tool/table.html", _table_context(
+        request, row, v, latest, sel, featured=saved))
+
+

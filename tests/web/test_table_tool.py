@@ -1,0 +1,193 @@
+"""The table tool over real HTTP: steps, errors, the table, pivot, chart, links, downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from odf import opendocument, table, teletype
+from openpyxl import load_workbook
+
+from openstats.demo import MANIFEST
+from openstats.ingest.manifest import load_manifest
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.api.conftest import LiveServer, serve
+from tests.conftest import REFERENCE
+
+DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
+
+
+def demo_site(folder: Path, cell_limit: int) -> Iterator[LiveServer]:
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+                        table_cell_limit=cell_limit)
+    platform = open_platform(settings)
+    load_manifest(platform, MANIFEST)
+    platform.close()
+    yield from serve(settings)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from demo_site(tmp_path_factory.mktemp("tables"), 25_000)
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from demo_site(tmp_path_factory.mktemp("small"), 8)
+
+
+def get(site: LiveServer, path: str, **params: object) -> httpx.Response:
+    return httpx.get(site.base + path, params=params, follow_redirects=True)  # type: ignore[arg-type]
+
+
+def meta(site: LiveServer) -> dict:
+    return httpx.get(f"{site.api}/v1/data-sets/{DEMO}/meta").json()
+
+
+def selection(site: LiveServer, options: int = 5) -> list[tuple[str, str]]:
+    m = meta(site)
+    level = next(f for f in m["filters"] if f["column"] == "level_description")
+    kind = next(f for f in m["filters"] if f["column"] == "referral_type")
+    return [("dataSetId", DEMO), ("locations", m["locations"][0]["options"][0]["id"]),
+            ("start", "2017|RY"), ("end", "2017|RY"),
+            *((f"filter_{level['id']}", o["id"]) for o in level["options"][:options]),
+            (f"filter_{kind['id']}", kind["options"][0]["id"]),
+            *(("indicators", i["id"]) for i in m["indicators"])]
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_steps_from_publication_to_table(site: LiveServer) -> None:
+    step1 = get(site, "/data-tables")
+    assert "Choose a publication" in step1.text
+    assert "Children in need: A focus on re-referrals" in step1.text
+    step2 = get(site, "/data-tables", publication="children-in-need-a-focus-on-re-referrals")
+    assert "Choose a data set" in step2.text and DEMO in step2.text
+    step3 = get(site, "/data-tables", dataSetId=DEMO)
+    assert "Step 3 of 5" in step3.text and "England" in step3.text and "National" in step3.text
+    step4 = get(site, "/data-tables", dataSetId=DEMO, locations="CpId1", step="time")
+    assert "Choose time period" in step4.text
+    step5 = get(site, "/data-tables", dataSetId=DEMO, locations="CpId1", start="2017|RY",
+                end="2017|RY", step="filters")
+    assert "Choose your filters and indicators" in step5.text
+    # "Total" is chosen for the reader where the data has it.
+    assert re.search(r'value="[^"]+" checked>\s*<label[^>]*>Total</label>', step5.text)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"publication": "", "from": "publication"}, "Choose a publication"),
+    ({"dataSetId": DEMO, "from": "locations", "step": "time"}, "Select at least one location"),
+])
+def test_nothing_chosen_gets_a_govuk_error(site: LiveServer, params: dict, message: str) -> None:
+    page = get(site, "/data-tables", **params)
+    assert "There is a problem" in page.text and message in page.text
+    assert "<title>Error:" in page.text
+
+
+def test_too_many_cells_gets_a_clear_message(small_site: LiveServer) -> None:
+    query = urlencode([*selection(small_site, options=5), ("from", "filters")])
+    page = httpx.get(f"{small_site.base}/data-tables?{query}")
+    assert "This table would have 10 cells, more than the 8 we can show" in text(page.text)
+    assert "There is a problem" in page.text
+    direct = httpx.get(f"{small_site.base}/data-tables/table?{query}")
+    assert direct.status_code == 303  # never built: sent back to narrow the choice
+
+
+def test_table_caption_values_and_symbols(site: LiveServer) -> None:
+    query = urlencode(selection(site, options=3))
+    page = httpx.get(f"{site.base}/data-tables/table?{query}")
+    assert page.status_code == 200
+    body = text(page.text)
+    assert ("Referrals and Percent for 1. No futher action, 2. Assessed as not in need, "
+            "3. CINO in England in 2017") in body
+    assert "141,760" in body and "21.6%" in body and "20.0%" in body  # units and decimals
+    assert "<svg" in page.text and 'role="img"' in page.text  # the chart
+
+
+def test_pivot_moves_headers_and_lives_in_the_url(site: LiveServer) -> None:
+    sel = selection(site, options=3)
+    default = httpx.get(f"{site.base}/data-tables/table?{urlencode(sel)}").text
+    cols_before = re.findall(r'<th scope="col" class="govuk-table__header '
+                             r'govuk-table__header--numeric"[^>]*>([^<]+)</th>', default)
+    assert cols_before == ["2017"]
+    m = meta(site)
+    level = next(f for f in m["filters"] if f["column"] == "level_description")
+    pivot = [*sel, ("layout", "1"), (f"place_filter:{level['id']}", "cols"),
+             (f"order_filter:{level['id']}", "1"), ("place_time", "rows")]
+    answer = httpx.get(f"{site.base}/data-tables/table?{urlencode(pivot)}",
+                       follow_redirects=True)
+    assert answer.history and "cols=filter" in str(answer.url)  # the layout is in the URL
+    cols_after = re.findall(r'<th scope="col" class="govuk-table__header '
+                            r'govuk-table__header--numeric"[^>]*>([^<]+)</th>', answer.text)
+    assert cols_after == ["1. No futher action", "2. Assessed as not in need", "3. CINO"]
+
+
+def test_downloads_cell_by_cell(site: LiveServer) -> None:
+    query = urlencode(selection(site, options=2))
+    csv_text = httpx.get(f"{site.base}/data-tables/table.csv?{query}").content.decode("utf-8-sig")
+    assert "England,1. No futher action,Total,Referrals,\"141,760\"" in csv_text
+    xlsx = load_workbook(io.BytesIO(httpx.get(f"{site.base}/data-tables/table.xlsx?{query}")
+                                    .content))
+    cells = [[c.value for c in row] for row in xlsx.active.iter_rows()]
+    assert cells[1] == ["Location", "Highest level of intervention", "Referral type",
+                        "Indicator", "2017"]
+    assert cells[2] == ["England", "1. No futher action", "Total", "Referrals", "141,760"]
+    assert cells[3] == ["England", "1. No futher action", "Total", "Percent", "21.6%"]
+    ods = opendocument.load(io.BytesIO(httpx.get(f"{site.base}/data-tables/table.ods?{query}")
+                                       .content))
+    rows = [[teletype.extractText(c) for c in r.getElementsByType(table.TableCell)]
+            for r in ods.spreadsheet.getElementsByType(table.TableRow)]
+    assert rows[1:4] == [row[:5] for row in cells[1:4]]
+
+
+def test_featured_table_opens_at_the_result(site: LiveServer) -> None:
+    page = get(site, f"/data-catalogue/data-set/{DEMO}")
+    link = re.search(r'href="(/data-tables/fast-track/[^"]+)">([^<]+)</a>', page.text)
+    assert link and link.group(2) == "Re-referrals by highest level of intervention, England"
+    assert link.group(1) in get(site, "/find-statistics/children-in-need-a-focus-on-re-referrals"
+                                ).text
+    table_page = get(site, link.group(1))
+    assert "Featured table" in table_page.text and "76,130" in text(table_page.text)
+
+
+def test_permalink_keeps_its_numbers_after_an_amendment(site: LiveServer,
+                                                        tmp_path: Path) -> None:
+    query = urlencode(selection(site, options=2))
+    made = httpx.post(f"{site.base}/data-tables/permalink", content=query,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert made.status_code == 303
+    link = made.headers["location"]
+    before = httpx.get(site.base + link).text
+    assert "141,760" in text(before) and "not-latest" not in before
+    # Amend: the same data set, every number changed by a new file.
+    data = (MANIFEST.parent / "e1_re_referrals.csv").read_text().replace("141760", "999999")
+    (tmp_path / "e1_re_referrals.csv").write_text(data)
+    (tmp_path / "e1_re_referrals.meta.csv").write_bytes(
+        (MANIFEST.parent / "e1_re_referrals.meta.csv").read_bytes())
+    manifest = MANIFEST.read_text()
+    (tmp_path / "release.toml").write_text(manifest)
+    settings = Settings(data_dir=site.data_dir, database_url="", reference_dir=REFERENCE)
+    platform = open_platform(settings)
+    assert load_manifest(platform, tmp_path / "release.toml").versions[
+        "E1. Re-referrals by level of intervention by CSC, 2017-23"] == "1.1"
+    platform.close()
+    after = httpx.get(site.base + link).text
+    assert "141,760" in text(after) and "999,999" not in text(after)
+    assert 'id="not-latest"' in after and "A newer version (1.1)" in text(after)
+    fresh = httpx.get(f"{site.base}/data-tables/table?{query}").text
+    assert "999,999" in text(fresh)
+
+
+def test_unknown_permalinks_and_tables_are_not_found(site: LiveServer) -> None:
+    assert get(site, "/data-tables/permalink/nope").status_code == 404
+    assert get(site, "/data-tables/fast-track/nope").status_code == 404
+    assert get(site, "/data-tables/table", dataSetId="x").status_code == 404

@@ -55,7 +55,8 @@ def test_unpublished_and_unknown_data_sets_look_the_same(database_url: str) -> N
         c.add_version(conn, data_set_id="11111111-1111-1111-1111-111111111111",
                       release_id=rel, major=1, minor=0, storage_key="k1",
                       metadata={"row_count": 1, "data_file": "d.csv", "meta_file": "d.meta.csv",
-                                "data_sha256": "0" * 64, "meta_sha256": "1" * 64})
+                                "data_sha256": "0" * 64, "meta_sha256": "1" * 64},
+                      published=future)
     with pytest.raises(NotFound) as unpublished:
         c.public_data_set("11111111-1111-1111-1111-111111111111")
     with pytest.raises(NotFound) as unknown:

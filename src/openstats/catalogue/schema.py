@@ -88,6 +88,10 @@ data_set_versions = Table(
     Column("storage_key", Text, nullable=False),  # folder of data.parquet + source files
     Column("metadata", Text, nullable=False),  # JSON: filters, indicators, locations, ...
     Column("changes", Text, nullable=False, default="{}"),  # JSON: change from previous
+    # When this version becomes public (UTC). NULL: a draft (an amendment not yet approved).
+    # A version is public when both it and its release are published by now.
+    Column("published", DateTime(timezone=True), nullable=True),
+    Column("notes", Text, nullable=False, default=""),  # what changed, for readers
     UniqueConstraint("data_set_id", "version_major", "version_minor"),
 )
 
@@ -116,4 +120,52 @@ saved_tables = Table(
     Column("selection", Text, nullable=False),  # JSON of query.tables.Selection
     Column("position", Integer, nullable=False, default=0),
     Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# --- publishing ---------------------------------------------------------------------------
+users = Table(
+    "users", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored lower-case
+    Column("name", Text, nullable=False, default=""),
+    Column("role", String(20), nullable=False),  # admin | publisher | approver
+    Column("password_hash", Text, nullable=True),  # argon2; NULL for single sign-on only
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# Which publications a publisher (or approver) works on; admins work on everything.
+publication_roles = Table(
+    "publication_roles", metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("publication_id", String(36), ForeignKey("publications.id"), primary_key=True),
+)
+
+# Named people who may see a release in the hours before it is published.
+pre_release_access = Table(
+    "pre_release_access", metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("release_id", String(36), ForeignKey("releases.id"), primary_key=True),
+)
+
+# Release workflow: draft -> approved (with a publish time) -> public at that time.
+release_states = Table(
+    "release_states", metadata,
+    Column("release_id", String(36), ForeignKey("releases.id"), primary_key=True),
+    Column("state", String(20), nullable=False),  # draft | approved
+    Column("scheduled", DateTime(timezone=True), nullable=True),
+    Column("approved_by", String(36), ForeignKey("users.id"), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_id", String(36), nullable=True),
+    Column("user_email", Text, nullable=False, default=""),
+    Column("action", String(60), nullable=False),
+    Column("object_type", String(40), nullable=False),
+    Column("object_id", String(36), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
 )

@@ -166,7 +166,9 @@ class Catalogue:
 
     def add_version(self, conn: Connection, *, data_set_id: str, release_id: str | None,
                     major: int, minor: int, storage_key: str, metadata: dict[str, Any],
-                    changes: dict[str, Any] | None = None) -> str:
+                    changes: dict[str, Any] | None = None,
+                    published: datetime | None = None) -> str:
+        """Record a version; `published` None keeps it a draft until a release approval."""
         version_id = storage_key
         conn.execute(data_set_versions.insert().values(
             id=version_id, data_set_id=data_set_id, release_id=release_id,
@@ -175,6 +177,7 @@ class Catalogue:
             meta_file_name=metadata["meta_file"], data_sha256=metadata["data_sha256"],
             meta_sha256=metadata["meta_sha256"], storage_key=storage_key,
             metadata=json.dumps(metadata), changes=json.dumps(changes or {}),
+            published=as_utc(published),
         ))
         return version_id
 
@@ -240,9 +243,12 @@ class Catalogue:
 
     # --- public reads --------------------------------------------------------------------
     def public_versions(self, at: datetime | None = None, *, data_set_id: str | None = None,
-                        publication_id: str | None = None) -> list[dict[str, Any]]:
+                        publication_id: str | None = None,
+                        preview_releases: frozenset[str] = frozenset()
+                        ) -> list[dict[str, Any]]:
         return _public_versions(self, at or now(), data_set_id=data_set_id,
-                                publication_id=publication_id)
+                                publication_id=publication_id,
+                                preview_releases=preview_releases)
 
     def version_metadata(self, version_id: str) -> dict[str, Any]:
         """A version's metadata; versions never change, so recent ones stay cached."""
@@ -259,58 +265,32 @@ class Catalogue:
         return meta
 
     def public_data_set(self, data_set_id: str, at: datetime | None = None) -> dict[str, Any]:
-        """A published data set with its latest published version, or NotFound.
+        """A published data set with its latest public version, or NotFound.
 
         Unknown and not-yet-published data sets are indistinguishable to the caller.
         """
         from openstats.errors import NotFound
 
-        at = at or now()
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(data_set_versions, releases.c.title.label("release_title"),
-                       releases.c.slug.label("release_slug"),
-                       releases.c.release_type, releases.c.published,
-                       releases.c.last_updated, releases.c.next_update)
-                .join(releases, releases.c.id == data_set_versions.c.release_id)
-                .where(data_set_versions.c.data_set_id == data_set_id)
-                .order_by(data_set_versions.c.version_major.desc(),
-                          data_set_versions.c.version_minor.desc())
-            ).mappings().all()
-            public = [r for r in rows if r["published"] is not None
-                      and as_utc(r["published"]) <= at]  # type: ignore[operator]
-            if not public:
-                raise NotFound("No such data set.")
-            version = public[0]
-            ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
-                              ).mappings().one()
-            pub = conn.execute(select(publications).where(
-                publications.c.id == ds["publication_id"])).mappings().one()
-            theme = conn.execute(select(themes).where(themes.c.id == pub["theme_id"])
-                                 ).mappings().one()
+        rows = self.public_versions(at, data_set_id=data_set_id)
+        if not rows:
+            raise NotFound("No such data set.")
+        r = rows[0]
         return {
-            "id": data_set_id,
-            "title": ds["title"],
-            "summary": ds["summary"],
-            "footnotes": json.loads(ds["footnotes"]),
-            "version": f"{version['version_major']}.{version['version_minor']}",
-            "version_id": version["id"],
-            "storage_key": version["storage_key"],
-            "metadata": json.loads(version["metadata"]),
-            "release": {"title": version["release_title"], "slug": version["release_slug"],
-                        "type": version["release_type"],
-                        "published": as_utc(version["published"]),
-                        "last_updated": as_utc(version["last_updated"] or version["published"]),
-                        "next_update": version["next_update"]},
-            "publication": {"title": pub["title"], "slug": pub["slug"],
-                            "summary": pub["summary"],
-                            "contact": {"team_name": pub["contact_team_name"],
-                                        "team_email": pub["contact_team_email"],
-                                        "contact_name": pub["contact_name"],
-                                        "telephone": pub["contact_telephone"]}},
-            "theme": {"title": theme["title"], "slug": theme["slug"]},
+            "id": data_set_id, "title": r["title"], "summary": r["summary"],
+            "footnotes": json.loads(r["footnotes"]), "version": r["version"],
+            "version_id": r["id"], "storage_key": r["storage_key"],
+            "metadata": self.version_metadata(r["id"]),
+            "release": {"title": r["release_title"], "slug": r["release_slug"],
+                        "type": r["release_type"], "published": r["published"],
+                        "next_update": r["next_update"]},
+            "publication": {"title": r["publication_title"], "slug": r["publication_slug"],
+                            "summary": r["publication_summary"],
+                            "contact": {"team_name": r["contact_team_name"],
+                                        "team_email": r["contact_team_email"],
+                                        "contact_name": r["contact_name"],
+                                        "telephone": r["contact_telephone"]}},
+            "theme": {"title": r["theme_title"], "slug": r["theme_slug"]},
         }
-
 
 
 def version_string(major: int, minor: int) -> str:
@@ -318,11 +298,13 @@ def version_string(major: int, minor: int) -> str:
 
 
 def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | None = None,
-                     publication_id: str | None = None) -> list[dict[str, Any]]:
-    """Every version whose release is published by `at`, newest first per data set.
+                     publication_id: str | None = None,
+                     preview_releases: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Every version public at `at` (it and its release published by then), newest first.
 
     This is the one place that decides what the public may see; API routes, pages and
-    downloads all read through it.
+    downloads all read through it. `preview_releases` are releases the viewer has
+    pre-release access to: their scheduled versions are shown before their time.
     """
     v, ds, rel, pub = data_set_versions, data_sets, releases, publications
     query = (
@@ -337,12 +319,13 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
                pub.c.contact_team_name, pub.c.contact_team_email, pub.c.contact_name,
                pub.c.contact_telephone, rel.c.id.label("release_id"),
                rel.c.data_guidance, themes.c.title.label("theme_title"),
-               themes.c.slug.label("theme_slug"), v.c.data_sha256, v.c.meta_sha256)
+               themes.c.slug.label("theme_slug"), v.c.data_sha256, v.c.meta_sha256,
+               v.c.published.label("version_published"), v.c.notes)
         .join(ds, ds.c.id == v.c.data_set_id)
         .join(rel, rel.c.id == v.c.release_id)
         .join(pub, pub.c.id == ds.c.publication_id)
         .join(themes, themes.c.id == pub.c.theme_id)
-        .where(rel.c.published.is_not(None))
+        .where(rel.c.published.is_not(None), v.c.published.is_not(None))
     )
     if data_set_id is not None:
         query = query.where(v.c.data_set_id == data_set_id)
@@ -353,8 +336,11 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
     public = []
     for r in rows:
         r["published"] = as_utc(r["published"])
-        if r["published"] <= at:
+        r["version_published"] = as_utc(r["version_published"])
+        visible = r["published"] <= at and r["version_published"] <= at
+        if visible or r["release_id"] in preview_releases:
             r["version"] = version_string(r["version_major"], r["version_minor"])
+            r["preview"] = not visible
             public.append(r)
     public.sort(key=lambda r: (r["data_set_id"], -r["version_major"], -r["version_minor"]))
     return public

@@ -259,7 +259,8 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
         def write(conn: Connection) -> None:
             _write_catalogue(platform, conn, m, release_id)
 
-        commit(catalogue, storage, prepared, write)
+        commit(catalogue, storage, prepared, write, published=_versions_public_at(
+            platform, release_id, m))
     finally:
         for s in screenings:
             s.close()
@@ -269,6 +270,21 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
         versions[ds.title] = p.version
     return LoadResult(release_id, versions, [d.title for d in m.data_sets
                                              if d.title not in unchanged])
+
+
+def _versions_public_at(platform: Platform, release_id: str, m: Manifest) -> datetime:
+    """New versions go public with their release; in an already public release, now."""
+    from sqlalchemy import select
+
+    from openstats.catalogue.schema import releases
+    from openstats.catalogue.store import as_utc
+
+    with platform.catalogue.engine.connect() as conn:
+        existing = conn.execute(select(releases.c.published)
+                                .where(releases.c.id == release_id)).scalar_one_or_none()
+    release_time = m.release.get("published") or as_utc(existing) or now()
+    return max(release_time, now()) if as_utc(existing) and as_utc(existing) <= now() \
+        else release_time
 
 
 def _find_release_id(platform: Platform, conn: Connection, m: Manifest) -> str:

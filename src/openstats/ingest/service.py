@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +102,13 @@ def prepare(catalogue: Catalogue, storage: LocalStorage, s: Screening, *, data_s
 
 
 def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedVersion],
-           write_catalogue: Callable[[Connection], None] | None = None) -> None:
-    """Make prepared versions visible: folders into place, then one transaction."""
+           write_catalogue: Callable[[Connection], None] | None = None,
+           published: datetime | None = None) -> None:
+    """Record prepared versions: folders into place, then one transaction.
+
+    `published` is when the versions become public (with their release); None leaves
+    them drafts until a release is approved.
+    """
     moved: list[Path] = []
     try:
         for p in prepared:
@@ -114,7 +120,8 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
                 public_ids.assign(conn, p.data_set_id, p.metadata)
                 catalogue.add_version(conn, data_set_id=p.data_set_id, release_id=p.release_id,
                                       major=p.major, minor=p.minor, storage_key=p.key,
-                                      metadata=p.metadata, changes=p.changes)
+                                      metadata=p.metadata, changes=p.changes,
+                                      published=published)
     except BaseException:
         for p in prepared:
             storage.discard(p.staged)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -10,8 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openstats import __version__
+from openstats.admin import routes as admin_routes
 from openstats.api import docs
 from openstats.api import routes as api_routes
+from openstats.catalogue import accounts
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from openstats.web import pages
@@ -21,12 +27,32 @@ API_DESCRIPTION = """The public data API of openstats, compatible with version 1
 Explore education statistics (EES) public data API: the same paths, parameters and
 JSON shapes, so code written for EES works here with only its base URL changed
 (`/api` here for EES's `/statistics`; `/statistics/v1/...` works too)."""
+SCHEDULER_SECONDS = 30
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     platform = open_platform(settings, sweep=True)
-    app = FastAPI(title="openstats public data API", version=__version__,
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The scheduler marks approved releases as published once their time comes.
+        # Visibility needs no job (a version is public from its publish time), so a
+        # stopped scheduler can never publish anything early, only record it late.
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.wait(SCHEDULER_SECONDS):
+                try:
+                    accounts.publish_due(platform.catalogue)
+                except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
+                    logging.getLogger("openstats").exception("scheduler")
+
+        thread = threading.Thread(target=run, name="openstats-scheduler", daemon=True)
+        thread.start()
+        yield
+        stop.set()
+
+    app = FastAPI(title="openstats public data API", version=__version__, lifespan=lifespan,
                   description=API_DESCRIPTION, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   openapi_tags=[{"name": "Publications", "description": "Publications "
@@ -74,8 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
-    app.include_router(pages.router)
-    app.include_router(table_tool.router)
+    # Only the public data API belongs in the OpenAPI document.
+    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(table_tool.router, include_in_schema=False)
+    app.include_router(admin_routes.router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")

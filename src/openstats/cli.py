@@ -155,6 +155,67 @@ def run_load(manifest: Path, settings: Settings) -> None:
 
 
 @app.command()
+def publish(
+    due: Annotated[bool, typer.Option("--due", help="Mark approved releases whose time has "
+                                      "come as published (for cron)")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Publish releases whose scheduled time has come (visibility itself is exact anyway)."""
+    from openstats.catalogue import accounts
+    from openstats.platform import open_platform
+
+    if not due:
+        err.print("Use --due to publish the releases whose time has come.")
+        raise typer.Exit(2)
+    platform = open_platform(settings_for(data_dir))
+    try:
+        released = accounts.publish_due(platform.catalogue)
+    finally:
+        platform.close()
+    out.print(f"{len(released)} release(s) published", highlight=False)
+
+
+user_app = typer.Typer(help="Accounts for the publishing side.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The person's email address")],
+    role: Annotated[str, typer.Option(help="admin, publisher or approver")] = "publisher",
+    name: Annotated[str, typer.Option(help="The person's name")] = "",
+    publication: Annotated[str | None, typer.Option(
+        help="Slug of a publication they work on")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an account; the password is read from standard input (not the command line)."""
+    from sqlalchemy import select
+
+    from openstats.catalogue import accounts
+    from openstats.catalogue.schema import publications
+    from openstats.platform import open_platform
+
+    password = sys.stdin.readline().rstrip("\n")
+    platform = open_platform(settings_for(data_dir))
+    try:
+        user_id = accounts.create_user(platform.catalogue, email, password, role, name)
+        if publication:
+            with platform.catalogue.engine.connect() as conn:
+                pub = conn.execute(select(publications.c.id).where(
+                    publications.c.slug == publication)).scalar_one_or_none()
+            if pub is None:
+                err.print(f"--publication: no publication '{publication}'")
+                raise typer.Exit(1)
+            accounts.assign(platform.catalogue, user_id, pub)
+    except accounts.AccountError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    out.print(f"Created {role} account for {email}", highlight=False)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,

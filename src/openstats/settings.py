@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,24 @@ class Settings:
     table_cell_limit: int = field(
         default_factory=lambda: int(os.environ.get("OPENSTATS_TABLE_CELL_LIMIT", "25000"))
     )
+
+    # Signs session cookies; empty means a random key kept in data_dir/secret.key.
+    secret_key: str = field(default_factory=lambda: os.environ.get("OPENSTATS_SECRET_KEY", ""))
+    # How long before its publication a release is shown to its pre-release users.
+    pre_release_hours: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_PRE_RELEASE_HOURS", "24"))
+    )
+
+    def signing_key(self) -> bytes:
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -19,8 +19,10 @@ class Published:
     rows: list[dict[str, Any]]
 
     @classmethod
-    def read(cls, catalogue: Catalogue) -> Published:
-        return cls(catalogue.public_versions())
+    def read(cls, catalogue: Catalogue, preview_releases: frozenset[str] = frozenset(),
+             include_drafts: bool = False) -> Published:
+        return cls(catalogue.public_versions(preview_releases=preview_releases,
+                                             include_drafts=include_drafts))
 
     def latest(self) -> list[dict[str, Any]]:
         """The newest public version of each data set."""

@@ -244,11 +244,12 @@ class Catalogue:
     # --- public reads --------------------------------------------------------------------
     def public_versions(self, at: datetime | None = None, *, data_set_id: str | None = None,
                         publication_id: str | None = None,
-                        preview_releases: frozenset[str] = frozenset()
-                        ) -> list[dict[str, Any]]:
+                        preview_releases: frozenset[str] = frozenset(),
+                        include_drafts: bool = False) -> list[dict[str, Any]]:
         return _public_versions(self, at or now(), data_set_id=data_set_id,
                                 publication_id=publication_id,
-                                preview_releases=preview_releases)
+                                preview_releases=preview_releases,
+                                include_drafts=include_drafts)
 
     def version_metadata(self, version_id: str) -> dict[str, Any]:
         """A version's metadata; versions never change, so recent ones stay cached."""
@@ -299,7 +300,8 @@ def version_string(major: int, minor: int) -> str:
 
 def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | None = None,
                      publication_id: str | None = None,
-                     preview_releases: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+                     preview_releases: frozenset[str] = frozenset(),
+                     include_drafts: bool = False) -> list[dict[str, Any]]:
     """Every version public at `at` (it and its release published by then), newest first.
 
     This is the one place that decides what the public may see; API routes, pages and
@@ -325,8 +327,9 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
         .join(rel, rel.c.id == v.c.release_id)
         .join(pub, pub.c.id == ds.c.publication_id)
         .join(themes, themes.c.id == pub.c.theme_id)
-        .where(rel.c.published.is_not(None), v.c.published.is_not(None))
     )
+    if not include_drafts:
+        query = query.where(rel.c.published.is_not(None), v.c.published.is_not(None))
     if data_set_id is not None:
         query = query.where(v.c.data_set_id == data_set_id)
     if publication_id is not None:
@@ -337,8 +340,13 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
     for r in rows:
         r["published"] = as_utc(r["published"])
         r["version_published"] = as_utc(r["version_published"])
-        visible = r["published"] <= at and r["version_published"] <= at
-        if visible or r["release_id"] in preview_releases:
+        visible = (r["published"] is not None and r["version_published"] is not None
+                   and r["published"] <= at and r["version_published"] <= at)
+        previewed = r["release_id"] in preview_releases and (
+            include_drafts or r["version_published"] is not None)
+        if visible or previewed:
+            # A draft previewed by its publisher shows its intended moment, or now.
+            r["published"] = r["published"] or at
             r["version"] = version_string(r["version_major"], r["version_minor"])
             r["preview"] = not visible
             public.append(r)

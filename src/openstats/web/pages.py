@@ -51,8 +51,24 @@ def platform(request: Request) -> Any:
     return request.app.state.platform
 
 
+def viewer_releases(request: Request) -> frozenset[str]:
+    """Releases the signed-in reader may see before their time (pre-release access)."""
+    from datetime import timedelta
+
+    from openstats import sessions
+    from openstats.catalogue import accounts
+
+    user_id = sessions.read(request).get("uid")
+    if not user_id:
+        return frozenset()
+    p = platform(request)
+    user = accounts.user_by_id(p.catalogue, user_id)
+    return accounts.pre_release_ids(p.catalogue, user,
+                                    timedelta(hours=p.settings.pre_release_hours))
+
+
 def published(request: Request) -> Published:
-    return Published.read(platform(request).catalogue)
+    return Published.read(platform(request).catalogue, viewer_releases(request))
 
 
 def meta_of(request: Request, row: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +166,18 @@ def json_ld(request: Request, row: dict[str, Any], meta: dict[str, Any],
             name="data_set_page")
 def data_set_page(request: Request, data_set_id: str, version: str | None = None,
                   preview: str | None = None) -> HTMLResponse:
-    versions = published(request).versions_of(data_set_id.lower())
+    return render_data_set_page(request, data_set_id, version, preview)
+
+
+def render_data_set_page(request: Request, data_set_id: str, version: str | None,
+                         preview: str | None, preview_releases: frozenset[str] = frozenset(),
+                         include_drafts: bool = False) -> HTMLResponse:
+    """The data-set page; publishers' previews pass their release and see its drafts."""
+    if preview_releases:
+        view = Published.read(platform(request).catalogue, preview_releases, include_drafts)
+    else:
+        view = published(request)
+    versions = view.versions_of(data_set_id.lower())
     if not versions:
         return not_found(request)
     row = next((v for v in versions if v["version"] == version), None) if version else versions[0]

@@ -1,0 +1,1 @@
+"""Publishing: sign-in, roles, drafts and uploads, screening reports, approval, audit."""

@@ -1,0 +1,539 @@
+"""The publishing side at /admin: sign in, draft, upload, screen, approve, audit.
+
+Every page needs a signed-in user; every form that changes something needs the session's
+CSRF token; every action asks `accounts.allowed` and is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from openstats import sessions
+from openstats.catalogue import accounts
+from openstats.catalogue.accounts import AccountError
+from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
+from openstats.catalogue.store import RELEASE_TYPES, as_utc
+from openstats.errors import ScreeningFailed
+from openstats.ingest.service import import_pair
+from openstats.standards.screener import screen
+
+LONDON = ZoneInfo("Europe/London")
+templates = Jinja2Templates(directory=[str(Path(__file__).parent / "templates"),
+                                       str(Path(__file__).parents[1] / "web" / "templates")])
+router = APIRouter(prefix="/admin")
+
+
+def platform(request: Request) -> Any:
+    return request.app.state.platform
+
+
+def current_user(request: Request) -> dict[str, Any] | None:
+    user_id = sessions.read(request).get("uid")
+    return accounts.user_by_id(platform(request).catalogue, user_id) if user_id else None
+
+
+def london(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(LONDON).strftime("%-d %B %Y at %H:%M %Z")  # type: ignore[union-attr]
+
+
+templates.env.filters["london"] = london
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, {
+        **context, "user": current_user(request)}, status_code=status)
+    token = sessions.csrf_token(request, response)
+    response.body = response.body.replace(b"__CSRF__", token.encode())
+    response.headers["content-length"] = str(len(response.body))
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def to_login(request: Request) -> Response:
+    return RedirectResponse(f"/admin/login?next={request.url.path}", status_code=303)
+
+
+def forbidden(request: Request) -> Response:
+    return page(request, "admin_message.html", {
+        "title": "You cannot do that", "message": "Your account does not have permission "
+        "for this. Ask an administrator if you need it."}, status=403)
+
+
+async def form_of(request: Request) -> dict[str, Any] | None:
+    """The submitted form, or None when its CSRF token is missing or wrong."""
+    form = await request.form()
+    if not sessions.csrf_ok(request, str(form.get("csrf_token", ""))):
+        return None
+    return dict(form)
+
+
+def bad_csrf(request: Request) -> Response:
+    return page(request, "admin_message.html", {
+        "title": "Your form has expired", "message": "Go back, reload the page and try "
+        "again."}, status=400)
+
+
+# --- sign in -------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/admin") -> Response:  # noqa: A002
+    return page(request, "login.html", {"next": next if next.startswith("/admin") else "/admin",
+                                        "error": ""})
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    target = str(form.get("next", "/admin"))
+    try:
+        user = accounts.authenticate(platform(request).catalogue, str(form.get("email", "")),
+                                     str(form.get("password", "")))
+    except AccountError as e:
+        return page(request, "login.html", {"next": target, "error": e.message,
+                                            "email": form.get("email", "")}, status=400)
+    response = RedirectResponse(target if target.startswith("/admin") else "/admin",
+                                status_code=303)
+    # A new session (and CSRF token) at sign-in, so a planted cookie is worth nothing.
+    sessions.write(request, response, {"uid": user["id"]})
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+# --- dashboard, themes, publications -------------------------------------------------------
+def my_publications(request: Request, user: dict[str, Any]) -> list[dict[str, Any]]:
+    catalogue = platform(request).catalogue
+    with catalogue.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(publications)
+                                              .order_by(publications.c.title)).mappings()]
+    return [p for p in rows if accounts.allowed(catalogue, user, "preview", p["id"])]
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    from openstats.catalogue.schema import themes
+
+    with platform(request).catalogue.engine.connect() as conn:
+        theme_rows = [dict(r) for r in conn.execute(select(themes).order_by(themes.c.title))
+                      .mappings()]
+    return page(request, "dashboard.html", {
+        "publications": my_publications(request, user), "themes": theme_rows,
+        "can_create": accounts.allowed(platform(request).catalogue, user,
+                                       "create_publication")})
+
+
+@router.post("/themes")
+async def create_theme(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    if not accounts.allowed(catalogue, user, "create_theme"):
+        return forbidden(request)
+    title = str(form.get("title", "")).strip()
+    if not title:
+        return page(request, "admin_message.html", {"title": "Enter a theme title",
+                                                    "message": "A theme needs a title."}, 400)
+    with catalogue.transaction() as conn:
+        theme_id = catalogue.upsert_theme(conn, title)
+        accounts.audit(conn, user, "create_theme", "theme", theme_id, title)
+    return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/publications")
+async def create_publication(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    if not accounts.allowed(catalogue, user, "create_publication"):
+        return forbidden(request)
+    missing = [f for f in ("theme_id", "title", "team_name", "team_email")
+               if not str(form.get(f, "")).strip()]
+    if missing:
+        return page(request, "admin_message.html", {
+            "title": "Some details are missing",
+            "message": "Fill in: " + ", ".join(m.replace("_", " ") for m in missing)}, 400)
+    with catalogue.transaction() as conn:
+        pub_id = catalogue.upsert_publication(
+            conn, str(form["theme_id"]), str(form["title"]).strip(),
+            summary=str(form.get("summary", "")),
+            contact={"team_name": str(form["team_name"]), "team_email": str(form["team_email"]),
+                     "contact_name": str(form.get("contact_name", ""))})
+        accounts.audit(conn, user, "create_publication", "publication", pub_id,
+                       str(form["title"]))
+    return RedirectResponse(f"/admin/publications/{pub_id}", status_code=303)
+
+
+def publication_row(request: Request, publication_id: str) -> dict[str, Any] | None:
+    with platform(request).catalogue.engine.connect() as conn:
+        row = conn.execute(select(publications).where(publications.c.id == publication_id)
+                           ).mappings().first()
+    return dict(row) if row else None
+
+
+@router.get("/publications/{publication_id}", response_class=HTMLResponse)
+def publication_page(request: Request, publication_id: str) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    catalogue = platform(request).catalogue
+    pub = publication_row(request, publication_id)
+    if pub is None:
+        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+    if not accounts.allowed(catalogue, user, "preview", publication_id):
+        return forbidden(request)
+    with catalogue.engine.connect() as conn:
+        rels = [dict(r) for r in conn.execute(select(releases).where(
+            releases.c.publication_id == publication_id).order_by(releases.c.created.desc()))
+            .mappings()]
+    return page(request, "publication.html", {
+        "pub": pub, "releases": rels, "types": RELEASE_TYPES,
+        "can_create": accounts.allowed(catalogue, user, "create_release", publication_id)})
+
+
+@router.post("/publications/{publication_id}/releases")
+async def create_release(request: Request, publication_id: str) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    if not accounts.allowed(catalogue, user, "create_release", publication_id):
+        return forbidden(request)
+    title = str(form.get("title", "")).strip()
+    kind = str(form.get("release_type", ""))
+    if not title or kind not in RELEASE_TYPES:
+        return page(request, "admin_message.html", {
+            "title": "Enter a title and choose a release type",
+            "message": f"Release types: {', '.join(RELEASE_TYPES)}."}, 400)
+    with catalogue.transaction() as conn:
+        release_id = catalogue.upsert_release(conn, publication_id, title, release_type=kind,
+                                              next_update=str(form.get("next_update", "")))
+        accounts.audit(conn, user, "create_release", "release", release_id, title)
+    return RedirectResponse(f"/admin/releases/{release_id}", status_code=303)
+
+
+# --- a release: data sets, uploads, guidance, approval ---------------------------------------
+def release_row(request: Request, release_id: str) -> dict[str, Any] | None:
+    with platform(request).catalogue.engine.connect() as conn:
+        row = conn.execute(select(releases).where(releases.c.id == release_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def release_versions(request: Request, release_id: str) -> list[dict[str, Any]]:
+    with platform(request).catalogue.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(data_set_versions.c.id, data_set_versions.c.data_set_id,
+                   data_set_versions.c.version_major, data_set_versions.c.version_minor,
+                   data_set_versions.c.published, data_set_versions.c.row_count,
+                   data_sets.c.title)
+            .join(data_sets, data_sets.c.id == data_set_versions.c.data_set_id)
+            .where(data_set_versions.c.release_id == release_id)
+            .order_by(data_sets.c.title, data_set_versions.c.version_major,
+                      data_set_versions.c.version_minor)).mappings()]
+
+
+@router.get("/releases/{release_id}", response_class=HTMLResponse)
+def release_page(request: Request, release_id: str) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    catalogue = platform(request).catalogue
+    release = release_row(request, release_id)
+    if release is None:
+        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+    pub_id = release["publication_id"]
+    if not accounts.allowed(catalogue, user, "preview", pub_id):
+        return forbidden(request)
+    with catalogue.engine.connect() as conn:
+        state = accounts.release_state(conn, release_id)
+    return page(request, "release_admin.html", {
+        "release": release, "pub": publication_row(request, pub_id), "state": state,
+        "versions": release_versions(request, release_id),
+        "can": {a: accounts.allowed(catalogue, user, a, pub_id)
+                for a in ("upload", "edit_release", "approve", "unschedule",
+                          "grant_pre_release")},
+        "now_london": datetime.now(UTC).astimezone(LONDON),
+    })
+
+
+@router.post("/releases/{release_id}/guidance")
+async def edit_guidance(request: Request, release_id: str) -> Response:
+    user, release, form, refusal = await _release_action(request, release_id, "edit_release")
+    if refusal is not None:
+        return refusal
+    catalogue = platform(request).catalogue
+    with catalogue.transaction() as conn:
+        conn.execute(update(releases).where(releases.c.id == release_id).values(
+            data_guidance=str(form.get("data_guidance", "")),
+            next_update=str(form.get("next_update", release["next_update"]))))
+        accounts.audit(conn, user, "edit_guidance", "release", release_id, "")
+    return RedirectResponse(f"/admin/releases/{release_id}", status_code=303)
+
+
+async def _release_action(request: Request, release_id: str, action: str
+                          ) -> tuple[Any, Any, Any, Response | None]:
+    """Common checks of a release form: signed in, CSRF, the release exists, allowed."""
+    user = current_user(request)
+    if user is None:
+        return None, None, None, to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return None, None, None, bad_csrf(request)
+    release = release_row(request, release_id)
+    if release is None:
+        return None, None, None, page(request, "admin_message.html",
+                                      {"title": "Not found", "message": ""}, 404)
+    if not accounts.allowed(platform(request).catalogue, user, action,
+                            release["publication_id"]):
+        return None, None, None, forbidden(request)
+    return user, release, form, None
+
+
+@router.post("/releases/{release_id}/upload")
+async def upload(request: Request, release_id: str) -> Response:
+    """Stream both files to disk, screen them, and show the report."""
+    user, release, form, refusal = await _release_action(request, release_id, "upload")
+    if refusal is not None:
+        return refusal
+    p = platform(request)
+    data_file, meta_file = form.get("data_file"), form.get("meta_file")
+    title = str(form.get("title", "")).strip()
+    if not hasattr(data_file, "filename") or not hasattr(meta_file, "filename") or not title:
+        return page(request, "admin_message.html", {
+            "title": "Choose both files and give a title",
+            "message": "A data set needs its data CSV, its meta CSV and a title."}, 400)
+    upload_id = str(uuid.uuid4())
+    folder = p.settings.data_dir / "uploads" / upload_id
+    folder.mkdir(parents=True)
+    paths = []
+    for item in (data_file, meta_file):
+        name = Path(item.filename or "file.csv").name  # type: ignore[union-attr]
+        target = folder / name
+        with target.open("wb") as out:
+            shutil.copyfileobj(item.file, out, 1 << 20)  # type: ignore[union-attr]
+        paths.append(target)
+    replaces = str(form.get("data_set_id", "")).strip()
+    (folder / "upload.json").write_text(json.dumps({
+        "release_id": release_id, "title": title, "summary": str(form.get("summary", "")),
+        "data": paths[0].name, "meta": paths[1].name, "data_set_id": replaces,
+        "user": user["id"]}))
+    with screen(paths[0], paths[1], reference_dir=p.settings.reference_dir,
+                workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
+        report = s.report
+    with p.catalogue.transaction() as conn:
+        accounts.audit(conn, user, "upload", "release", release_id,
+                       f"{paths[0].name}: {len(report.errors)} errors, "
+                       f"{len(report.warnings)} warnings")
+    if not report.ok:
+        shutil.rmtree(folder, ignore_errors=True)
+    return page(request, "report.html", {"report": report, "release": release,
+                                         "upload_id": upload_id, "title": title},
+                status=200 if report.ok else 422)
+
+
+@router.post("/uploads/{upload_id}/import")
+async def import_upload(request: Request, upload_id: str) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    p = platform(request)
+    folder = p.settings.data_dir / "uploads" / Path(upload_id).name
+    if not (folder / "upload.json").exists():
+        return page(request, "admin_message.html", {"title": "Upload not found",
+                                                    "message": "Upload the files again."}, 404)
+    info = json.loads((folder / "upload.json").read_text())
+    release = release_row(request, info["release_id"])
+    if release is None or not accounts.allowed(p.catalogue, user, "upload",
+                                               release["publication_id"]):
+        return forbidden(request)
+    if form.get("acknowledge") != "yes":
+        return page(request, "admin_message.html", {
+            "title": "Confirm you have read the warnings",
+            "message": "Tick the box to say the warnings have been read, then import."}, 400)
+    data_set_id = info["data_set_id"] or str(uuid.uuid4())
+
+    def write(conn: Connection) -> None:
+        existing = conn.execute(select(data_sets.c.id).where(data_sets.c.id == data_set_id)
+                                ).first()
+        if existing is None:
+            p.catalogue.upsert_data_set(conn, data_set_id,
+                                        publication_id=release["publication_id"],
+                                        title=info["title"], summary=info["summary"])
+        accounts.audit(conn, user, "import", "data_set", data_set_id, info["data"])
+
+    try:
+        import_pair(p.catalogue, p.storage, p.settings, folder / info["data"],
+                    folder / info["meta"], data_set_id=data_set_id, release_id=release["id"],
+                    write_catalogue=write)
+    except ScreeningFailed:
+        return page(request, "admin_message.html", {"title": "The files have errors",
+                                                    "message": "Nothing was imported."}, 422)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return RedirectResponse(f"/admin/releases/{release['id']}", status_code=303)
+
+
+@router.post("/releases/{release_id}/approve")
+async def approve(request: Request, release_id: str) -> Response:
+    """Publish now, or schedule for a date and time in UK time."""
+    user, release, form, refusal = await _release_action(request, release_id, "approve")
+    if refusal is not None:
+        return refusal
+    if form.get("when") == "now":
+        when = datetime.now(UTC)
+    else:
+        try:
+            local = datetime.strptime(f"{form.get('date', '')} {form.get('time', '')}",
+                                      "%Y-%m-%d %H:%M")
+        except ValueError:
+            return page(request, "admin_message.html", {
+                "title": "Enter a date and time",
+                "message": "Give the publish date as YYYY-MM-DD and the time as HH:MM "
+                           "(UK time)."}, 400)
+        when = local.replace(tzinfo=LONDON).astimezone(UTC)
+        if when <= datetime.now(UTC):
+            return page(request, "admin_message.html", {
+                "title": "Choose a time in the future",
+                "message": "To publish straight away, choose 'Publish now'."}, 400)
+    try:
+        accounts.approve(platform(request).catalogue, user, release_id, when)
+    except AccountError as e:
+        return page(request, "admin_message.html", {"title": "Nothing to publish",
+                                                    "message": e.message}, 400)
+    return RedirectResponse(f"/admin/releases/{release_id}", status_code=303)
+
+
+@router.post("/releases/{release_id}/unschedule")
+async def unschedule(request: Request, release_id: str) -> Response:
+    user, release, form, refusal = await _release_action(request, release_id, "unschedule")
+    if refusal is not None:
+        return refusal
+    try:
+        accounts.unschedule(platform(request).catalogue, user, release_id)
+    except AccountError as e:
+        return page(request, "admin_message.html", {"title": "Cannot unschedule",
+                                                    "message": e.message}, 400)
+    return RedirectResponse(f"/admin/releases/{release_id}", status_code=303)
+
+
+@router.post("/releases/{release_id}/pre-release")
+async def pre_release(request: Request, release_id: str) -> Response:
+    user, release, form, refusal = await _release_action(request, release_id,
+                                                         "grant_pre_release")
+    if refusal is not None:
+        return refusal
+    try:
+        accounts.grant_pre_release(platform(request).catalogue, user, release_id,
+                                   str(form.get("email", "")))
+    except AccountError as e:
+        return page(request, "admin_message.html", {"title": "No such account",
+                                                    "message": e.message}, 400)
+    return RedirectResponse(f"/admin/releases/{release_id}", status_code=303)
+
+
+@router.get("/releases/{release_id}/preview/{data_set_id}", response_class=HTMLResponse)
+def preview(request: Request, release_id: str, data_set_id: str) -> Response:
+    """The data-set page exactly as it will look, drafts included."""
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    release = release_row(request, release_id)
+    if release is None or not accounts.allowed(platform(request).catalogue, user, "preview",
+                                               release["publication_id"]):
+        return forbidden(request)
+    from openstats.web import pages
+
+    return pages.render_data_set_page(request, data_set_id, version=None, preview=None,
+                                      preview_releases=frozenset({release_id}),
+                                      include_drafts=True)
+
+
+# --- users and the audit log ------------------------------------------------------------------
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    if not accounts.allowed(platform(request).catalogue, user, "view_audit"):
+        return forbidden(request)
+    return page(request, "audit.html", {"rows": accounts.audit_rows(platform(request).catalogue)})
+
+
+@router.get("/audit.csv")
+def audit_export(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    if not accounts.allowed(platform(request).catalogue, user, "view_audit"):
+        return forbidden(request)
+    return Response(accounts.audit_csv(platform(request).catalogue), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+
+
+@router.post("/users")
+async def create_user(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    if not accounts.allowed(catalogue, user, "manage_users"):
+        return forbidden(request)
+    try:
+        new_user = accounts.create_user(catalogue, str(form.get("email", "")),
+                                        str(form.get("password", "")),
+                                        str(form.get("role", "")), str(form.get("name", "")))
+        if form.get("publication_id"):
+            accounts.assign(catalogue, new_user, str(form["publication_id"]), user)
+    except AccountError as e:
+        return page(request, "admin_message.html", {"title": "Cannot create the account",
+                                                    "message": e.message}, 400)
+    return RedirectResponse("/admin", status_code=303)
+
+
+def scheduled_in_future(value: datetime | None) -> bool:
+    return value is not None and as_utc(value) > datetime.now(UTC)  # type: ignore[operator]
+
+
+templates.env.tests["future"] = scheduled_in_future

@@ -1,0 +1,222 @@
+"""Publishing end to end over HTTP: sign-in, drafts, uploads, screening, schedule, amend."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from openstats.catalogue import accounts
+from openstats.demo import MANIFEST
+from openstats.platform import Platform, open_platform
+from openstats.settings import Settings
+from tests.admin.helpers import PASSWORD, Person
+from tests.api.conftest import LiveServer, serve
+from tests.conftest import REFERENCE
+
+DEMO_DATA = MANIFEST.parent / "e1_re_referrals.csv"
+DEMO_META = MANIFEST.parent / "e1_re_referrals.meta.csv"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Platform]]:
+    folder = tmp_path_factory.mktemp("publishing")
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    platform = open_platform(settings)
+    accounts.create_user(platform.catalogue, "admin@example.org", PASSWORD, "admin")
+    for server in serve(settings):
+        yield server, platform
+    platform.close()
+
+
+def admin(site: tuple[LiveServer, Platform]) -> Person:
+    person = Person(site[0].base)
+    assert person.sign_in("admin@example.org").status_code == 303
+    return person
+
+
+def make_release(person: Person, title: str) -> str:
+    assert person.post("/admin/themes", {"title": "Test theme"}).status_code == 303
+    themes = re.findall(r'<option value="([^"]+)">Test theme</option>',
+                        person.get("/admin").text)
+    made = person.post("/admin/publications", {
+        "theme_id": themes[0], "title": title, "summary": "About it.",
+        "team_name": "Team", "team_email": "team@example.org"})
+    assert made.status_code == 303, made.text
+    publication = made.headers["location"]
+    release = person.post(f"{publication}/releases", {
+        "title": "Calendar year 2025", "release_type": "Official statistics"},
+        token_from=publication)
+    assert release.status_code == 303
+    return release.headers["location"].rsplit("/", 1)[1]
+
+
+def upload(person: Person, release_id: str, data: bytes, meta: bytes, title: str,
+           replaces: str = "") -> httpx.Response:
+    return person.post(f"/admin/releases/{release_id}/upload",
+                       {"title": title, "summary": "A summary.", "data_set_id": replaces},
+                       files={"data_file": ("e1_re_referrals.csv", data, "text/csv"),
+                              "meta_file": ("e1_re_referrals.meta.csv", meta, "text/csv")},
+                       token_from=f"/admin/releases/{release_id}")
+
+
+def import_upload(person: Person, report: httpx.Response, release_id: str) -> None:
+    action = re.search(r'action="(/admin/uploads/[^"]+/import)"', report.text)
+    assert action, report.text[:2000]
+    done = person.post(action.group(1), {"acknowledge": "yes"},
+                       token_from=f"/admin/releases/{release_id}")
+    assert done.status_code == 303, done.text[:2000]
+
+
+def data_set_ids(person: Person, release_id: str) -> list[str]:
+    page = person.get(f"/admin/releases/{release_id}").text
+    return re.findall(rf"/admin/releases/{release_id}/preview/([0-9a-f-]+)", page)
+
+
+def test_upload_screen_schedule_and_appear_on_time(site: tuple[LiveServer, Platform]) -> None:
+    server, _ = site
+    person = admin(site)
+    release_id = make_release(person, "Scheduled statistics")
+    bad = upload(person, release_id, DEMO_DATA.read_bytes().replace(b"2017,", b"17,"),
+                 DEMO_META.read_bytes(), "Broken")
+    assert bad.status_code == 422 and "data.time.period_malformed" in bad.text
+    assert "cannot be imported" in bad.text and "/import" not in bad.text
+    report = upload(person, release_id, DEMO_DATA.read_bytes(), DEMO_META.read_bytes(),
+                    "Referrals")
+    assert report.status_code == 200 and "No errors" in report.text
+    assert "data.filter.single_option" in report.text  # warnings shown to read
+    unticked = person.post(re.search(r'action="(/admin/uploads/[^"]+/import)"',
+                                     report.text).group(1), {},
+                           token_from=f"/admin/releases/{release_id}")
+    assert unticked.status_code == 400  # warnings must be acknowledged
+    import_upload(person, report, release_id)
+    [data_set_id] = data_set_ids(person, release_id)
+    public = f"{server.base}/data-catalogue/data-set/{data_set_id}"
+    api = f"{server.api}/v1/data-sets/{data_set_id}"
+    assert httpx.get(public).status_code == 404 and httpx.get(api).status_code == 404
+    preview = person.get(f"/admin/releases/{release_id}/preview/{data_set_id}")
+    assert preview.status_code == 200 and "Referrals" in preview.text
+    # Schedule a few seconds ahead, in UK time.
+    when = (datetime.now(UTC) + timedelta(seconds=4)).astimezone(ZoneInfo("Europe/London"))
+    when = when.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    approved = person.post(f"/admin/releases/{release_id}/approve", {
+        "when": "later", "date": when.strftime("%Y-%m-%d"), "time": when.strftime("%H:%M")},
+        token_from=f"/admin/releases/{release_id}")
+    assert approved.status_code == 303
+    status = person.get(f"/admin/releases/{release_id}").text
+    assert "Scheduled" in status and ("GMT" in status or "BST" in status)
+    assert httpx.get(public).status_code == 404 and httpx.get(api).status_code == 404
+    # Unschedule and reschedule for seconds from now by approving "now" after a check.
+    assert person.post(f"/admin/releases/{release_id}/unschedule",
+                       token_from=f"/admin/releases/{release_id}").status_code == 303
+    assert httpx.get(public).status_code == 404
+    assert person.post(f"/admin/releases/{release_id}/approve", {"when": "now"},
+                       token_from=f"/admin/releases/{release_id}").status_code == 303
+    assert httpx.get(public).status_code == 200 and httpx.get(api).status_code == 200
+
+
+def test_exact_publish_time_not_a_second_early(site: tuple[LiveServer, Platform]) -> None:
+    server, platform = site
+    person = admin(site)
+    release_id = make_release(person, "Timed statistics")
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "Timed"), release_id)
+    [data_set_id] = data_set_ids(person, release_id)
+    user = accounts.user_by_id(platform.catalogue, _user_id(platform, "admin@example.org"))
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    accounts.approve(platform.catalogue, user, release_id, when)  # type: ignore[arg-type]
+    url = f"{server.api}/v1/data-sets/{data_set_id}"
+    while datetime.now(UTC) < when - timedelta(milliseconds=300):
+        assert httpx.get(url).status_code == 404
+        time.sleep(0.2)
+    time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 0.2)
+    assert httpx.get(url).status_code == 200
+    assert release_id in accounts.publish_due(platform.catalogue)
+
+
+def _user_id(platform: Platform, email: str) -> str:
+    from sqlalchemy import select
+
+    from openstats.catalogue.schema import users
+
+    with platform.catalogue.engine.connect() as conn:
+        return str(conn.execute(select(users.c.id).where(users.c.email == email)).scalar_one())
+
+
+def test_amendment_keeps_the_old_version_queryable(site: tuple[LiveServer, Platform]) -> None:
+    server, _ = site
+    person = admin(site)
+    release_id = make_release(person, "Amended statistics")
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "Amended"), release_id)
+    assert person.post(f"/admin/releases/{release_id}/approve", {"when": "now"},
+                       token_from=f"/admin/releases/{release_id}").status_code == 303
+    [data_set_id] = data_set_ids(person, release_id)
+    changed = DEMO_DATA.read_bytes().replace(b"141760", b"141999")
+    import_upload(person, upload(person, release_id, changed, DEMO_META.read_bytes(),
+                                 "Amended", replaces=data_set_id), release_id)
+    query = f"{server.api}/v1/data-sets/{data_set_id}/query"
+
+    def values(**params: str) -> set[str]:
+        rows = httpx.get(query, params=params).json()["results"]
+        return {v for r in rows for v in r["values"].values()}
+
+    assert "141760" in values() and "141999" not in values()  # the draft is not public yet
+    assert person.post(f"/admin/releases/{release_id}/approve", {"when": "now"},
+                       token_from=f"/admin/releases/{release_id}").status_code == 303
+    assert "141999" in values() and "141760" not in values()
+    assert "141760" in values(dataSetVersion="1.0")  # the old numbers, still there
+    versions = httpx.get(f"{server.api}/v1/data-sets/{data_set_id}/versions").json()
+    assert [v["version"] for v in versions["results"]] == ["1.1", "1.0"]
+
+
+def test_audit_log_records_and_exports(site: tuple[LiveServer, Platform]) -> None:
+    person = admin(site)
+    make_release(person, "Audited statistics")
+    page = person.get("/admin/audit")
+    assert page.status_code == 200 and "create_release" in page.text
+    exported = person.get("/admin/audit.csv")
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    assert rows[0] == ["when (UTC)", "who", "action", "object type", "object id", "detail"]
+    assert any(r[2] == "create_publication" and r[1] == "admin@example.org" for r in rows)
+
+
+def test_csrf_and_lockout(site: tuple[LiveServer, Platform]) -> None:
+    server, platform = site
+    person = admin(site)
+    forged = person.client.post("/admin/themes", data={"title": "No token"})
+    assert forged.status_code == 400
+    accounts.create_user(platform.catalogue, "careless@example.org", PASSWORD, "publisher")
+    stranger = Person(server.base)
+    for _ in range(accounts.MAX_FAILED_LOGINS):
+        assert stranger.sign_in("careless@example.org", "wrong password!!").status_code == 400
+    locked = stranger.sign_in("careless@example.org", PASSWORD)
+    assert locked.status_code == 400 and "locked" in locked.text
+
+
+def test_signed_out_people_are_sent_to_sign_in(site: tuple[LiveServer, Platform]) -> None:
+    anyone = httpx.get(f"{site[0].base}/admin", follow_redirects=False)
+    assert anyone.status_code == 303 and anyone.headers["location"].startswith("/admin/login")
+
+
+def test_user_add_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "openstats.cli", "user", "add",
+                           "new@example.org", "--role", "approver", "--data-dir",
+                           str(tmp_path)], input=PASSWORD + "\n", capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    again = subprocess.run([sys.executable, "-m", "openstats.cli", "user", "add",
+                            "new@example.org", "--data-dir", str(tmp_path)],
+                           input=PASSWORD + "\n", capture_output=True, text=True)
+    assert again.returncode == 1 and "already an account" in again.stderr

@@ -1,0 +1,155 @@
+"""Nothing of a scheduled release is reachable before its time, on any route of the app.
+
+The test walks the app's own route table, so a route added later is checked too: a
+route with a path parameter this test cannot fill makes it fail until it is taught.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Mount
+
+from openstats.app import create_app
+from openstats.demo import MANIFEST
+from openstats.ingest.manifest import load_manifest
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.api.conftest import LiveServer, serve
+from tests.conftest import REFERENCE
+
+SECRET_ID = "33333333-0000-4000-8000-000000000001"
+TITLE = "Embargoed referrals"
+DELAY = timedelta(seconds=12)
+
+
+def embargoed_manifest(folder: Path, when: datetime) -> Path:
+    text = MANIFEST.read_text()
+    text = text.replace("d9d4f804-df1b-48cf-a117-a8c8a4924ce0", SECRET_ID)
+    text = text.replace('title = "Children in need: A focus on re-referrals"',
+                        'title = "Embargoed publication"')
+    text = text.replace('slug = "children-in-need-a-focus-on-re-referrals"',
+                        'slug = "embargoed-publication"')
+    text = text.replace("E1. Re-referrals by level of intervention by CSC, 2017-23", TITLE)
+    text = text.replace("published = 2024-11-21T09:30:00Z",
+                        f"published = {when.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    text = text.replace('data = "e1_re_referrals.csv"',
+                        f'data = "{MANIFEST.parent}/e1_re_referrals.csv"')
+    text = text.replace('meta = "e1_re_referrals.meta.csv"',
+                        f'meta = "{MANIFEST.parent}/e1_re_referrals.meta.csv"')
+    path = folder / "embargoed.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict,
+                                                                           datetime]]:
+    folder = tmp_path_factory.mktemp("embargo")
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    platform = open_platform(settings)
+    load_manifest(platform, MANIFEST)  # something public beside it
+    when = (datetime.now(UTC) + DELAY).replace(microsecond=0)
+    result = load_manifest(platform, embargoed_manifest(folder, when))
+    featured = platform.catalogue.featured_tables([SECRET_ID])
+    ids = {
+        "dataSetId": SECRET_ID, "data_set_id": SECRET_ID,
+        "publicationId": _publication_id(platform), "publication": "embargoed-publication",
+        "publication_id": _publication_id(platform), "upload_id": SECRET_ID,
+        "release": "2024", "dataSetVersion": "1.0", "table_id": featured[0]["id"],
+        "kind": "csv", "release_id": result.release_id,
+    }
+    platform.close()
+    for server in serve(settings):
+        yield server, ids, when
+
+
+def _publication_id(platform) -> str:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from openstats.catalogue.schema import publications
+
+    with platform.catalogue.engine.connect() as conn:
+        return str(conn.execute(select(publications.c.id).where(
+            publications.c.slug == "embargoed-publication")).scalar_one())
+
+
+def walk(routes: list, prefix: str = "") -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """(method, path) of routes, descending into included routers."""
+    out = []
+    for route in routes:
+        if isinstance(route, Mount):
+            continue  # static files
+        if hasattr(route, "original_router"):  # an included router (FastAPI wraps them)
+            out += walk(route.original_router.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute) or hasattr(route, "methods"):
+            out += [(m, prefix + route.path) for m in sorted(route.methods or [])
+                    if m in ("GET", "POST")]
+    return out
+
+
+def public_routes(tmp: Path) -> list[tuple[str, str]]:
+    """(method, path template) of every route of the app, static files aside."""
+    app = create_app(Settings(data_dir=tmp, database_url=""))
+    return walk(app.routes)
+
+
+def fill(path: str, ids: dict) -> str:
+    import re
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"the embargo test does not know how to fill {{{name}}} in {path}"
+        return str(ids[name])
+
+    return re.sub(r"\{([^}:]+)(?::[^}]*)?\}", value, path)
+
+
+# Query strings for routes that take the data set in the query, not the path.
+QUERIES = {"/data-tables": "dataSetId={dataSetId}", "/data-tables/table": "dataSetId={dataSetId}",
+           "/data-tables/table.{kind}": "dataSetId={dataSetId}"}
+
+
+def look(server: LiveServer, method: str, template: str, ids: dict) -> httpx.Response:
+    url = server.base + fill(template, ids)
+    if template in QUERIES:
+        url += "?" + QUERIES[template].format(**ids)
+    if method == "POST":
+        return httpx.post(url, json={}, follow_redirects=False, timeout=30)
+    return httpx.get(url, follow_redirects=False, timeout=30)
+
+
+def test_nothing_leaks_before_the_time_and_all_appears_after(
+        scheduled: tuple[LiveServer, dict, datetime], tmp_path: Path) -> None:
+    server, ids, when = scheduled
+    routes = public_routes(tmp_path)
+    assert len(routes) > 25  # the whole app, not a sample
+    before = {}
+    for method, template in routes:
+        answer = look(server, method, template, ids)
+        before[(method, template)] = answer.status_code
+        text = answer.text
+        assert TITLE not in text and SECRET_ID not in text.replace(
+            f"dataSetId={SECRET_ID}", ""), f"{method} {template} leaks the embargoed data set"
+        assert "Embargoed publication" not in text, f"{method} {template} leaks the publication"
+        if template.startswith("/admin") and template not in ("/admin/login",):
+            assert answer.status_code in (303, 400), (template, answer.status_code)
+    assert datetime.now(UTC) < when, "the checks took longer than the embargo; raise DELAY"
+    time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 1)
+    page = httpx.get(f"{server.base}/data-catalogue/data-set/{SECRET_ID}")
+    assert page.status_code == 200 and TITLE in page.text
+    api = httpx.get(f"{server.api}/v1/data-sets/{SECRET_ID}/query")
+    assert api.status_code == 200 and api.json()["results"]
+    listed = httpx.get(f"{server.api}/v1/publications").json()
+    assert "Embargoed publication" in [p["title"] for p in listed["results"]]
+    became_visible = [t for (m, t), s in before.items() if s == 404 and look(
+        server, m, t, ids).status_code == 200]
+    assert "/api/v1/data-sets/{dataSetId}" in became_visible
+    assert "/data-tables/fast-track/{table_id}" in became_visible
+    assert "/find-statistics/{publication}/{release}" in became_visible

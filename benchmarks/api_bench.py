@@ -322,26 +322,27 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
     print(f"api: building {db.relative_to(REPO)} (SQLite, indexed) ...", flush=True)
     built = build_sqlite(data, db)
     inspect = folder / f"{stem}.inspect.json"
+    datasette = str(Path(sys.executable).parent / "datasette")
     if built or not inspect.exists():
-        datasette = str(Path(sys.executable).parent / "datasette")
         run_logged([datasette, "inspect", str(db), "--inspect-file", str(inspect)],
                    OUT / "logs" / f"{folder.name}.inspect.log", timeout)
     print(f"  {'built' if built else 'up to date (kept)'} in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
 
     ports = {"openstats": free_port(), "datasette": free_port()}
-    servers = [
-        Server("openstats", [*openstats, "serve", "--host", "127.0.0.1", "--port",
-                             str(ports["openstats"]), "--data-dir", str(data_dir)],
-               ports["openstats"], "/healthz", OUT / "logs" / f"{folder.name}.openstats.log"),
-        Server("datasette", [str(Path(sys.executable).parent / "datasette"), "serve",
-                             "-i", str(db), "--inspect-file", str(inspect),
-                             "--host", "127.0.0.1", "--port", str(ports["datasette"]),
-                             "--setting", "suggest_facets", "off"],
-               ports["datasette"], "/-/versions.json",
-               OUT / "logs" / f"{folder.name}.datasette.log"),
-    ]
+    commands = {
+        "openstats": [*openstats, "serve", "--host", "127.0.0.1", "--port",
+                      str(ports["openstats"]), "--data-dir", str(data_dir)],
+        "datasette": [datasette, "serve", "-i", str(db), "--inspect-file", str(inspect),
+                      "--host", "127.0.0.1", "--port", str(ports["datasette"]),
+                      "--setting", "suggest_facets", "off"],
+    }
+    ready = {"openstats": "/healthz", "datasette": "/-/versions.json"}
+    servers: list[Server] = []
     try:
+        for name, argv in commands.items():
+            servers.append(Server(name, argv, ports[name], ready[name],
+                                  OUT / "logs" / f"{folder.name}.{name}.log"))
         for server in servers:
             server.wait_ready()
         meta_json = get_json(ports["openstats"], f"/api/v1/data-sets/{DATA_SET_ID}/meta")
@@ -373,7 +374,9 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
                                    for name, paths in by_server.items()}
                             for case, by_server in plans.items()}
     measured["distinct_throughput"] = len(rest["openstats"])
-    parquet = next(data_dir.glob("files/versions/*/data.parquet"), None)
+    # The newest version is the one served (an older one stays if the CSV changed).
+    parquet = max(data_dir.glob("files/versions/*/data.parquet"), default=None,
+                  key=lambda p: p.stat().st_mtime)
     measured["sizes"] = {"parquet": parquet.stat().st_size if parquet else None,
                          "sqlite": db.stat().st_size}
     return measured
@@ -397,10 +400,11 @@ def report(measured: dict[str, Any], data: Path, rows: int, context: str,
         "",
         f"Data: `{data.name}`, {rows:,} rows: openstats' Parquet file "
         f"{(sizes['parquet'] or 0) / 1e6:,.1f} MB, Datasette's SQLite file "
-        f"{sizes['sqlite'] / 1e6:,.1f} MB. Latency: one client process on one keep-alive "
-        f"connection, {WARMUP} warm-up and {samples} timed requests per case and server, "
-        "each a different query in (a) and (b); (c) is one query repeated, which openstats "
-        "answers from its query cache after the first (see the Note).",
+        f"{sizes['sqlite'] / 1e6:,.1f} MB. Latency: one client process, a keep-alive "
+        f"connection per server, {WARMUP} warm-up and {samples} timed requests per case and "
+        "server, alternating between the servers; each a different query in (a) and (b); "
+        "(c) is one query repeated, which openstats answers from its query cache after the "
+        "first (see the Note).",
         "",
         "| Case | Rows (page / total) | openstats median (ms) | openstats p95 (ms) "
         "| Datasette median (ms) | Datasette p95 (ms) | Datasette / openstats "

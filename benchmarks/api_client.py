@@ -8,7 +8,8 @@ connections, threads for the concurrent clients.
 Plan: {"servers": {NAME: {"port": P}}, "cases": {CASE: {NAME: [PATH, ...]}},
        "warmup": W, "samples": N, "clients": C, "seconds": S, "throughput": {NAME: [PATH]}}
 
-Latency, per server and case: request 0 is timed on its own ("first"; for a case whose
+Latency, per case, on all servers in turn request by request (so that other work on the
+machine disturbs them alike): request 0 is timed on its own ("first"; for a case whose
 list holds one path it is the only uncached request), then paths 1..W are the warm-up
 and the next N requests are timed. Paths are used in turn, wrapping round when the list
 is shorter (a one-path list repeats the same request). Throughput, per server: C threads,
@@ -64,17 +65,32 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def latency(port: int, paths: list[str], warmup: int, samples: int) -> dict[str, Any]:
-    client = Client(port)
-    first = client.timed(paths[0])
+def latency(ports: dict[str, int], paths: dict[str, list[str]], warmup: int,
+            samples: int) -> dict[str, dict[str, Any]]:
+    """One case on every server, interleaved request by request, so that other work on
+    the machine disturbs all servers alike."""
+    clients = {name: Client(port) for name, port in ports.items()}
+
+    def path(name: str, i: int) -> str:
+        return paths[name][i % len(paths[name])]
+
+    first = {name: client.timed(path(name, 0)) for name, client in clients.items()}
     for i in range(1, warmup + 1):
-        client.timed(paths[i % len(paths)])
-    timed = [paths[(warmup + 1 + i) % len(paths)] for i in range(samples)]
-    times = [client.timed(path) for path in timed]
-    client.conn.close()
-    distinct = len(set(timed))
-    return {"first_ms": first * 1000, "median_ms": statistics.median(times) * 1000,
-            "p95_ms": percentile(times, 95) * 1000, "samples": samples, "distinct": distinct}
+        for name, client in clients.items():
+            client.timed(path(name, i))
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    for i in range(warmup + 1, warmup + 1 + samples):
+        for name, client in clients.items():
+            times[name].append(client.timed(path(name, i)))
+    result = {}
+    for name, client in clients.items():
+        client.conn.close()
+        distinct = len({path(name, i) for i in range(warmup + 1, warmup + 1 + samples)})
+        result[name] = {"first_ms": first[name] * 1000,
+                        "median_ms": statistics.median(times[name]) * 1000,
+                        "p95_ms": percentile(times[name], 95) * 1000,
+                        "samples": samples, "distinct": distinct}
+    return result
 
 
 def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
@@ -125,12 +141,11 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
 def main() -> int:
     plan = json.load(sys.stdin)
     result: dict[str, Any] = {"latency": {}, "throughput": {}}
+    ports = {name: server["port"] for name, server in plan["servers"].items()}
     for case, by_server in plan["cases"].items():
-        for name, paths in by_server.items():
-            port = plan["servers"][name]["port"]
-            print(f"  latency {case} {name} ...", file=sys.stderr, flush=True)
-            result["latency"].setdefault(case, {})[name] = latency(
-                port, paths, plan["warmup"], plan["samples"])
+        print(f"  latency ({case}) ...", file=sys.stderr, flush=True)
+        result["latency"][case] = latency({name: ports[name] for name in by_server},
+                                          by_server, plan["warmup"], plan["samples"])
     for name, paths in plan["throughput"].items():
         print(f"  throughput {name}: {plan['clients']} clients, {plan['seconds']:g} s ...",
               file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""`make bench`: time the core import against DuckDB's own CSV-to-Parquet copy.
+"""`make bench`: time the core import against DuckDB's own copy, and the API against Datasette.
 
 Steps, each in its own child process so that its wall time and peak memory are its own:
 
@@ -6,13 +6,17 @@ Steps, each in its own child process so that its wall time and peak memory are i
            import of this file must do (parse every cell, write a columnar file).
 2. screen  `openstats screen DATA META`: every check of the open data standards.
 3. import  `openstats import DATA META --data-dir DIR`: screen + import in one command.
+4. api     API latency and throughput over HTTP, openstats against Datasette serving the
+           same rows from SQLite (api_bench.py, client in api_client.py).
 
 Peak memory is the child's ru_maxrss as returned by os.wait4. The data set comes from
-generate.py and is cached in benchmarks/data/ by row count. Results are printed as a
-Markdown table and written into benchmarks/README.md between the results markers.
+generate.py and is cached in benchmarks/data/ by row count. Results are printed as
+Markdown tables and written into benchmarks/README.md between the results markers (the
+core import and the API each have their own).
 
-Usage: python benchmarks/run.py [--rows N] [--steps peer,screen,import] [--repeat N]
-                               [--timeout SECONDS] [--no-readme]
+Usage: python benchmarks/run.py [--rows N] [--steps peer,screen,import,api] [--repeat N]
+                               [--timeout SECONDS] [--api-samples N] [--api-seconds S]
+                               [--no-readme]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import api_bench
 import duckdb
 import generate
 
@@ -37,7 +42,9 @@ REPO = HERE.parent
 OUT = HERE / "out"
 README = HERE / "README.md"
 START, END = "<!-- results -->", "<!-- /results -->"
-STEPS = ("peer", "screen", "import")
+API_START, API_END = "<!-- api-results -->", "<!-- /api-results -->"
+CORE_STEPS = ("peer", "screen", "import")
+STEPS = (*CORE_STEPS, "api")
 GOAL_TIME_RATIO = 2.0  # screen + import at most this many times the peer's time
 GOAL_PEAK_MB = 1000.0  # and peak memory under 1 GB
 
@@ -156,13 +163,17 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def context() -> str:
+    """The machine and the versions measured, in one line."""
+    return (f"{machine()}; Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+            f"openstats commit {git_commit()}")
+
+
 def report(results: list[Result], rows: int, data: Path) -> str:
     """The Markdown results section: context, table and verdict."""
     peer = next((r for r in results if r.step == "peer" and r.exit_code == 0), None)
     lines = [
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
-        f"openstats commit {git_commit()}.",
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {context()}.",
         "",
         f"Data: `{data.name}`, {rows:,} rows, {size(data)} "
         "(file in the page cache for every step).",
@@ -194,13 +205,13 @@ def verdict(results: list[Result], peer: Result | None) -> str:
             f"{fmt(done.peak_mb, 0)} MB).")
 
 
-def write_readme(section: str) -> None:
-    """Replace the text between the results markers of README.md (append if missing)."""
+def write_readme(section: str, start: str = START, end: str = END) -> None:
+    """Replace the text between a pair of markers of README.md (append if missing)."""
     text = README.read_text(encoding="utf-8") if README.exists() else ""
-    block = f"{START}\n{section}\n{END}"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + block + after
     else:
         text = text.rstrip("\n") + ("\n\n" if text else "") + block + "\n"
@@ -217,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds before a step is killed (default 3600)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each step this many times and keep the fastest (default 1)")
+    parser.add_argument("--api-samples", type=int, default=api_bench.SAMPLES,
+                        help="api: timed requests per case and server "
+                             f"(default {api_bench.SAMPLES})")
+    parser.add_argument("--api-seconds", type=float, default=api_bench.SECONDS,
+                        help="api: seconds of the concurrent-clients run per server "
+                             f"(default {api_bench.SECONDS:g})")
     parser.add_argument("--no-readme", action="store_true",
                         help="print the results but leave README.md alone")
     args = parser.parse_args(argv)
@@ -243,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     openstats = openstats_command()
     parquet = OUT / f"{stem}.parquet"
     results: list[Result] = []
-    for step in (s for s in STEPS if s in steps):
+    for step in (s for s in CORE_STEPS if s in steps):
         log = OUT / "logs" / f"{stem}.{step}.log"
         if step == "peer":
             parquet.parent.mkdir(parents=True, exist_ok=True)
@@ -278,13 +295,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{step}: {fmt(result.seconds, 2)} s, {fmt(result.peak_mb, 0)} MB peak, "
               f"exit {result.exit_code}" + (f" | {summary}" if summary else ""), flush=True)
 
-    section = report(results, args.rows, data)
+    api_ok = True
+    if "api" in steps:
+        api_ok = run_api_step(args, openstats, data, meta)
+    if results:
+        section = report(results, args.rows, data)
+        print()
+        print(section)
+        if not args.no_readme:
+            write_readme(section)
+            print(f"\nWritten into {README.relative_to(REPO)}.")
+    return 0 if api_ok and all(r.exit_code in (0, None) for r in results) else 1
+
+
+def run_api_step(args: argparse.Namespace, openstats: list[str], data: Path,
+                 meta: Path) -> bool:
+    """The api step: measure, print and (unless --no-readme) write its section."""
+    started = time.perf_counter()
+    try:
+        measured = api_bench.run_api(openstats, data, meta, args.rows, args.timeout,
+                                     args.api_samples, args.api_seconds)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        print(f"api: failed: {e}", flush=True)
+        return False
+    print(f"api: done in {time.perf_counter() - started:.1f} s", flush=True)
+    outcome = api_bench.report(measured, data, args.rows, context(), args.api_samples,
+                               args.api_seconds)
     print()
-    print(section)
+    print(outcome.section)
     if not args.no_readme:
-        write_readme(section)
+        write_readme(outcome.section, API_START, API_END)
         print(f"\nWritten into {README.relative_to(REPO)}.")
-    return 0 if all(r.exit_code in (0, None) for r in results) else 1
+    return outcome.ok
 
 
 if __name__ == "__main__":

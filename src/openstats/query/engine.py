@@ -50,6 +50,20 @@ class Version:
     period_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
     ordinal: dict[int, int] = field(default_factory=dict)  # time id -> EES ordinal
     location_levels: set[str] = field(default_factory=set)
+    _prepared: dict[str, Any] = field(default_factory=dict)
+
+    def prepared(self) -> dict[str, Any]:
+        """Public ids by internal id, built once: turning rows into answers is then cheap."""
+        if not self._prepared:
+            self._prepared = {
+                "times": {t["id"]: {"code": t["code"],
+                                    "period": periods.api_period(t["period"])}
+                          for t in self.meta["time_periods"]},
+                "locations": {loc["id"]: loc["public_id"] for loc in self.meta["locations"]},
+                "filters": [(f["column"], f["public_id"], [o["public_id"] for o in f["options"]])
+                            for f in self.meta["filters"]],
+            }
+        return self._prepared
 
     @classmethod
     def load(cls, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
@@ -218,6 +232,8 @@ class QueryEngine:
 
     def __init__(self, cache_size: int = 256) -> None:
         self.con = duckdb.connect()
+        # Version files never change, so their Parquet footers can be cached between queries.
+        self.con.execute("SET parquet_metadata_cache = true")
         self.lock = threading.Lock()
         self.versions: OrderedDict[str, Version] = OrderedDict()
         self.answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
@@ -334,6 +350,8 @@ class QueryEngine:
 
     def _row(self, v: Version, r: dict[str, Any], loc_columns: list[str],
              indicators: list[dict[str, Any]], debug: bool) -> dict[str, Any]:
+        if not debug:
+            return self._fast_row(v, r, loc_columns, indicators)
         t = v.period_by_id[r["time_period_id"]]
         locations: dict[str, str] = {}
         for column in loc_columns:
@@ -357,6 +375,20 @@ class QueryEngine:
         return {"timePeriod": {"code": t["code"], "period": periods.api_period(t["period"])},
                 "geographicLevel": r["geographic_level"], "locations": locations,
                 "filters": filters, "values": values}
+
+
+    def _fast_row(self, v: Version, r: dict[str, Any], loc_columns: list[str],
+                  indicators: list[dict[str, Any]]) -> dict[str, Any]:
+        """The common case (no debug labels), with lookups prepared once per version."""
+        p = v.prepared()
+        return {
+            "timePeriod": p["times"][r["time_period_id"]],
+            "geographicLevel": r["geographic_level"],
+            "locations": {c[4:]: p["locations"][r[c]] for c in loc_columns if r[c] is not None},
+            "filters": {fid: options[r[col]] for col, fid, options in p["filters"]},
+            "values": {i["public_id"]: r[i["column"]] if r[i["column"]] is not None else ""
+                       for i in indicators},
+        }
 
 
 def _levels_in_parquet(v: Version) -> list[str]:

@@ -220,3 +220,37 @@ def test_user_add_command(tmp_path: Path) -> None:
                             "new@example.org", "--data-dir", str(tmp_path)],
                            input=PASSWORD + "\n", capture_output=True, text=True)
     assert again.returncode == 1 and "already an account" in again.stderr
+
+
+def test_footnotes_attach_to_filters_options_and_indicators(
+        site: tuple[LiveServer, Platform]) -> None:
+    server, _ = site
+    person = admin(site)
+    release_id = make_release(person, "Footnoted statistics")
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "Footnoted"), release_id)
+    [data_set_id] = data_set_ids(person, release_id)
+    page = f"/admin/releases/{release_id}"
+    for text, target in (("Whole set note.", ""), ("Percent note.", "indicator:referrals_percent"),
+                         ("CINO note.", "option:level_description:3. CINO")):
+        added = person.post(f"/admin/data-sets/{data_set_id}/footnotes",
+                            {"text": text, "target": target, "back": page}, token_from=page)
+        assert added.status_code == 303
+    wrong = person.post(f"/admin/data-sets/{data_set_id}/footnotes",
+                        {"text": "x", "target": "indicator:nope", "back": page}, token_from=page)
+    assert wrong.status_code == 400 and "no indicator" in wrong.text
+    assert person.post(f"{page}/approve", {"when": "now"}, token_from=page).status_code == 303
+    text = httpx.get(f"{server.base}/data-catalogue/data-set/{data_set_id}").text
+    assert "Whole set note." in text and "Indicator: Percent" in text
+    assert "Highest level of intervention: 3. CINO" in text
+    meta = httpx.get(f"{server.api}/v1/data-sets/{data_set_id}/meta").json()
+    level = next(f for f in meta["filters"] if f["column"] == "level_description")
+    first = next(o["id"] for o in level["options"] if o["label"] == "1. No futher action")
+    referrals = next(i["id"] for i in meta["indicators"] if i["column"] == "referrals")
+    table = httpx.get(f"{server.base}/data-tables/table", params=[
+        ("dataSetId", data_set_id), ("locations", meta["locations"][0]["options"][0]["id"]),
+        ("start", "2017|RY"), ("end", "2017|RY"), (f"filter_{level['id']}", first),
+        (f"filter_{meta['filters'][1]['id']}", meta["filters"][1]["options"][0]["id"]),
+        ("indicators", referrals)]).text
+    assert "Whole set note." in table  # applies to every table
+    assert "Percent note." not in table and "CINO note." not in table  # not chosen

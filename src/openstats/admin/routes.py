@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from openstats import sessions
-from openstats.catalogue import accounts
+from openstats.catalogue import accounts, footnotes
 from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
 from openstats.catalogue.store import RELEASE_TYPES, as_utc
@@ -282,9 +282,15 @@ def release_page(request: Request, release_id: str) -> Response:
         return forbidden(request)
     with catalogue.engine.connect() as conn:
         state = accounts.release_state(conn, release_id)
+    versions = release_versions(request, release_id)
+    latest_per_set: dict[str, dict[str, Any]] = {}
+    for v in versions:
+        latest_per_set[v["data_set_id"]] = v
     return page(request, "release_admin.html", {
         "release": release, "pub": publication_row(request, pub_id), "state": state,
-        "versions": release_versions(request, release_id),
+        "versions": versions,
+        "footnote_sets": [(ds, v["title"], footnote_targets(catalogue.version_metadata(v["id"])))
+                          for ds, v in latest_per_set.items()],
         "can": {a: accounts.allowed(catalogue, user, a, pub_id)
                 for a in ("upload", "edit_release", "approve", "unschedule",
                           "grant_pre_release")},
@@ -410,6 +416,56 @@ async def import_upload(request: Request, upload_id: str) -> Response:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return RedirectResponse(f"/admin/releases/{release['id']}", status_code=303)
+
+
+def footnote_targets(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(value, label) of everything a footnote can be attached to."""
+    out = [("", "The whole data set")]
+    for f in meta["filters"]:
+        out.append((f"filter:{f['column']}", f"Filter: {f['label']}"))
+        out += [(f"option:{f['column']}:{o['label']}", f"{f['label']}: {o['label']}")
+                for o in f["options"]]
+    out += [(f"indicator:{i['column']}", f"Indicator: {i['label']}") for i in meta["indicators"]]
+    return out
+
+
+@router.post("/data-sets/{data_set_id}/footnotes")
+async def add_footnote(request: Request, data_set_id: str) -> Response:
+    """Attach a footnote to a data set, a filter, a filter option or an indicator."""
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    with catalogue.engine.connect() as conn:
+        ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
+                          ).mappings().first()
+        latest = catalogue.latest_version(conn, data_set_id)
+    if ds is None or latest is None:
+        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+    if not accounts.allowed(catalogue, user, "edit_release", ds["publication_id"]):
+        return forbidden(request)
+    text = str(form.get("text", "")).strip()
+    target = str(form.get("target", ""))
+    kind, _, rest = target.partition(":")
+    column, _, option = rest.partition(":")
+    note = footnotes.Footnote(text, filter=column if kind in ("filter", "option") else "",
+                              option=option if kind == "option" else "",
+                              indicator=column if kind == "indicator" else "")
+    why = footnotes.problem(note, catalogue.version_metadata(latest["id"]))
+    if not text or why or kind not in ("", "filter", "option", "indicator"):
+        return page(request, "admin_message.html", {
+            "title": "The footnote cannot be added",
+            "message": why or "Write the footnote's text and choose what it applies to."}, 400)
+    notes = [*json.loads(ds["footnotes"]), note.as_json()]
+    with catalogue.transaction() as conn:
+        conn.execute(update(data_sets).where(data_sets.c.id == data_set_id)
+                     .values(footnotes=json.dumps(notes)))
+        accounts.audit(conn, user, "add_footnote", "data_set", data_set_id,
+                       f"{target or 'data set'}: {text[:80]}")
+    return RedirectResponse(str(form.get("back", "/admin")), status_code=303)
 
 
 @router.post("/releases/{release_id}/approve")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from openstats.catalogue import footnotes
 from openstats.catalogue.store import RELEASE_TYPES, now, slugify
 from openstats.errors import ManifestError, ScreeningFailed
 from openstats.ingest.service import (
@@ -62,7 +63,7 @@ class ManifestDataSet:
     summary: str
     data: Path
     meta: Path
-    footnotes: list[str]
+    footnotes: list[Any]
     featured: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -169,8 +170,14 @@ def read_manifest(path: Path) -> Manifest:
                 errors.append(f"{where}.{key}: '{value}' must end in {ending}")
             files[key] = file
         footnotes = entry.get("footnotes", [])
-        if isinstance(footnotes, list) and not all(isinstance(f, str) for f in footnotes):
-            errors.append(f"{where}.footnotes: must be a list of text")
+        if isinstance(footnotes, list):
+            for k, note in enumerate(footnotes):
+                if isinstance(note, str):
+                    continue
+                if not isinstance(note, dict) or not isinstance(note.get("text"), str) or (
+                        set(note) - {"text", "filter", "option", "indicator"}):
+                    errors.append(f"{where}.footnotes[{k}]: must be text, or a table with "
+                                  "text and a filter (and option) or an indicator")
         data_set_id = entry.get("id")
         if isinstance(data_set_id, str):
             try:
@@ -251,6 +258,10 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
         problems = [f"data_sets[{i}].featured_tables[{j}].{p}"
                     for i, ds in enumerate(m.data_sets) for j, t in enumerate(ds.featured)
                     for p in match_spec(metadata[ds.id], t["spec"])[1]]
+        problems += [f"data_sets[{i}].footnotes[{k}]: {why}"
+                     for i, ds in enumerate(m.data_sets)
+                     for k, note in enumerate(footnotes.parse(ds.footnotes))
+                     if (why := footnotes.problem(note, metadata[ds.id]))]
         if problems:
             for p in prepared:
                 storage.discard(p.staged)

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from openstats.api import views
+from openstats.catalogue import footnotes
 from openstats.catalogue.published import Published
 from openstats.exports.guidance import guidance_text, variables
 from openstats.exports.snippets import snippets
@@ -193,7 +194,8 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
         "ds": row, "meta": meta, "latest": versions[0], "is_latest": row is versions[0],
         "details": details(row, meta), "header": header, "rows": rows, "show_all": show_all,
         "can_show_all": meta["row_count"] <= FULL_TABLE_LIMIT, "variables": variables(meta),
-        "footnotes": json.loads(row["footnotes"]), "csv_url": csv_url,
+        "footnotes": footnotes.for_page(json.loads(row["footnotes"]), meta),
+        "csv_url": csv_url,
         "snippets": snippets(csv_url, f"{base}/api", row["data_set_id"]),
         "zip_name": slug_file(row["title"]) + ".zip",
         "json_ld": json_ld(request, row, meta, csv_url),
@@ -215,7 +217,10 @@ def bundle(request: Request, rows: list[dict[str, Any]]) -> list[tuple[str, Path
         data, meta_file = files_of(request, row)
         entries += [(f"data/{row['data_file_name']}", data),
                     (f"data/{row['meta_file_name']}", meta_file)]
-        sections.append((row, meta_of(request, row), json.loads(row["footnotes"])))
+        meta = meta_of(request, row)
+        notes = footnotes.for_page(json.loads(row["footnotes"]), meta)
+        sections.append((row, meta, [(f"{n['applies_to']}: " if n["applies_to"] else "")
+                                     + n["text"] for n in notes]))
     entries.append(("data-guidance/data-guidance.txt", guidance_text(sections)))
     return entries
 

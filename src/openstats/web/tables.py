@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from openstats.catalogue import footnotes
 from openstats.catalogue.published import Published
 from openstats.exports import tables as table_exports
 from openstats.query import tables
@@ -167,7 +168,12 @@ def _table_context(request: Request, row: dict[str, Any], v: Version, latest: di
     return {
         "row": row, "v": v, "sel": sel, "table": table, "latest": latest,
         "is_latest": latest["id"] == row["id"], "summary": summary(v, row, sel),
-        "footnotes": json.loads(row["footnotes"]),
+        "footnotes": footnotes.for_table(
+            json.loads(row["footnotes"]), v.meta,
+            {f["column"]: {o["label"] for o in f["options"]
+                           if o["public_id"] in set(sel.filters.get(f["public_id"], []))}
+             for f in v.meta["filters"]},
+            {i["column"] for i in v.meta["indicators"] if i["public_id"] in sel.indicators}),
         "layout": [(d, table.dim_labels[d], "rows" if d in rows_dims else "cols",
                     (rows_dims + cols_dims).index(d) + 1) for d in dims],
         "chart": line_chart(table.series, table.caption),

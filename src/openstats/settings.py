@@ -41,6 +41,13 @@ class Settings:
         default_factory=lambda: float(os.environ.get("OPENSTATS_PRE_RELEASE_HOURS", "24"))
     )
 
+    # Optional OpenID Connect sign-in with an organisation's identity provider.
+    oidc_issuer: str = field(default_factory=lambda: os.environ.get("OPENSTATS_OIDC_ISSUER", ""))
+    oidc_client_id: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_OIDC_CLIENT_ID", ""))
+    oidc_client_secret: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_OIDC_CLIENT_SECRET", ""))
+
     def signing_key(self) -> bytes:
         if self.secret_key:
             return self.secret_key.encode()

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from openstats import sessions
+from openstats.admin import oidc
 from openstats.catalogue import accounts, footnotes
 from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
@@ -88,10 +89,11 @@ def bad_csrf(request: Request) -> Response:
 
 
 # --- sign in -------------------------------------------------------------------------------
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/admin") -> Response:  # noqa: A002
     return page(request, "login.html", {"next": next if next.startswith("/admin") else "/admin",
-                                        "error": ""})
+                                        "error": "", "oidc": oidc.configured(request)})
 
 
 @router.post("/login")
@@ -105,7 +107,8 @@ async def login(request: Request) -> Response:
                                      str(form.get("password", "")))
     except AccountError as e:
         return page(request, "login.html", {"next": target, "error": e.message,
-                                            "email": form.get("email", "")}, status=400)
+                                            "email": form.get("email", ""),
+                                            "oidc": oidc.configured(request)}, status=400)
     response = RedirectResponse(target if target.startswith("/admin") else "/admin",
                                 status_code=303)
     # A new session (and CSRF token) at sign-in, so a planted cookie is worth nothing.

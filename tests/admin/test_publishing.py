@@ -254,3 +254,27 @@ def test_footnotes_attach_to_filters_options_and_indicators(
         ("indicators", referrals)]).text
     assert "Whole set note." in table  # applies to every table
     assert "Percent note." not in table and "CINO note." not in table  # not chosen
+
+
+def test_data_set_page_shows_the_change_log(site: tuple[LiveServer, Platform]) -> None:
+    server, _ = site
+    person = admin(site)
+    release_id = make_release(person, "Logged statistics")
+    page = f"/admin/releases/{release_id}"
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "Logged"), release_id)
+    assert person.post(f"{page}/approve", {"when": "now"}, token_from=page).status_code == 303
+    [data_set_id] = data_set_ids(person, release_id)
+    fewer = b"\n".join(line for line in DEMO_DATA.read_bytes().split(b"\n")
+                       if b"5. ICPC" not in line)
+    import_upload(person, upload(person, release_id, fewer, DEMO_META.read_bytes(), "Logged",
+                                 replaces=data_set_id), release_id)
+    assert person.post(f"{page}/approve", {"when": "now"}, token_from=page).status_code == 303
+    text = re.sub(r"<[^>]+>", " ", httpx.get(
+        f"{server.base}/data-catalogue/data-set/{data_set_id}").text)
+    text = re.sub(r"\s+", " ", text)
+    assert "Version history" in text
+    assert "2.0 (major)" in text and "Removed 1 filter option." in text
+    assert "1.0" in text and "First version" in text
+    old = httpx.get(f"{server.base}/data-catalogue/data-set/{data_set_id}?version=1.0").text
+    assert "Not the latest data" in old

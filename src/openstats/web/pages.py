@@ -201,7 +201,34 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
         "json_ld": json_ld(request, row, meta, csv_url),
         "release_url": f"/find-statistics/{row['publication_slug']}/{row['release_slug']}",
         "featured": platform(request).catalogue.featured_tables([row["data_set_id"]]),
+        "history": history(request, versions),
     })
+
+
+KIND_NAMES = {"filters": "filter", "filter_options": "filter option", "indicators": "indicator",
+              "geographic_levels": "geographic level", "locations": "location",
+              "time_periods": "time period"}
+
+
+def history(request: Request, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each public version, newest first, with what changed from the one before it."""
+    from openstats.ingest.changes import compare
+
+    out = []
+    for newer, older in zip(versions, [*versions[1:], None], strict=True):
+        entry = {"version": newer["version"], "published": newer["version_published"]
+                 or newer["published"], "added": "", "removed": "", "major": False}
+        if older is not None:
+            change = compare(meta_of(request, older), meta_of(request, newer))
+
+            def words(part: dict[str, list[Any]]) -> str:
+                return ", ".join(f"{len(items)} {KIND_NAMES[kind]}{'s' if len(items) != 1 else ''}"
+                                 for kind, items in part.items())
+
+            entry |= {"added": words(change["added"]), "removed": words(change["removed"]),
+                      "major": change["major"]}
+        out.append(entry)
+    return out
 
 
 def zip_response(entries: list[tuple[str, Path | str]], name: str,

@@ -125,7 +125,10 @@ def test_future_release_is_not_public_until_its_time(platform: Platform, tmp_pat
      "data_sets[1].title: same title as data_sets[0]"),
     (lambda t: t.replace("[release]", "[release\n"), "not valid TOML"),
     (lambda t: t.replace('footnotes = ["Rounded to the nearest 5."]', "footnotes = [1]"),
-     "data_sets[0].footnotes: must be a list of text"),
+     "data_sets[0].footnotes[0]: must be text, or a table with text"),
+    (lambda t: t.replace('footnotes = ["Rounded to the nearest 5."]',
+                         'footnotes = [{text = "On rates.", indicator = "nope"}]'),
+     "data_sets[0].footnotes[0]: no indicator 'nope'"),
 ])
 def test_bad_manifest_names_the_field_and_changes_nothing(
         platform: Platform, tmp_path: Path, change, message: str) -> None:  # noqa: ANN001

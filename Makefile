@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
 	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(GOVUK)/assets
+	# Debian's chromium for the browser tests (Playwright never downloads a browser).
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	touch $(STAMP)
 
 serve: $(STAMP)

@@ -1,0 +1,16 @@
+"""The site's page types, one address each, for tests that visit every kind of page."""
+
+from __future__ import annotations
+
+DEMO_ID = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
+
+# name -> (path, expected HTTP status)
+PAGE_TYPES: dict[str, tuple[str, int]] = {
+    "home": ("/", 200),
+    "catalogue": ("/data-catalogue", 200),
+    "catalogue-search": ("/data-catalogue?search=referrals&sort=relevance", 200),
+    "data-set": (f"/data-catalogue/data-set/{DEMO_ID}", 200),
+    "release": ("/find-statistics/children-in-need-a-focus-on-re-referrals/2024", 200),
+    "not-found": ("/find-statistics/no-such-publication", 404),
+    "api-docs": ("/api/docs", 200),
+}

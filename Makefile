@@ -17,11 +17,8 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	npm ci --no-audit --no-fund --loglevel=error
-	# GOV.UK Frontend's compiled assets, served from our own static route.
-	rm -rf $(GOVUK) && mkdir -p $(GOVUK)
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
-	   node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(GOVUK)/
-	cp -r node_modules/govuk-frontend/dist/govuk/assets $(GOVUK)/assets
+	# GOV.UK Frontend's compiled assets, served from our own static route (no GOV.UK font).
+	$(BIN)/python -m openstats.web.assets node_modules/govuk-frontend/dist/govuk $(GOVUK)
 	# Debian's chromium for the browser tests (Playwright never downloads a browser).
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 	touch $(STAMP)

@@ -102,7 +102,7 @@ def test_home_to_release_to_data_set_page(page: Page, live: LiveServer) -> None:
 def test_release_page_by_its_own_address(page: Page) -> None:
     page.goto("/find-statistics/children-in-need-a-focus-on-re-referrals/2024")
     expect(page.get_by_role("heading", level=1)).to_have_text(PUBLICATION)
-    expect(page.locator("#data-sets ~ ul").get_by_role("link")).to_have_text([TITLE])
+    expect(page.locator("#data-sets + ul").get_by_role("link")).to_have_text([TITLE])
     expect(page.get_by_text("5 rows; National; 2017")).to_be_visible()
     expect(page.get_by_text("This release holds one data set, E1")).to_be_visible()
     contact = page.locator("#contact + p")

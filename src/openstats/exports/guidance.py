@@ -28,7 +28,9 @@ def data_set_section(row: dict[str, Any], meta: dict[str, Any],
         row["title"], "-" * len(row["title"]), "",
         f"File name: {row['data_file_name']}",
         f"Geographic levels: {'; '.join(lists['geographicLevels'])}",
-        f"Time period: {lists['timePeriods']['start']} to {lists['timePeriods']['end']}",
+        "Time period: " + (lists["timePeriods"]["start"] if lists["timePeriods"]["start"]
+                           == lists["timePeriods"]["end"] else
+                           f"{lists['timePeriods']['start']} to {lists['timePeriods']['end']}"),
         "", "Summary:", *textwrap.wrap(row["summary"], 88), "",
         "Variable names and descriptions:",
     ]

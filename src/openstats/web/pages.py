@@ -337,8 +337,8 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
             if all(t in text for t in terms):
                 scores[r["id"]] = sum(text.count(t) for t in terms)
         rows = [r for r in rows if r["id"] in scores]
-    sort = sort if sort in ("newest", "title", "relevance") else (
-        "relevance" if terms else "newest")
+    chosen_sort = sort if sort in ("newest", "title", "relevance") else ""
+    sort = chosen_sort or ("relevance" if terms else "newest")
     if sort == "title":
         rows.sort(key=lambda r: r["title"].lower())
     elif sort == "relevance" and terms:
@@ -350,7 +350,7 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
     page_no = min(max(int(page) if page.isdigit() else 1, 1), pages)
     state = {k: v for k, v in {"search": search, "theme": theme, "publication": publication,
                                 "release": release, "geographic_level": geographic_level,
-                                "sort": sort}.items() if v}
+                                "sort": chosen_sort}.items() if v}
 
     def link(**changes: Any) -> str:
         return "/data-catalogue?" + urlencode({**state, **changes})

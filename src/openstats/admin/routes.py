@@ -480,14 +480,15 @@ async def approve(request: Request, release_id: str) -> Response:
     if form.get("when") == "now":
         when = datetime.now(UTC)
     else:
+        text = f"{form.get('date', '')} {str(form.get('time', '')).strip()}"
         try:
-            local = datetime.strptime(f"{form.get('date', '')} {form.get('time', '')}",
-                                      "%Y-%m-%d %H:%M")
+            local = datetime.strptime(text, "%Y-%m-%d %H:%M:%S" if text.count(":") == 2
+                                      else "%Y-%m-%d %H:%M")
         except ValueError:
             return page(request, "admin_message.html", {
                 "title": "Enter a date and time",
                 "message": "Give the publish date as YYYY-MM-DD and the time as HH:MM "
-                           "(UK time)."}, 400)
+                           "or HH:MM:SS (UK time)."}, 400)
         when = local.replace(tzinfo=LONDON).astimezone(UTC)
         if when <= datetime.now(UTC):
             return page(request, "admin_message.html", {

@@ -343,8 +343,10 @@ def chart_series(dims: dict[str, list[tuple[str, str]]], found: dict[tuple[str, 
                 points.append(float(raw))
             except ValueError:
                 points.append(None)
-        name = ", ".join(label for _, label in combo)
-        series.append({"name": name, "points": points,
+        name = ", ".join(label for d, (_, label) in zip(others, combo, strict=True)
+                         if d != INDICATOR)
+        series.append({"name": name or "Value", "points": points,
+                       "indicator": indicators[chosen[INDICATOR]]["label"],
                        "unit": indicators[chosen[INDICATOR]]["unit"]})
     return {"x": [label for _, label in times], "series": series}
 

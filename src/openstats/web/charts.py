@@ -24,7 +24,16 @@ def _nice_top(value: float) -> float:
     return float(((int(value) // magnitude) + 1) * magnitude)
 
 
-def line_chart(series: dict[str, Any], caption: str) -> dict[str, Any]:
+def charts(series: dict[str, Any]) -> list[dict[str, Any]]:
+    """One chart per indicator, so that counts and percentages never share an axis."""
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    for s in series.get("series", []):
+        by_indicator.setdefault(s["indicator"], []).append(s)
+    return [{"title": name, **line_chart({"x": series["x"], "series": group}, name, n)}
+            for n, (name, group) in enumerate(by_indicator.items())]
+
+
+def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[str, Any]:
     """{'svg': markup or '', 'note': why some series are left out or no chart is drawn}."""
     xs: list[str] = series.get("x", [])
     lines = [s for s in series.get("series", []) if any(p is not None for p in s["points"])]
@@ -44,11 +53,11 @@ def line_chart(series: dict[str, Any], caption: str) -> dict[str, Any]:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 24 * len(lines)}"'
-        ' role="img" aria-labelledby="chart-title chart-desc" class="app-chart" '
-        'style="max-width: 100%; height: auto">',
-        f'<title id="chart-title">Chart: {escape(caption)}</title>',
-        '<desc id="chart-desc">The same numbers are in the table above, which is the text '
-        'alternative to this chart.</desc>',
+        f' role="img" aria-labelledby="chart-title-{number} chart-desc-{number}" '
+        'class="app-chart" style="max-width: 100%; height: auto">',
+        f'<title id="chart-title-{number}">Chart: {escape(caption)}</title>',
+        f'<desc id="chart-desc-{number}">The same numbers are in the table above, which is '
+        'the text alternative to this chart.</desc>',
     ]
     for i in range(5):  # horizontal grid lines and y labels
         value = low + (high - low) * i / 4

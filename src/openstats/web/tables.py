@@ -20,7 +20,7 @@ from openstats.exports import tables as table_exports
 from openstats.query import tables
 from openstats.query.engine import Version
 from openstats.standards import geography
-from openstats.web.charts import line_chart
+from openstats.web.charts import charts
 from openstats.web.pages import long_date, not_found, slug_file, templates
 
 router = APIRouter()
@@ -176,7 +176,7 @@ def _table_context(request: Request, row: dict[str, Any], v: Version, latest: di
             {i["column"] for i in v.meta["indicators"] if i["public_id"] in sel.indicators}),
         "layout": [(d, table.dim_labels[d], "rows" if d in rows_dims else "cols",
                     (rows_dims + cols_dims).index(d) + 1) for d in dims],
-        "chart": line_chart(table.series, table.caption),
+        "charts": charts(table.series),
         "query_string": sel.query_string(), "api_url": api_url,
         "api_body": json.dumps(body, indent=2),
         "python_code": python_code(api_url, body), "r_code": r_code(api_url, body),

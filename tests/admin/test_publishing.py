@@ -278,3 +278,34 @@ def test_data_set_page_shows_the_change_log(site: tuple[LiveServer, Platform]) -
     assert "1.0" in text and "First version" in text
     old = httpx.get(f"{server.base}/data-catalogue/data-set/{data_set_id}?version=1.0").text
     assert "Not the latest data" in old
+
+
+def test_pre_release_access_is_for_named_people_only(site: tuple[LiveServer, Platform]) -> None:
+    server, platform = site
+    person = admin(site)
+    release_id = make_release(person, "Pre-released statistics")
+    page = f"/admin/releases/{release_id}"
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "Early"), release_id)
+    [data_set_id] = data_set_ids(person, release_id)
+    for email in ("early@example.org", "other@example.org"):
+        accounts.create_user(platform.catalogue, email, PASSWORD, "publisher")
+    granted = person.post(f"{page}/pre-release", {"email": "early@example.org"}, token_from=page)
+    assert granted.status_code == 303
+    when = (datetime.now(UTC) + timedelta(hours=2)).astimezone(ZoneInfo("Europe/London"))
+    assert person.post(f"{page}/approve", {"when": "later", "date": when.strftime("%Y-%m-%d"),
+                                           "time": when.strftime("%H:%M")},
+                       token_from=page).status_code == 303
+    url = f"/data-catalogue/data-set/{data_set_id}"
+    assert httpx.get(server.base + url).status_code == 404  # the public
+    early, other = Person(server.base), Person(server.base)
+    early.sign_in("early@example.org")
+    other.sign_in("other@example.org")
+    assert early.get(url).status_code == 200 and "Early" in early.get(url).text
+    assert other.get(url).status_code == 404
+    # Outside the window (here: scheduled more than 24 hours ahead) nobody sees it early.
+    assert person.post(f"{page}/unschedule", token_from=page).status_code == 303
+    later = when + timedelta(days=3)
+    person.post(f"{page}/approve", {"when": "later", "date": later.strftime("%Y-%m-%d"),
+                                    "time": later.strftime("%H:%M")}, token_from=page)
+    assert early.get(url).status_code == 404

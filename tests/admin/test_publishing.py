@@ -309,3 +309,21 @@ def test_pre_release_access_is_for_named_people_only(site: tuple[LiveServer, Pla
     person.post(f"{page}/approve", {"when": "later", "date": later.strftime("%Y-%m-%d"),
                                     "time": later.strftime("%H:%M")}, token_from=page)
     assert early.get(url).status_code == 404
+
+
+def test_titles_and_summaries_can_be_edited(site: tuple[LiveServer, Platform]) -> None:
+    server, _ = site
+    person = admin(site)
+    release_id = make_release(person, "Retitled statistics")
+    page = f"/admin/releases/{release_id}"
+    import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
+                                 DEMO_META.read_bytes(), "First title"), release_id)
+    [data_set_id] = data_set_ids(person, release_id)
+    edited = person.post(f"/admin/data-sets/{data_set_id}/details", {
+        "title": "Better title", "summary": "Better summary.", "back": page}, token_from=page)
+    assert edited.status_code == 303
+    too_long = person.post(f"/admin/data-sets/{data_set_id}/details", {
+        "title": "x" * 121, "back": page}, token_from=page)
+    assert too_long.status_code == 400
+    preview = person.get(f"{page}/preview/{data_set_id}").text
+    assert "Better title" in preview and "Better summary." in preview

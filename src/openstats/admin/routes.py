@@ -294,6 +294,7 @@ def release_page(request: Request, release_id: str) -> Response:
         "versions": versions,
         "footnote_sets": [(ds, v["title"], footnote_targets(catalogue.version_metadata(v["id"])))
                           for ds, v in latest_per_set.items()],
+        "summaries": data_set_summaries(request, list(latest_per_set)),
         "can": {a: accounts.allowed(catalogue, user, a, pub_id)
                 for a in ("upload", "edit_release", "approve", "unschedule",
                           "grant_pre_release")},
@@ -421,6 +422,12 @@ async def import_upload(request: Request, upload_id: str) -> Response:
     return RedirectResponse(f"/admin/releases/{release['id']}", status_code=303)
 
 
+def data_set_summaries(request: Request, ids: list[str]) -> dict[str, str]:
+    with platform(request).catalogue.engine.connect() as conn:
+        return {r.id: r.summary for r in conn.execute(
+            select(data_sets.c.id, data_sets.c.summary).where(data_sets.c.id.in_(ids)))}
+
+
 def footnote_targets(meta: dict[str, Any]) -> list[tuple[str, str]]:
     """(value, label) of everything a footnote can be attached to."""
     out = [("", "The whole data set")]
@@ -430,6 +437,34 @@ def footnote_targets(meta: dict[str, Any]) -> list[tuple[str, str]]:
                 for o in f["options"]]
     out += [(f"indicator:{i['column']}", f"Indicator: {i['label']}") for i in meta["indicators"]]
     return out
+
+
+@router.post("/data-sets/{data_set_id}/details")
+async def edit_data_set(request: Request, data_set_id: str) -> Response:
+    """Change a data set's title and summary (shown from its next page view)."""
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return bad_csrf(request)
+    catalogue = platform(request).catalogue
+    with catalogue.engine.connect() as conn:
+        ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
+                          ).mappings().first()
+    if ds is None:
+        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+    if not accounts.allowed(catalogue, user, "edit_release", ds["publication_id"]):
+        return forbidden(request)
+    title = str(form.get("title", "")).strip()
+    if not title or len(title) > 120:
+        return page(request, "admin_message.html", {
+            "title": "Enter a title of 120 characters or fewer", "message": ""}, 400)
+    with catalogue.transaction() as conn:
+        conn.execute(update(data_sets).where(data_sets.c.id == data_set_id).values(
+            title=title, summary=str(form.get("summary", "")).strip()))
+        accounts.audit(conn, user, "edit_data_set", "data_set", data_set_id, title)
+    return RedirectResponse(str(form.get("back", "/admin")), status_code=303)
 
 
 @router.post("/data-sets/{data_set_id}/footnotes")

@@ -21,6 +21,10 @@ Both answer with the first page of at most 1,000 rows as JSON objects plus the t
 row count, and the step checks that they agree on both before it reports. The loaded
 data dir and the SQLite file are kept and reused by later runs (`openstats load` of an
 unchanged manifest changes nothing; the SQLite file is rebuilt when the CSV is newer).
+
+Other steps measure more cases on the same servers in the same client run: `run_api`
+takes their `CaseSet`s (pages_bench.py: the data-set page and a table-tool table), and
+runs (a)-(c) and the throughput only when asked for the api step itself.
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +100,31 @@ meta = "{meta}"
 """
 
 
+Plans = dict[str, dict[str, list[str]]]  # case -> server -> request paths
+
+
 @dataclass
 class Outcome:
     """The Markdown section of the step and whether it ran cleanly."""
 
     section: str
     ok: bool
+
+
+@dataclass
+class CaseSet:
+    """Cases another step adds to the same servers and the same client run.
+
+    `plan(meta, db_name, count)` gets the data set's /meta answer and gives up to
+    `count` request paths per case and server; `check(plans, ports)` is run once the
+    latency is measured (what the servers answered, to compare); `indexes` are extra
+    SQLite indexes (tuples of columns) its Datasette queries need.
+    """
+
+    name: str
+    plan: Callable[[dict[str, Any], str, int], Plans]
+    check: Callable[[Plans, dict[str, int]], dict[str, Any]]
+    indexes: Sequence[tuple[str, ...]] = field(default_factory=tuple)
 
 
 # --- set-up ------------------------------------------------------------------------------
@@ -190,6 +213,31 @@ def build_sqlite(data: Path, db: Path) -> bool:
     return True
 
 
+def index_name(columns: tuple[str, ...]) -> str:
+    return f"{TABLE}_{'_'.join(columns)}"
+
+
+def ensure_indexes(db: Path, indexes: Sequence[tuple[str, ...]]) -> bool:
+    """Add the indexes a case set needs to a kept SQLite file; True when any was added.
+
+    A new index is ANALYZEd, so the planner weighs it like the others.
+    """
+    con = sqlite3.connect(db)
+    try:
+        have = {row[0] for row in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+        missing = [cols for cols in indexes if index_name(cols) not in have]
+        for cols in missing:
+            con.execute(f"CREATE INDEX {index_name(cols)} ON {TABLE} "
+                        "(" + ", ".join(f'"{c}"' for c in cols) + ")")
+        if missing:
+            con.execute("ANALYZE")
+            con.commit()
+    finally:
+        con.close()
+    return bool(missing)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -253,8 +301,7 @@ def csv_period(period: str) -> str:
     return period[:4] + period[-2:] if "/" in period else period
 
 
-def plan_requests(meta: dict[str, Any], db_name: str,
-                  count: int) -> dict[str, dict[str, list[str]]]:
+def plan_requests(meta: dict[str, Any], db_name: str, count: int) -> Plans:
     """Up to `count` different requests per case (a, b), in a fixed shuffled order, for
     each server; (c) is one request. The i-th paths of the two servers ask the same thing.
     """
@@ -282,7 +329,7 @@ def plan_requests(meta: dict[str, Any], db_name: str,
                f"{FILTER}__in": f"{o1['label']},{o2['label']}"})
          for la, t, (o1, o2) in itertools.product(levels.get("LA", []), periods,
                                                   itertools.combinations(options, 2))]
-    plans: dict[str, dict[str, list[str]]] = {}
+    plans: Plans = {}
     for case, pairs in (("a", a), ("b", b)):
         if not pairs:
             raise RuntimeError(f"case ({case}): the data set has no such locations")
@@ -293,7 +340,7 @@ def plan_requests(meta: dict[str, Any], db_name: str,
     return plans
 
 
-def check_rows(plans: dict[str, dict[str, list[str]]], ports: dict[str, int]) -> dict[str, Any]:
+def check_rows(plans: Plans, ports: dict[str, int]) -> dict[str, Any]:
     """Rows on the page and in total of each case's first request, on both servers."""
     found: dict[str, Any] = {}
     for case, by_server in plans.items():
@@ -308,8 +355,13 @@ def check_rows(plans: dict[str, dict[str, list[str]]], ports: dict[str, int]) ->
 
 # --- the step ----------------------------------------------------------------------------
 def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: float,
-            samples: int = SAMPLES, seconds: float = SECONDS) -> dict[str, Any]:
-    """Set up both servers, run the client, check the rows; the measurements."""
+            samples: int = SAMPLES, seconds: float = SECONDS, api: bool = True,
+            extra: Sequence[CaseSet] = ()) -> dict[str, Any]:
+    """Set up both servers, run the client, check the rows; the measurements.
+
+    `api`: cases (a)-(c) and the throughput run; `extra`: other steps' cases, measured
+    after them by the same client process (their checks under "checks", by name).
+    """
     ensure_requirements()
     stem = data.name[: -len(".csv")]
     folder = OUT / f"api-{stem}"
@@ -321,12 +373,13 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
     started = time.perf_counter()
     print(f"api: building {db.relative_to(REPO)} (SQLite, indexed) ...", flush=True)
     built = build_sqlite(data, db)
+    indexed = ensure_indexes(db, [cols for case_set in extra for cols in case_set.indexes])
     inspect = folder / f"{stem}.inspect.json"
     datasette = str(Path(sys.executable).parent / "datasette")
-    if built or not inspect.exists():
+    if built or indexed or not inspect.exists():
         run_logged([datasette, "inspect", str(db), "--inspect-file", str(inspect)],
                    OUT / "logs" / f"{folder.name}.inspect.log", timeout)
-    print(f"  {'built' if built else 'up to date (kept)'} in "
+    print(f"  {'built' if built else 'index added' if indexed else 'up to date (kept)'} in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
 
     ports = {"openstats": free_port(), "datasette": free_port()}
@@ -347,25 +400,37 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
             server.wait_ready()
         meta_json = get_json(ports["openstats"], f"/api/v1/data-sets/{DATA_SET_ID}/meta")
         throughput_count = max(20_000, int(seconds * 2000))
-        plans = plan_requests(meta_json, db.stem, WARMUP + 1 + samples + throughput_count)
+        plans: Plans = {}
+        rest: dict[str, list[str]] = {}
+        if api:
+            plans = plan_requests(meta_json, db.stem, WARMUP + 1 + samples + throughput_count)
+            # Throughput: case (a) requests the latency runs did not send (when there are).
+            rest = {name: paths[WARMUP + 1 + samples:] or paths
+                    for name, paths in plans["a"].items()}
+        extra_plans = {case_set.name: case_set.plan(meta_json, db.stem, WARMUP + 1 + samples)
+                       for case_set in extra}
+        for more in extra_plans.values():
+            plans |= more
         latency_plans = {case: {name: paths[: WARMUP + 1 + samples]
                                 for name, paths in by_server.items()}
                          for case, by_server in plans.items()}
-        # Throughput: case (a) requests the latency runs did not send (when there are).
-        rest = {name: paths[WARMUP + 1 + samples:] or paths
-                for name, paths in plans["a"].items()}
         plan = {"servers": {name: {"port": port} for name, port in ports.items()},
                 "cases": latency_plans, "warmup": WARMUP, "samples": samples,
                 "clients": CLIENTS, "seconds": seconds, "throughput": rest}
-        print(f"api: client: {WARMUP} warm-up + {samples} timed requests per case and "
-              f"server, then {CLIENTS} clients for {seconds:g} s per server ...", flush=True)
+        print(f"api: client: {WARMUP} warm-up + {samples} timed requests per case "
+              f"({', '.join(plans)}) and server"
+              + (f", then {CLIENTS} clients for {seconds:g} s per server" if rest else "")
+              + " ...", flush=True)
         # The client's progress and errors go straight to our standard error.
         done = subprocess.run([sys.executable, str(CLIENT)], input=json.dumps(plan),
                               stdout=subprocess.PIPE, text=True, cwd=REPO, timeout=timeout)
         if done.returncode != 0:
             raise RuntimeError(f"api_client.py exit {done.returncode} (see above)")
-        measured = json.loads(done.stdout)
-        measured["rows"] = check_rows(plans, ports)
+        measured: dict[str, Any] = json.loads(done.stdout)
+        if api:
+            measured["rows"] = check_rows({c: plans[c] for c in CASES}, ports)
+        measured["checks"] = {case_set.name: case_set.check(extra_plans[case_set.name], ports)
+                              for case_set in extra}
         measured["peak_rss_mb"] = {s.name: s.peak_rss_mb() for s in servers}
     finally:
         for server in servers:
@@ -373,7 +438,7 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
     measured["examples"] = {case: {name: urllib.parse.unquote(paths[0])
                                    for name, paths in by_server.items()}
                             for case, by_server in plans.items()}
-    measured["distinct_throughput"] = len(rest["openstats"])
+    measured["distinct_throughput"] = len(rest.get("openstats", []))
     # The newest version is the one served (an older one stays if the CSV changed).
     parquet = max(data_dir.glob("files/versions/*/data.parquet"), default=None,
                   key=lambda p: p.stat().st_mtime)

@@ -1,4 +1,4 @@
-"""`make bench`: time the core import against DuckDB's own copy, and the API against Datasette.
+"""`make bench`: the core import against DuckDB's own copy; the API and pages against Datasette.
 
 Steps, each in its own child process so that its wall time and peak memory are its own:
 
@@ -8,13 +8,15 @@ Steps, each in its own child process so that its wall time and peak memory are i
 3. import  `openstats import DATA META --data-dir DIR`: screen + import in one command.
 4. api     API latency and throughput over HTTP, openstats against Datasette serving the
            same rows from SQLite (api_bench.py, client in api_client.py).
+5. pages   The data-set page and a table-tool table of 1,000 cells against Datasette's
+           table page and JSON, on the api step's servers and client (pages_bench.py).
 
 Peak memory is the child's ru_maxrss as returned by os.wait4. The data set comes from
 generate.py and is cached in benchmarks/data/ by row count. Results are printed as
 Markdown tables and written into benchmarks/README.md between the results markers (the
-core import and the API each have their own).
+core import, the API and the pages each have their own).
 
-Usage: python benchmarks/run.py [--rows N] [--steps peer,screen,import,api] [--repeat N]
+Usage: python benchmarks/run.py [--rows N] [--steps peer,screen,import,api,pages] [--repeat N]
                                [--timeout SECONDS] [--api-samples N] [--api-seconds S]
                                [--no-readme]
 """
@@ -36,6 +38,7 @@ from pathlib import Path
 import api_bench
 import duckdb
 import generate
+import pages_bench
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -43,8 +46,10 @@ OUT = HERE / "out"
 README = HERE / "README.md"
 START, END = "<!-- results -->", "<!-- /results -->"
 API_START, API_END = "<!-- api-results -->", "<!-- /api-results -->"
+PAGES_START, PAGES_END = "<!-- page-results -->", "<!-- /page-results -->"
 CORE_STEPS = ("peer", "screen", "import")
-STEPS = (*CORE_STEPS, "api")
+SERVER_STEPS = ("api", "pages")  # one set of servers and one client run for both
+STEPS = (*CORE_STEPS, *SERVER_STEPS)
 GOAL_TIME_RATIO = 2.0  # screen + import at most this many times the peer's time
 GOAL_PEAK_MB = 1000.0  # and peak memory under 1 GB
 
@@ -229,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each step this many times and keep the fastest (default 1)")
     parser.add_argument("--api-samples", type=int, default=api_bench.SAMPLES,
-                        help="api: timed requests per case and server "
+                        help="api, pages: timed requests per case and server "
                              f"(default {api_bench.SAMPLES})")
     parser.add_argument("--api-seconds", type=float, default=api_bench.SECONDS,
                         help="api: seconds of the concurrent-clients run per server "
@@ -296,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
               f"exit {result.exit_code}" + (f" | {summary}" if summary else ""), flush=True)
 
     api_ok = True
-    if "api" in steps:
-        api_ok = run_api_step(args, openstats, data, meta)
+    if any(s in steps for s in SERVER_STEPS):
+        api_ok = run_server_steps(args, openstats, data, meta, steps)
     if results:
         section = report(results, args.rows, data)
         print()
@@ -308,25 +313,37 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if api_ok and all(r.exit_code in (0, None) for r in results) else 1
 
 
-def run_api_step(args: argparse.Namespace, openstats: list[str], data: Path,
-                 meta: Path) -> bool:
-    """The api step: measure, print and (unless --no-readme) write its section."""
+def run_server_steps(args: argparse.Namespace, openstats: list[str], data: Path,
+                     meta: Path, steps: list[str]) -> bool:
+    """The api and pages steps on one pair of servers and one client run: measure, print
+    and (unless --no-readme) write each step's section."""
     started = time.perf_counter()
+    api = "api" in steps
+    extra = [pages_bench.CASE_SET] if "pages" in steps else []
+    names = "+".join(s for s in SERVER_STEPS if s in steps)
     try:
         measured = api_bench.run_api(openstats, data, meta, args.rows, args.timeout,
-                                     args.api_samples, args.api_seconds)
+                                     args.api_samples, args.api_seconds, api=api, extra=extra)
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-        print(f"api: failed: {e}", flush=True)
+        print(f"{names}: failed: {e}", flush=True)
         return False
-    print(f"api: done in {time.perf_counter() - started:.1f} s", flush=True)
-    outcome = api_bench.report(measured, data, args.rows, context(), args.api_samples,
-                               args.api_seconds)
-    print()
-    print(outcome.section)
-    if not args.no_readme:
-        write_readme(outcome.section, API_START, API_END)
-        print(f"\nWritten into {README.relative_to(REPO)}.")
-    return outcome.ok
+    print(f"{names}: done in {time.perf_counter() - started:.1f} s", flush=True)
+    outcomes = []
+    if api:
+        outcomes.append((api_bench.report(measured, data, args.rows, context(),
+                                          args.api_samples, args.api_seconds),
+                         API_START, API_END))
+    if extra:
+        outcomes.append((pages_bench.report(measured, data, args.rows, context(),
+                                            args.api_samples, after_api=api),
+                         PAGES_START, PAGES_END))
+    for outcome, start, end in outcomes:
+        print()
+        print(outcome.section)
+        if not args.no_readme:
+            write_readme(outcome.section, start, end)
+            print(f"\nWritten into {README.relative_to(REPO)}.")
+    return all(outcome.ok for outcome, _, _ in outcomes)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ def test_interrupted_import_leaves_nothing(big_pair: tuple[Path, Path], tmp_path
             assert versions in (0, 1), f"interrupted at {delay}s: {versions} versions"
         for key in referenced:
             parquet = data_dir / "files" / "versions" / key / "data.parquet"
-            rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchone()
+            rows = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)",
+                                            [str(parquet)]).fetchone()
             assert rows == (ROWS,), f"a visible version is incomplete: {rows}"
         # Every file left belongs to a committed version: no staging, no orphans.
         for path in leftovers:

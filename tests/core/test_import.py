@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -116,7 +117,10 @@ def test_parquet_layout_ids_and_order(platform: Platform, tmp_path: Path) -> Non
     assert str(schema.field("sex").type) == "int16"  # filter options are small ids
     assert str(schema.field("rate").type) == "string"  # values as uploaded: c, x, low
     rows = pq.read_table(path).to_pylist()
-    keys = [(r["location_id"], r["time_period_id"]) for r in rows]
+    # Rows follow the location hierarchy (country, then region...), then time.
+    keys = [(r["loc_NAT"] if r["loc_NAT"] is not None else -1,
+             r["loc_REG"] if r["loc_REG"] is not None else -1, r["time_period_id"])
+            for r in rows]
     assert keys == sorted(keys)
     assert [t["label"] for t in meta_json["time_periods"]] == ["2022", "2023"]
     sex = next(f for f in meta_json["filters"] if f["column"] == "sex")
@@ -211,6 +215,11 @@ def test_rows_carry_every_level_they_fill(platform: Platform) -> None:
     assert national["loc_REG"] is None and national["loc_LA"] is None
     school = next(r for r in rows if r["geographic_level"] == "SCH")
     assert by_id[school["loc_SCH"]]["school_laestab"]  # the secondary code is kept
+    # Everything under one local authority (its own rows, its schools) sits together,
+    # so a query for that LA reads few row groups.
+    blocks = [key for key, _ in itertools.groupby(r["loc_LA"] for r in rows)
+              if key is not None]
+    assert len(blocks) == len(set(blocks)) > 1
 
 
 def test_data_columns_named_like_internal_ones(platform: Platform, tmp_path: Path) -> None:

@@ -82,6 +82,22 @@ async def form_of(request: Request) -> dict[str, Any] | None:
     return dict(form)
 
 
+async def signed_in_form(request: Request) -> tuple[Any, Any, Response | None]:
+    """(user, form, None) for a signed-in person's form with a good CSRF token, or
+    (None, None, the answer to give instead)."""
+    user = current_user(request)
+    if user is None:
+        return None, None, to_login(request)
+    form = await form_of(request)
+    if form is None:
+        return None, None, bad_csrf(request)
+    return user, form, None
+
+
+def not_found_page(request: Request) -> Response:
+    return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+
+
 def bad_csrf(request: Request) -> Response:
     return page(request, "admin_message.html", {
         "title": "Your form has expired", "message": "Go back, reload the page and try "
@@ -153,12 +169,9 @@ def dashboard(request: Request) -> Response:
 
 @router.post("/themes")
 async def create_theme(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return refusal
     catalogue = platform(request).catalogue
     if not accounts.allowed(catalogue, user, "create_theme"):
         return forbidden(request)
@@ -174,12 +187,9 @@ async def create_theme(request: Request) -> Response:
 
 @router.post("/publications")
 async def create_publication(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return refusal
     catalogue = platform(request).catalogue
     if not accounts.allowed(catalogue, user, "create_publication"):
         return forbidden(request)
@@ -215,7 +225,7 @@ def publication_page(request: Request, publication_id: str) -> Response:
     catalogue = platform(request).catalogue
     pub = publication_row(request, publication_id)
     if pub is None:
-        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+        return not_found_page(request)
     if not accounts.allowed(catalogue, user, "preview", publication_id):
         return forbidden(request)
     with catalogue.engine.connect() as conn:
@@ -229,12 +239,9 @@ def publication_page(request: Request, publication_id: str) -> Response:
 
 @router.post("/publications/{publication_id}/releases")
 async def create_release(request: Request, publication_id: str) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return refusal
     catalogue = platform(request).catalogue
     if not accounts.allowed(catalogue, user, "create_release", publication_id):
         return forbidden(request)
@@ -279,7 +286,7 @@ def release_page(request: Request, release_id: str) -> Response:
     catalogue = platform(request).catalogue
     release = release_row(request, release_id)
     if release is None:
-        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
+        return not_found_page(request)
     pub_id = release["publication_id"]
     if not accounts.allowed(catalogue, user, "preview", pub_id):
         return forbidden(request)
@@ -319,16 +326,12 @@ async def edit_guidance(request: Request, release_id: str) -> Response:
 async def _release_action(request: Request, release_id: str, action: str
                           ) -> tuple[Any, Any, Any, Response | None]:
     """Common checks of a release form: signed in, CSRF, the release exists, allowed."""
-    user = current_user(request)
-    if user is None:
-        return None, None, None, to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return None, None, None, bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return None, None, None, refusal
     release = release_row(request, release_id)
     if release is None:
-        return None, None, None, page(request, "admin_message.html",
-                                      {"title": "Not found", "message": ""}, 404)
+        return None, None, None, not_found_page(request)
     if not accounts.allowed(platform(request).catalogue, user, action,
                             release["publication_id"]):
         return None, None, None, forbidden(request)
@@ -379,12 +382,9 @@ async def upload(request: Request, release_id: str) -> Response:
 
 @router.post("/uploads/{upload_id}/import")
 async def import_upload(request: Request, upload_id: str) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return refusal
     p = platform(request)
     folder = p.settings.data_dir / "uploads" / Path(upload_id).name
     if not (folder / "upload.json").exists():
@@ -439,23 +439,30 @@ def footnote_targets(meta: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-@router.post("/data-sets/{data_set_id}/details")
-async def edit_data_set(request: Request, data_set_id: str) -> Response:
-    """Change a data set's title and summary (shown from its next page view)."""
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+async def _data_set_action(request: Request, data_set_id: str, action: str
+                           ) -> tuple[Any, Any, Any, Response | None]:
+    """Common checks of a data-set form: signed in, CSRF, the data set exists, allowed."""
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return None, None, None, refusal
     catalogue = platform(request).catalogue
     with catalogue.engine.connect() as conn:
         ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
                           ).mappings().first()
     if ds is None:
-        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
-    if not accounts.allowed(catalogue, user, "edit_release", ds["publication_id"]):
-        return forbidden(request)
+        return None, None, None, not_found_page(request)
+    if not accounts.allowed(catalogue, user, action, ds["publication_id"]):
+        return None, None, None, forbidden(request)
+    return user, dict(ds), form, None
+
+
+@router.post("/data-sets/{data_set_id}/details")
+async def edit_data_set(request: Request, data_set_id: str) -> Response:
+    """Change a data set's title and summary (shown from its next page view)."""
+    user, ds, form, refusal = await _data_set_action(request, data_set_id, "edit_release")
+    if refusal is not None:
+        return refusal
+    catalogue = platform(request).catalogue
     title = str(form.get("title", "")).strip()
     if not title or len(title) > 120:
         return page(request, "admin_message.html", {
@@ -470,21 +477,14 @@ async def edit_data_set(request: Request, data_set_id: str) -> Response:
 @router.post("/data-sets/{data_set_id}/footnotes")
 async def add_footnote(request: Request, data_set_id: str) -> Response:
     """Attach a footnote to a data set, a filter, a filter option or an indicator."""
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, ds, form, refusal = await _data_set_action(request, data_set_id, "edit_release")
+    if refusal is not None:
+        return refusal
     catalogue = platform(request).catalogue
     with catalogue.engine.connect() as conn:
-        ds = conn.execute(select(data_sets).where(data_sets.c.id == data_set_id)
-                          ).mappings().first()
         latest = catalogue.latest_version(conn, data_set_id)
-    if ds is None or latest is None:
-        return page(request, "admin_message.html", {"title": "Not found", "message": ""}, 404)
-    if not accounts.allowed(catalogue, user, "edit_release", ds["publication_id"]):
-        return forbidden(request)
+    if latest is None:
+        return not_found_page(request)
     text = str(form.get("text", "")).strip()
     target = str(form.get("target", ""))
     kind, _, rest = target.partition(":")
@@ -606,12 +606,9 @@ def audit_export(request: Request) -> Response:
 
 @router.post("/users")
 async def create_user(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
+    user, form, refusal = await signed_in_form(request)
+    if refusal is not None:
+        return refusal
     catalogue = platform(request).catalogue
     if not accounts.allowed(catalogue, user, "manage_users"):
         return forbidden(request)

@@ -151,77 +151,66 @@ class _Compiler:
         # a subquery over a list parameter (measured twice as fast on 10M rows).
         self.params.extend(ids)
         marks = ", ".join("?" for _ in ids)
-        if negate:
-            return f"(coalesce({column}, -1) NOT IN ({marks}))"
+        if negate:  # a row without this column's value is "not in" any list
+            return f"({column} IS NULL OR {column} NOT IN ({marks}))"
         return f"({column} IN ({marks}))"
 
-    # Each facet: eq/in match listed things (unknown: nothing); notEq/notIn the opposite.
+    def _match(self, groups: dict[str, list[Any]], negate: bool) -> str:
+        """Known values grouped by column: OR across columns for eq/in, AND for notEq/notIn;
+        nothing known matches nothing (or, negated, everything)."""
+        if not groups:
+            return TRUE if negate else FALSE
+        parts = [self._in(column, values, negate) for column, values in groups.items()]
+        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
+
+    # Each facet: eq/in match listed things (unknown ones warn); notEq/notIn the opposite.
     def filters(self, op: str, value: Any, path: str) -> str:
-        items = value if isinstance(value, list) else [value]
-        negate = op in ("notEq", "notIn")
-        by_column: dict[str, list[int]] = {}
-        for item in items:
+        groups: dict[str, list[Any]] = {}
+        for item in value if isinstance(value, list) else [value]:
             found = self.v.options.get(item)
             if found is None:
                 self.warnings.add("FiltersNotFound", path, item)
-                continue
-            f, o = found
-            by_column.setdefault(f["column"], []).append(o["id"])
-        if not by_column:
-            return TRUE if negate else FALSE
-        parts = [self._in(q(col), ids, negate) for col, ids in by_column.items()]
-        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
+            else:
+                groups.setdefault(q(found[0]["column"]), []).append(found[1]["id"])
+        return self._match(groups, op in ("notEq", "notIn"))
 
     def geographicLevels(self, op: str, value: Any, path: str) -> str:  # noqa: N802
-        items = value if isinstance(value, list) else [value]
-        negate = op in ("notEq", "notIn")
-        known = []
-        for item in items:
+        groups: dict[str, list[Any]] = {}
+        for item in value if isinstance(value, list) else [value]:
             if item in self.v.meta["geographic_levels"]:
-                known.append(item)
+                groups.setdefault("geographic_level", []).append(item)
             else:
                 self.warnings.add("GeographicLevelsNotFound", path, item)
-        if not known:
-            return TRUE if negate else FALSE
-        self.params.extend(known)
-        marks = ", ".join("?" for _ in known)
-        return f"(geographic_level {'NOT ' if negate else ''}IN ({marks}))"
+        return self._match(groups, op in ("notEq", "notIn"))
 
     def locations(self, op: str, value: Any, path: str) -> str:
-        items = value if isinstance(value, list) else [value]
-        negate = op in ("notEq", "notIn")
-        by_level: dict[str, list[int]] = {}
-        for ref in items:
+        groups: dict[str, list[Any]] = {}
+        for ref in value if isinstance(value, list) else [value]:
             ids = self.v.locations_by_ref.get((ref.level, ref.prop, ref.value))
             if not ids:
                 self.warnings.add("LocationsNotFound", path, ref.raw)
-                continue
-            by_level.setdefault(ref.level, []).extend(ids)
-        if not by_level:
-            return TRUE if negate else FALSE
-        parts = [self._in(q("loc_" + level), ids, negate) for level, ids in by_level.items()]
-        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
+            else:
+                groups.setdefault(q("loc_" + ref.level), []).extend(ids)
+        return self._match(groups, op in ("notEq", "notIn"))
 
     def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802
-        items = value if isinstance(value, list) else [value]
-        negate = op in ("notEq", "notIn")
         known = []
-        for ref in items:
+        for ref in value if isinstance(value, list) else [value]:
             t = self.v.periods.get((_full_period(ref.period, ref.code), ref.code))
             if t is None:
                 self.warnings.add("TimePeriodsNotFound", path, ref.raw)
-                continue
-            known.append(t["id"])
-        if not known:
-            return TRUE if negate else FALSE
-        if op in ("gt", "gte", "lt", "lte"):
+            else:
+                known.append(t["id"])
+        if known and op in ("gt", "gte", "lt", "lte"):
+            # EES compares a version's periods by their place in its own order.
             bound = self.v.ordinal[known[0]]
             test = {"gt": lambda o: o > bound, "gte": lambda o: o >= bound,
                     "lt": lambda o: o < bound, "lte": lambda o: o <= bound}[op]
             known = [tid for tid, o in self.v.ordinal.items() if test(o)]
             if not known:
                 return FALSE
-        return self._in("time_period_id", known, negate)
+        return self._match({"time_period_id": known} if known else {},
+                           op in ("notEq", "notIn"))
 
 
 def _full_period(period: str, code: str) -> str:

@@ -271,8 +271,6 @@ class QueryEngine:
         where = compiler.node(req.criteria)
         cursor = self.con.cursor()
         source = "read_parquet(?, file_row_number = true)"
-        total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}",
-                               [str(v.parquet), *compiler.params]).fetchone()[0]  # type: ignore[index]
         loc_columns = [f"loc_{lv}" for lv in _levels_in_parquet(v)]
         columns = ["geographic_level", "time_period_id", *loc_columns,
                    *(f["column"] for f in v.meta["filters"]), *(i["column"] for i in indicators)]
@@ -281,6 +279,11 @@ class QueryEngine:
             f"ORDER BY {order} LIMIT ? OFFSET ?",
             [str(v.parquet), *compiler.params, *order_params, req.page_size,
              (req.page - 1) * req.page_size]).fetchall()
+        if req.page == 1 and len(rows) < req.page_size:
+            total = len(rows)  # a short first page is everything: no second scan to count
+        else:
+            total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}",
+                                   [str(v.parquet), *compiler.params]).fetchone()[0]  # type: ignore[index]
         results = [self._row(v, dict(zip(columns, r, strict=True)), loc_columns, indicators,
                              req.debug) for r in rows]
         warnings = compiler.warnings.as_list()

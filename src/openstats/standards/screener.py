@@ -15,11 +15,14 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 import duckdb
 
@@ -28,6 +31,7 @@ from openstats.standards import geography, meta_columns, symbols, time_periods
 from openstats.standards.csvfile import (
     ByteScan,
     CsvProblem,
+    find_blank_lines,
     normalise_line_endings,
     read_header,
     read_meta_rows,
@@ -175,6 +179,55 @@ def screen(
     return s
 
 
+T = TypeVar("T")
+
+
+class _InBackground(Generic[T]):
+    """A function running in a thread; `result` waits for it (and re-raises its error).
+
+    For the byte scan: hashlib and DuckDB release the GIL, so the scan and the load
+    overlap. A daemon thread, so that an interrupted screening does not wait for it.
+    """
+
+    def __init__(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = function(*args, **kwargs)
+            except BaseException as e:  # handed to the caller by result()
+                self._error = e
+
+        self._thread = threading.Thread(target=run, name="openstats-scan", daemon=True)
+        self._thread.start()
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class _Deferred:
+    """Stands in for the report while findings must wait for a check running in the
+    background: records them, in order, and adds them when replayed."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.steps: list[Callable[[], None]] = []
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        self.steps.append(partial(self.report.add, *args, **kwargs))
+
+    def call(self, step: Callable[[], None]) -> None:
+        self.steps.append(step)
+
+    def replay(self) -> None:
+        for step in self.steps:
+            step()
+
+
 class _Checks:
     def __init__(self, s: Screening, reference_dir: Path | None, memory_limit: str,
                  threads: int | None) -> None:
@@ -185,12 +238,25 @@ class _Checks:
         self.reference_dir = reference_dir
         self.memory_limit = memory_limit
         self.threads = threads
+        self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
+        self._attempts = 0  # databases created to load the cells
+        self._unreadable: str | None = None  # why the parser gave up, if it did
 
     # --- orchestration ------------------------------------------------------------------
     def run(self) -> None:
         self.check_file_names()
-        header_ok = self.check_data_file()
-        self.check_meta_file()
+        # The data file's byte scan runs in the background while DuckDB loads the cells;
+        # the findings of both files are held back and added in the order of the checks
+        # once the scan is done.
+        report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+        try:
+            header_ok = self.check_data_file()
+            self.check_meta_file()
+            loaded = self.load_cells() if header_ok else False
+            self.finish_data_scan(loaded)
+        finally:
+            deferred, self.r = self.r, report
+        deferred.replay()  # type: ignore[attr-defined]
         if header_ok:
             self.load()
         if self.s.con is not None:
@@ -261,6 +327,10 @@ class _Checks:
     # --- bytes and header ---------------------------------------------------------------
     def check_bytes(self, path: Path, file: str) -> ByteScan:
         scan = scan_bytes(path)
+        self.report_scan(scan, file)
+        return scan
+
+    def report_scan(self, scan: ByteScan, file: str) -> None:
         if scan.has_bom:
             self.r.add("file.bom", file, "The file starts with a UTF-8 byte-order mark.", row=1)
         if scan.mixed_line_endings:
@@ -271,7 +341,6 @@ class _Checks:
             extra = scan.blank_line_count - len(listed) if i == len(listed) - 1 else 0
             self.r.add("file.blank_row", file, f"Line {line} is blank.", row=line,
                        count=1 + extra)
-        return scan
 
     def check_data_file(self) -> bool:
         """Byte-level and header checks; False when the cells cannot be loaded at all."""
@@ -288,7 +357,9 @@ class _Checks:
             self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
-        self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+        # Blank lines are looked for only if the counts after loading say there are some.
+        self._scan = _InBackground(scan_bytes, self.s.data_path, blank_lines=False)
+        self.r.call(lambda: self.report_scan(self.scan_result(), self.data))  # type: ignore[attr-defined]
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
                        "the column names.", row=1)
@@ -499,22 +570,25 @@ class _Checks:
                            value=group)
 
     # --- load ---------------------------------------------------------------------------
-    def load(self) -> None:
-        """Parse the data file's cells into DuckDB; rejected lines become findings."""
-        con = duckdb.connect(str(self.s.workdir / "screen.duckdb"))
+    def load_cells(self, source: Path | None = None) -> bool:
+        """Parse the data file's cells into a DuckDB table; False when the parser cannot.
+
+        Findings come later (see load), once the byte scan's findings are in the report.
+        """
+        if self.s.con is not None:  # a second attempt: start from an empty database
+            self.s.con.close()
+            self.s.con = None
+        self._attempts += 1
+        database = self.s.workdir / f"screen-{self._attempts}.duckdb"
+        con = duckdb.connect(str(database))
         con.execute(f"SET memory_limit = {lit(self.memory_limit)}")
         con.execute(f"SET temp_directory = {lit(str(self.s.workdir / 'spill'))}")
         con.execute("SET preserve_insertion_order = true")
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         self.s.con = con
-        source = self.s.data_path
-        if self.s.data_scan is not None and self.s.data_scan.mixed_line_endings:
-            # DuckDB's strict parser stops at the first line ending unlike the others; the
-            # mix is only a warning, so parse a copy with one kind of ending.
-            source = self.s.workdir / "normalised.csv"
-            normalise_line_endings(self.s.data_path, source)
         columns = {name: "VARCHAR" for name in self.s.header}
+        self._unreadable = None
         try:
             con.execute(
                 f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, "
@@ -522,16 +596,55 @@ class _Checks:
                 "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
                 "rejects_scan = 'reject_scans', max_line_size = 10000000, "
                 "encoding = 'utf-8')",
-                [str(source), columns],
+                [str(source or self.s.data_path), columns],
             )
         except duckdb.InvalidInputException as e:
             # What the parser cannot get past at all (a lone carriage return, binary
-            # bytes): no cells to check, so say so and stop here.
-            reason = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
-            self.r.add("file.unreadable", self.data,
-                       f"The file cannot be read as CSV: {reason.rstrip('.')}.")
+            # bytes): no cells to check.
+            self._unreadable = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
             con.close()
             self.s.con = None
+            return False
+        return True
+
+    def finish_data_scan(self, loaded: bool) -> None:
+        """Wait for the byte scan; reload a file with mixed line endings; find blank lines
+        if the line count says there may be some."""
+        if self._scan is None:
+            return  # scanned in full already, or not at all
+        scan = self._scan.result()
+        self._scan = None
+        self.s.data_scan = scan
+        if scan.mixed_line_endings and self._attempts:
+            # DuckDB's strict parser stops at the first line ending unlike the others; the
+            # mix is only a warning, so parse a copy with one kind of ending.
+            source = self.s.workdir / "normalised.csv"
+            normalise_line_endings(self.s.data_path, source)
+            loaded = self.load_cells(source)
+        # Blank lines are skipped by the parser. When every line of the file is the header,
+        # a loaded row or a rejected one, there are none, and the slow search is not needed.
+        no_blank_lines = False
+        if loaded and not scan.lone_carriage_returns:
+            rows, rejected = self.sql(
+                f"SELECT (SELECT count(*) FROM {DATA}), "
+                "(SELECT count(DISTINCT line) FROM rejects)")[0]
+            no_blank_lines = rejected == 0 and \
+                scan.lines_without_trailing_blanks() == 1 + rows
+        if not no_blank_lines:
+            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.data_path)
+        scan.blank_lines_scanned = True
+
+    def scan_result(self) -> ByteScan:
+        assert self.s.data_scan is not None and self.s.data_scan.blank_lines_scanned
+        return self.s.data_scan
+
+    def load(self) -> None:
+        """Report what the parser made of the data file; rejected lines become findings."""
+        con = self.s.con
+        if con is None:
+            if self._unreadable is not None:
+                self.r.add("file.unreadable", self.data, "The file cannot be read as CSV: "
+                           f"{self._unreadable.rstrip('.')}.")
             return
         rejected = self.report_rejects()
         self.number_rows(rejected)

@@ -241,6 +241,8 @@ class _Checks:
         self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
         self._attempts = 0  # databases created to load the cells
         self._unreadable: str | None = None  # why the parser gave up, if it did
+        # While the checks are batched: each condition of when_rows and its row count.
+        self._batch: dict[str, int | None] | None = None
 
     # --- orchestration ------------------------------------------------------------------
     def run(self) -> None:
@@ -262,39 +264,78 @@ class _Checks:
         if self.s.con is not None:
             self.check_meta_against_data()
         if self.s.con is not None and self.s.row_count:
-            self.profile_columns()
-            self.check_time()
-            self.check_geography()
-            self.check_filters()
-            self.check_indicators()
-            self.check_duplicates()
+            # Row-by-row conditions are counted together in one scan (count_batch), and
+            # their findings added in the order of the checks.
+            report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+            self._batch = {}
+            try:
+                self.profile_columns()
+                self.check_time()
+                self.check_geography()
+                self.check_filters()
+                self.check_indicators()
+                self.check_duplicates()
+                self.count_batch()
+            finally:
+                deferred, self.r = self.r, report
+            deferred.replay()  # type: ignore[attr-defined]
+            self._batch = None
         self.r.row_count = self.s.row_count
 
     def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
         assert self.s.con is not None
         return self.s.con.execute(query, list(params)).fetchall()
 
-    def rows_where(self, condition: str, column: str | None = None,
-                   limit: int = CAP_PER_RULE) -> tuple[list[tuple[int, str | None]], int]:
-        """(row number, value of `column`) of the first rows matching, and how many match."""
-        shown = q(column) if column else "NULL"
-        rows = self.sql(f"SELECT rowid, {shown} FROM {DATA} WHERE {condition} "
-                        f"ORDER BY rowid LIMIT {limit}")
-        total = len(rows)
-        if total == limit:
-            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
-        return [(self.s.row_number(rowid), value) for rowid, value in rows], total
+    def first_rows(self, condition: str, select: str, total: int | None = None
+                   ) -> tuple[list[tuple], int]:
+        """The first rows matching `condition`, as (row number, *values of `select`), and
+        how many rows match (`total`, when already counted)."""
+        if total == 0:
+            return [], 0
+        rows = self.sql(f"SELECT rowid, {select} FROM {DATA} WHERE {condition} "
+                        f"ORDER BY rowid LIMIT {CAP_PER_RULE}")
+        if total is None:
+            total = len(rows)
+            if total == CAP_PER_RULE:
+                total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
+        return [(self.s.row_number(rowid), *values) for rowid, *values in rows], total
+
+    def when_rows(self, condition: str, select: str,
+                  handler: Callable[[list[tuple], int], None]) -> None:
+        """Call `handler` with first_rows(condition, select): at once, or, while the checks
+        are batched, after one scan has counted the rows of every condition (only the
+        conditions some row meets cost a query of their own)."""
+        if self._batch is None:
+            handler(*self.first_rows(condition, select))
+            return
+        self._batch.setdefault(condition, None)
+        batch = self._batch
+        self.r.call(  # type: ignore[attr-defined]
+            lambda: handler(*self.first_rows(condition, select, batch[condition])))
+
+    def count_batch(self) -> None:
+        """Count the rows meeting each condition of the batch, in one scan per 200."""
+        assert self._batch is not None
+        conditions = list(self._batch)
+        for start in range(0, len(conditions), 200):
+            part = conditions[start:start + 200]
+            counts = self.sql(f"SELECT {', '.join(f'count_if({c})' for c in part)} "
+                              f"FROM {DATA}")[0]
+            self._batch.update(zip(part, counts, strict=True))
 
     def add_rows(self, rule: str, condition: str, column: str, message: str,
                  column_in_finding: bool = True) -> None:
         """One finding per matching row (up to the cap); `message` may use {value},
         {column} and {row}."""
-        rows, total = self.rows_where(condition, column)
-        for i, (row, value) in enumerate(rows):
-            self.r.add(rule, self.data, message.format(value=value, column=column, row=row),
-                       row=row, column=column if column_in_finding else None,
-                       value=value if column_in_finding else None,
-                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+        def report(rows: list[tuple], total: int) -> None:
+            for i, (row, value) in enumerate(rows):
+                self.r.add(rule, self.data,
+                           message.format(value=value, column=column, row=row),
+                           row=row, column=column if column_in_finding else None,
+                           value=value if column_in_finding else None,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+
+        self.when_rows(condition, q(column) if column else "NULL", report)
 
     # --- names --------------------------------------------------------------------------
     def check_file_names(self) -> None:
@@ -793,19 +834,17 @@ class _Checks:
             "(TRY_CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100) OR "
             f"({TIME_CODE} IS NOT NULL AND length(time_period) != CAST({digits} AS INTEGER)))"
         )
-        rows = self.sql(f"SELECT rowid, time_period, time_identifier FROM {DATA} "
-                        f"WHERE {bad} ORDER BY rowid LIMIT {CAP_PER_RULE}")
-        total = len(rows)
-        if total == CAP_PER_RULE:
-            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {bad}")[0][0]
-        for i, (rowid, period, identifier) in enumerate(rows):
-            ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
-            problem = time_periods.period_problem(period or "", ident) or "is not valid"
-            shown = f" ({identifier})" if ident else ""
-            self.r.add("data.time.period_malformed", self.data,
-                       f"'{period or ''}'{shown}: {problem}.", row=self.s.row_number(rowid),
-                       column="time_period", value=period,
-                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+        def report(rows: list[tuple], total: int) -> None:
+            for i, (row, period, identifier) in enumerate(rows):
+                ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
+                problem = time_periods.period_problem(period or "", ident) or "is not valid"
+                shown = f" ({identifier})" if ident else ""
+                self.r.add("data.time.period_malformed", self.data,
+                           f"'{period or ''}'{shown}: {problem}.", row=row,
+                           column="time_period", value=period,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+
+        self.when_rows(bad, "time_period, time_identifier", report)
 
     # --- geography ----------------------------------------------------------------------
     def check_geography(self) -> None:
@@ -977,18 +1016,20 @@ class _Checks:
             if c not in header:
                 continue
             self.add_rows("data.indicator.blank", blank(c), c, "Blank cell in indicator {column}.")
-            rows, total = self.rows_where(f"trim({q(c)}) IN ({obsolete})", c)
-            for i, (row, value) in enumerate(rows):
-                self.r.add("data.indicator.obsolete_symbol", self.data,
-                           f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
-                           row=row, column=c, value=value,
-                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+            self.when_rows(f"trim({q(c)}) IN ({obsolete})", q(c), partial(self.report_obsolete, c))
             text = (f"NOT {blank(c)} AND trim({q(c)}) NOT IN ({allowed}, {obsolete}, {nulls}) "
                     f"AND NOT regexp_full_match(trim({q(c)}), {lit(symbols.NUMBER_PATTERN[1:-1])})")
             if m.indicator_unit == "numberstring":
                 continue  # codes and identifiers: text is expected
             self.add_rows("data.indicator.not_numeric", text, c,
                           "'{value}' in {column} is neither a number nor a symbol.")
+
+    def report_obsolete(self, c: str, rows: list[tuple], total: int) -> None:
+        for i, (row, value) in enumerate(rows):
+            self.r.add("data.indicator.obsolete_symbol", self.data,
+                       f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
+                       row=row, column=c, value=value,
+                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
 
     # --- duplicates ---------------------------------------------------------------------
     def check_duplicates(self) -> None:

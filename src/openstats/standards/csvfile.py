@@ -35,22 +35,45 @@ class ByteScan:
     lf_lines: int
     blank_lines: list[int] = field(default_factory=list)  # 1-based line numbers
     blank_line_count: int = 0
+    # False when the scan was asked not to look for blank lines (see scan_bytes).
+    blank_lines_scanned: bool = True
+    carriage_returns: int = 0  # every CR byte, also those of CRLF pairs
+    trailing_newlines: int = 0  # LF bytes in the run of CR/LF bytes that ends the file
 
     @property
     def mixed_line_endings(self) -> bool:
         return self.crlf_lines > 0 and self.lf_lines > 0
 
+    @property
+    def newlines(self) -> int:
+        return self.crlf_lines + self.lf_lines
 
-def scan_bytes(path: Path, chunk_size: int = CHUNK) -> ByteScan:
-    """Checksum the file and count its line endings and blank lines, in bounded memory."""
+    @property
+    def lone_carriage_returns(self) -> bool:
+        """Some CR is not followed by LF: a line ending the newline count misses."""
+        return self.carriage_returns > self.crlf_lines
+
+    def lines_without_trailing_blanks(self) -> int:
+        """Lines of the file, leaving out the blank lines at its very end (LF-counted)."""
+        if self.size == 0:
+            return 0
+        if self.trailing_newlines == 0:
+            return self.newlines + 1  # the last line has no line ending
+        return self.newlines - (self.trailing_newlines - 1)
+
+
+def scan_bytes(path: Path, chunk_size: int = CHUNK, *, blank_lines: bool = True) -> ByteScan:
+    """Checksum the file and count its line endings and blank lines, in bounded memory.
+
+    With `blank_lines=False` the search for blank lines (the slowest part) is skipped;
+    `find_blank_lines` does it later if the counts say there may be some.
+    """
     digest = hashlib.sha256()
-    size = crlf = lf = 0
-    blank: list[int] = []
-    blank_count = 0
-    lines_before = 0  # newlines seen in earlier chunks
-    previous_tail = b""  # the last two bytes read before this chunk
+    size = crlf = lf = carriage_returns = 0
     has_bom = False
+    blank = _BlankLines()
     trailing_newlines = 0  # newlines in the run of CR/LF bytes that ends the file so far
+    previous_tail = b""  # the last two bytes read before this chunk
     with path.open("rb") as f:
         first = True
         while chunk := f.read(chunk_size):
@@ -60,39 +83,94 @@ def scan_bytes(path: Path, chunk_size: int = CHUNK) -> ByteScan:
             digest.update(chunk)
             size += len(chunk)
             newlines = chunk.count(b"\n")
-            pairs = chunk.count(b"\r\n") + (1 if previous_tail.endswith(b"\r") and
-                                             chunk.startswith(b"\n") else 0)
+            crs = chunk.count(b"\r") if b"\r" in chunk else 0
+            carriage_returns += crs
+            after_cr = previous_tail.endswith(b"\r")
+            pairs = 0
+            if crs:
+                pairs = chunk.count(b"\r\n")
+            if after_cr and chunk.startswith(b"\n"):
+                pairs += 1
             crlf += pairs
             lf += newlines - pairs
-            # A blank line is a newline directly after another newline (or at the start).
-            joined = previous_tail + chunk
-            offset = len(previous_tail)
-            for marker in (b"\n\n", b"\n\r\n"):
-                start = 0
-                while (at := joined.find(marker, start)) != -1:
-                    start = at + 1
-                    if at + len(marker) <= offset:
-                        continue  # counted with the previous chunk
-                    blank_count += 1
-                    if len(blank) < MAX_BLANK_LINES_LISTED:
-                        line = lines_before + joined.count(b"\n", offset, at + 1) + 1
-                        blank.append(line)
-            lines_before += newlines
-            # From `joined`, not `chunk`: a chunk may be shorter than the tail we need.
-            previous_tail = joined[-2:]
-            content = chunk.rstrip(b"\r\n")
-            if content:
-                trailing_newlines = chunk.count(b"\n", len(content))
-            else:
-                trailing_newlines += newlines
-    # Blank lines at the very end are what editors leave behind: not worth a finding.
-    if size:
-        trailing = trailing_newlines - 1
-        if trailing > 0:
-            first_trailing = lines_before - trailing + 1
-            blank_count -= sum(1 for line in blank if line >= first_trailing)
-            blank = [line for line in blank if line < first_trailing]
-    return ByteScan(digest.hexdigest(), size, has_bom, crlf, lf, sorted(blank), blank_count)
+            if blank_lines:
+                blank.feed(previous_tail, chunk, newlines, has_cr=bool(crs) or after_cr)
+            previous_tail = (previous_tail + chunk[-2:])[-2:]
+            trailing_newlines = _trailing_newlines(chunk, newlines, trailing_newlines)
+    found, count = blank.finish(size, trailing_newlines) if blank_lines else ([], 0)
+    return ByteScan(digest.hexdigest(), size, has_bom, crlf, lf, found, count,
+                    blank_lines_scanned=blank_lines, carriage_returns=carriage_returns,
+                    trailing_newlines=trailing_newlines)
+
+
+def find_blank_lines(path: Path, chunk_size: int = CHUNK) -> tuple[list[int], int]:
+    """The blank lines of a file (1-based, at most MAX_BLANK_LINES_LISTED) and how many
+    there are, leaving out those at the very end: the part of scan_bytes that
+    `blank_lines=False` skips."""
+    blank = _BlankLines()
+    size = trailing_newlines = 0
+    previous_tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(chunk_size):
+            size += len(chunk)
+            newlines = chunk.count(b"\n")
+            blank.feed(previous_tail, chunk, newlines,
+                       has_cr=b"\r" in chunk or previous_tail.endswith(b"\r"))
+            previous_tail = (previous_tail + chunk[-2:])[-2:]
+            trailing_newlines = _trailing_newlines(chunk, newlines, trailing_newlines)
+    return blank.finish(size, trailing_newlines)
+
+
+def _trailing_newlines(chunk: bytes, newlines: int, before: int) -> int:
+    """Newlines in the run of CR/LF bytes that ends the file so far, after `chunk`.
+
+    `newlines` is the chunk's LF count and `before` the run before it.
+    """
+    tail = chunk[-4096:]  # no copy of the whole chunk unless it is all line endings
+    content = tail.rstrip(b"\r\n")
+    if content:
+        return tail.count(b"\n", len(content))
+    content = chunk.rstrip(b"\r\n")
+    if content:
+        return chunk.count(b"\n", len(content))
+    return before + newlines
+
+
+class _BlankLines:
+    """Blank lines found chunk by chunk: a newline directly after another newline."""
+
+    def __init__(self) -> None:
+        self.lines: list[int] = []
+        self.count = 0
+        self.lines_before = 0  # newlines seen in earlier chunks
+
+    def feed(self, previous_tail: bytes, chunk: bytes, newlines: int, has_cr: bool) -> None:
+        # A blank line is a newline directly after another newline (or at the start).
+        joined = previous_tail + chunk
+        offset = len(previous_tail)
+        # "\n\r\n" needs a CR: skip that search (a full pass) when there is none.
+        for marker in ((b"\n\n", b"\n\r\n") if has_cr else (b"\n\n",)):
+            start = 0
+            while (at := joined.find(marker, start)) != -1:
+                start = at + 1
+                if at + len(marker) <= offset:
+                    continue  # counted with the previous chunk
+                self.count += 1
+                if len(self.lines) < MAX_BLANK_LINES_LISTED:
+                    line = self.lines_before + joined.count(b"\n", offset, at + 1) + 1
+                    self.lines.append(line)
+        self.lines_before += newlines
+
+    def finish(self, size: int, trailing_newlines: int) -> tuple[list[int], int]:
+        blank, blank_count = self.lines, self.count
+        # Blank lines at the very end are what editors leave behind: not worth a finding.
+        if size:
+            trailing = trailing_newlines - 1
+            if trailing > 0:
+                first_trailing = self.lines_before - trailing + 1
+                blank_count -= sum(1 for line in blank if line >= first_trailing)
+                blank = [line for line in blank if line < first_trailing]
+        return sorted(blank), blank_count
 
 
 class CsvProblem(Exception):

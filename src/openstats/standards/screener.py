@@ -15,11 +15,14 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 import duckdb
 
@@ -28,6 +31,7 @@ from openstats.standards import geography, meta_columns, symbols, time_periods
 from openstats.standards.csvfile import (
     ByteScan,
     CsvProblem,
+    find_blank_lines,
     normalise_line_endings,
     read_header,
     read_meta_rows,
@@ -175,6 +179,55 @@ def screen(
     return s
 
 
+T = TypeVar("T")
+
+
+class _InBackground(Generic[T]):
+    """A function running in a thread; `result` waits for it (and re-raises its error).
+
+    For the byte scan: hashlib and DuckDB release the GIL, so the scan and the load
+    overlap. A daemon thread, so that an interrupted screening does not wait for it.
+    """
+
+    def __init__(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = function(*args, **kwargs)
+            except BaseException as e:  # handed to the caller by result()
+                self._error = e
+
+        self._thread = threading.Thread(target=run, name="openstats-scan", daemon=True)
+        self._thread.start()
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class _Deferred:
+    """Stands in for the report while findings must wait for a check running in the
+    background: records them, in order, and adds them when replayed."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.steps: list[Callable[[], None]] = []
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        self.steps.append(partial(self.report.add, *args, **kwargs))
+
+    def call(self, step: Callable[[], None]) -> None:
+        self.steps.append(step)
+
+    def replay(self) -> None:
+        for step in self.steps:
+            step()
+
+
 class _Checks:
     def __init__(self, s: Screening, reference_dir: Path | None, memory_limit: str,
                  threads: int | None) -> None:
@@ -185,50 +238,104 @@ class _Checks:
         self.reference_dir = reference_dir
         self.memory_limit = memory_limit
         self.threads = threads
+        self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
+        self._attempts = 0  # databases created to load the cells
+        self._unreadable: str | None = None  # why the parser gave up, if it did
+        # While the checks are batched: each condition of when_rows and its row count.
+        self._batch: dict[str, int | None] | None = None
 
     # --- orchestration ------------------------------------------------------------------
     def run(self) -> None:
         self.check_file_names()
-        header_ok = self.check_data_file()
-        self.check_meta_file()
+        # The data file's byte scan runs in the background while DuckDB loads the cells;
+        # the findings of both files are held back and added in the order of the checks
+        # once the scan is done.
+        report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+        try:
+            header_ok = self.check_data_file()
+            self.check_meta_file()
+            loaded = self.load_cells() if header_ok else False
+            self.finish_data_scan(loaded)
+        finally:
+            deferred, self.r = self.r, report
+        deferred.replay()  # type: ignore[attr-defined]
         if header_ok:
             self.load()
         if self.s.con is not None:
             self.check_meta_against_data()
         if self.s.con is not None and self.s.row_count:
-            self.profile_columns()
-            self.check_time()
-            self.check_geography()
-            self.check_filters()
-            self.check_indicators()
-            self.check_duplicates()
+            # Row-by-row conditions are counted together in one scan (count_batch), and
+            # their findings added in the order of the checks.
+            report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+            self._batch = {}
+            try:
+                self.profile_columns()
+                self.check_time()
+                self.check_geography()
+                self.check_filters()
+                self.check_indicators()
+                self.check_duplicates()
+                self.count_batch()
+            finally:
+                deferred, self.r = self.r, report
+            deferred.replay()  # type: ignore[attr-defined]
+            self._batch = None
         self.r.row_count = self.s.row_count
 
     def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
         assert self.s.con is not None
         return self.s.con.execute(query, list(params)).fetchall()
 
-    def rows_where(self, condition: str, column: str | None = None,
-                   limit: int = CAP_PER_RULE) -> tuple[list[tuple[int, str | None]], int]:
-        """(row number, value of `column`) of the first rows matching, and how many match."""
-        shown = q(column) if column else "NULL"
-        rows = self.sql(f"SELECT rowid, {shown} FROM {DATA} WHERE {condition} "
-                        f"ORDER BY rowid LIMIT {limit}")
-        total = len(rows)
-        if total == limit:
-            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
-        return [(self.s.row_number(rowid), value) for rowid, value in rows], total
+    def first_rows(self, condition: str, select: str, total: int | None = None
+                   ) -> tuple[list[tuple], int]:
+        """The first rows matching `condition`, as (row number, *values of `select`), and
+        how many rows match (`total`, when already counted)."""
+        if total == 0:
+            return [], 0
+        rows = self.sql(f"SELECT rowid, {select} FROM {DATA} WHERE {condition} "
+                        f"ORDER BY rowid LIMIT {CAP_PER_RULE}")
+        if total is None:
+            total = len(rows)
+            if total == CAP_PER_RULE:
+                total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {condition}")[0][0]
+        return [(self.s.row_number(rowid), *values) for rowid, *values in rows], total
+
+    def when_rows(self, condition: str, select: str,
+                  handler: Callable[[list[tuple], int], None]) -> None:
+        """Call `handler` with first_rows(condition, select): at once, or, while the checks
+        are batched, after one scan has counted the rows of every condition (only the
+        conditions some row meets cost a query of their own)."""
+        if self._batch is None:
+            handler(*self.first_rows(condition, select))
+            return
+        self._batch.setdefault(condition, None)
+        batch = self._batch
+        self.r.call(  # type: ignore[attr-defined]
+            lambda: handler(*self.first_rows(condition, select, batch[condition])))
+
+    def count_batch(self) -> None:
+        """Count the rows meeting each condition of the batch, in one scan per 200."""
+        assert self._batch is not None
+        conditions = list(self._batch)
+        for start in range(0, len(conditions), 200):
+            part = conditions[start:start + 200]
+            counts = self.sql(f"SELECT {', '.join(f'count_if({c})' for c in part)} "
+                              f"FROM {DATA}")[0]
+            self._batch.update(zip(part, counts, strict=True))
 
     def add_rows(self, rule: str, condition: str, column: str, message: str,
                  column_in_finding: bool = True) -> None:
         """One finding per matching row (up to the cap); `message` may use {value},
         {column} and {row}."""
-        rows, total = self.rows_where(condition, column)
-        for i, (row, value) in enumerate(rows):
-            self.r.add(rule, self.data, message.format(value=value, column=column, row=row),
-                       row=row, column=column if column_in_finding else None,
-                       value=value if column_in_finding else None,
-                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+        def report(rows: list[tuple], total: int) -> None:
+            for i, (row, value) in enumerate(rows):
+                self.r.add(rule, self.data,
+                           message.format(value=value, column=column, row=row),
+                           row=row, column=column if column_in_finding else None,
+                           value=value if column_in_finding else None,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+
+        self.when_rows(condition, q(column) if column else "NULL", report)
 
     # --- names --------------------------------------------------------------------------
     def check_file_names(self) -> None:
@@ -261,6 +368,10 @@ class _Checks:
     # --- bytes and header ---------------------------------------------------------------
     def check_bytes(self, path: Path, file: str) -> ByteScan:
         scan = scan_bytes(path)
+        self.report_scan(scan, file)
+        return scan
+
+    def report_scan(self, scan: ByteScan, file: str) -> None:
         if scan.has_bom:
             self.r.add("file.bom", file, "The file starts with a UTF-8 byte-order mark.", row=1)
         if scan.mixed_line_endings:
@@ -271,7 +382,6 @@ class _Checks:
             extra = scan.blank_line_count - len(listed) if i == len(listed) - 1 else 0
             self.r.add("file.blank_row", file, f"Line {line} is blank.", row=line,
                        count=1 + extra)
-        return scan
 
     def check_data_file(self) -> bool:
         """Byte-level and header checks; False when the cells cannot be loaded at all."""
@@ -288,7 +398,9 @@ class _Checks:
             self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
-        self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+        # Blank lines are looked for only if the counts after loading say there are some.
+        self._scan = _InBackground(scan_bytes, self.s.data_path, blank_lines=False)
+        self.r.call(lambda: self.report_scan(self.scan_result(), self.data))  # type: ignore[attr-defined]
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
                        "the column names.", row=1)
@@ -499,22 +611,25 @@ class _Checks:
                            value=group)
 
     # --- load ---------------------------------------------------------------------------
-    def load(self) -> None:
-        """Parse the data file's cells into DuckDB; rejected lines become findings."""
-        con = duckdb.connect(str(self.s.workdir / "screen.duckdb"))
+    def load_cells(self, source: Path | None = None) -> bool:
+        """Parse the data file's cells into a DuckDB table; False when the parser cannot.
+
+        Findings come later (see load), once the byte scan's findings are in the report.
+        """
+        if self.s.con is not None:  # a second attempt: start from an empty database
+            self.s.con.close()
+            self.s.con = None
+        self._attempts += 1
+        database = self.s.workdir / f"screen-{self._attempts}.duckdb"
+        con = duckdb.connect(str(database))
         con.execute(f"SET memory_limit = {lit(self.memory_limit)}")
         con.execute(f"SET temp_directory = {lit(str(self.s.workdir / 'spill'))}")
         con.execute("SET preserve_insertion_order = true")
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         self.s.con = con
-        source = self.s.data_path
-        if self.s.data_scan is not None and self.s.data_scan.mixed_line_endings:
-            # DuckDB's strict parser stops at the first line ending unlike the others; the
-            # mix is only a warning, so parse a copy with one kind of ending.
-            source = self.s.workdir / "normalised.csv"
-            normalise_line_endings(self.s.data_path, source)
         columns = {name: "VARCHAR" for name in self.s.header}
+        self._unreadable = None
         try:
             con.execute(
                 f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, "
@@ -522,16 +637,55 @@ class _Checks:
                 "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
                 "rejects_scan = 'reject_scans', max_line_size = 10000000, "
                 "encoding = 'utf-8')",
-                [str(source), columns],
+                [str(source or self.s.data_path), columns],
             )
         except duckdb.InvalidInputException as e:
             # What the parser cannot get past at all (a lone carriage return, binary
-            # bytes): no cells to check, so say so and stop here.
-            reason = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
-            self.r.add("file.unreadable", self.data,
-                       f"The file cannot be read as CSV: {reason.rstrip('.')}.")
+            # bytes): no cells to check.
+            self._unreadable = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
             con.close()
             self.s.con = None
+            return False
+        return True
+
+    def finish_data_scan(self, loaded: bool) -> None:
+        """Wait for the byte scan; reload a file with mixed line endings; find blank lines
+        if the line count says there may be some."""
+        if self._scan is None:
+            return  # scanned in full already, or not at all
+        scan = self._scan.result()
+        self._scan = None
+        self.s.data_scan = scan
+        if scan.mixed_line_endings and self._attempts:
+            # DuckDB's strict parser stops at the first line ending unlike the others; the
+            # mix is only a warning, so parse a copy with one kind of ending.
+            source = self.s.workdir / "normalised.csv"
+            normalise_line_endings(self.s.data_path, source)
+            loaded = self.load_cells(source)
+        # Blank lines are skipped by the parser. When every line of the file is the header,
+        # a loaded row or a rejected one, there are none, and the slow search is not needed.
+        no_blank_lines = False
+        if loaded and not scan.lone_carriage_returns:
+            rows, rejected = self.sql(
+                f"SELECT (SELECT count(*) FROM {DATA}), "
+                "(SELECT count(DISTINCT line) FROM rejects)")[0]
+            no_blank_lines = rejected == 0 and \
+                scan.lines_without_trailing_blanks() == 1 + rows
+        if not no_blank_lines:
+            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.data_path)
+        scan.blank_lines_scanned = True
+
+    def scan_result(self) -> ByteScan:
+        assert self.s.data_scan is not None and self.s.data_scan.blank_lines_scanned
+        return self.s.data_scan
+
+    def load(self) -> None:
+        """Report what the parser made of the data file; rejected lines become findings."""
+        con = self.s.con
+        if con is None:
+            if self._unreadable is not None:
+                self.r.add("file.unreadable", self.data, "The file cannot be read as CSV: "
+                           f"{self._unreadable.rstrip('.')}.")
             return
         rejected = self.report_rejects()
         self.number_rows(rejected)
@@ -680,19 +834,17 @@ class _Checks:
             "(TRY_CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100) OR "
             f"({TIME_CODE} IS NOT NULL AND length(time_period) != CAST({digits} AS INTEGER)))"
         )
-        rows = self.sql(f"SELECT rowid, time_period, time_identifier FROM {DATA} "
-                        f"WHERE {bad} ORDER BY rowid LIMIT {CAP_PER_RULE}")
-        total = len(rows)
-        if total == CAP_PER_RULE:
-            total = self.sql(f"SELECT count(*) FROM {DATA} WHERE {bad}")[0][0]
-        for i, (rowid, period, identifier) in enumerate(rows):
-            ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
-            problem = time_periods.period_problem(period or "", ident) or "is not valid"
-            shown = f" ({identifier})" if ident else ""
-            self.r.add("data.time.period_malformed", self.data,
-                       f"'{period or ''}'{shown}: {problem}.", row=self.s.row_number(rowid),
-                       column="time_period", value=period,
-                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+        def report(rows: list[tuple], total: int) -> None:
+            for i, (row, period, identifier) in enumerate(rows):
+                ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
+                problem = time_periods.period_problem(period or "", ident) or "is not valid"
+                shown = f" ({identifier})" if ident else ""
+                self.r.add("data.time.period_malformed", self.data,
+                           f"'{period or ''}'{shown}: {problem}.", row=row,
+                           column="time_period", value=period,
+                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+
+        self.when_rows(bad, "time_period, time_identifier", report)
 
     # --- geography ----------------------------------------------------------------------
     def check_geography(self) -> None:
@@ -864,18 +1016,20 @@ class _Checks:
             if c not in header:
                 continue
             self.add_rows("data.indicator.blank", blank(c), c, "Blank cell in indicator {column}.")
-            rows, total = self.rows_where(f"trim({q(c)}) IN ({obsolete})", c)
-            for i, (row, value) in enumerate(rows):
-                self.r.add("data.indicator.obsolete_symbol", self.data,
-                           f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
-                           row=row, column=c, value=value,
-                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+            self.when_rows(f"trim({q(c)}) IN ({obsolete})", q(c), partial(self.report_obsolete, c))
             text = (f"NOT {blank(c)} AND trim({q(c)}) NOT IN ({allowed}, {obsolete}, {nulls}) "
                     f"AND NOT regexp_full_match(trim({q(c)}), {lit(symbols.NUMBER_PATTERN[1:-1])})")
             if m.indicator_unit == "numberstring":
                 continue  # codes and identifiers: text is expected
             self.add_rows("data.indicator.not_numeric", text, c,
                           "'{value}' in {column} is neither a number nor a symbol.")
+
+    def report_obsolete(self, c: str, rows: list[tuple], total: int) -> None:
+        for i, (row, value) in enumerate(rows):
+            self.r.add("data.indicator.obsolete_symbol", self.data,
+                       f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
+                       row=row, column=c, value=value,
+                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
 
     # --- duplicates ---------------------------------------------------------------------
     def check_duplicates(self) -> None:

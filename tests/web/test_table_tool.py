@@ -191,3 +191,14 @@ def test_unknown_permalinks_and_tables_are_not_found(site: LiveServer) -> None:
     assert get(site, "/data-tables/permalink/nope").status_code == 404
     assert get(site, "/data-tables/fast-track/nope").status_code == 404
     assert get(site, "/data-tables/table", dataSetId="x").status_code == 404
+
+
+def test_select_all_options_of_a_filter(site: LiveServer) -> None:
+    m = meta(site)
+    level = next(f for f in m["filters"] if f["column"] == "level_description")
+    page = get(site, "/data-tables", dataSetId=DEMO, locations="CpId1", start="2017|RY",
+               end="2017|RY", step="filters", **{"from": "filters",
+                                                 "select_all_filter": level["id"]})
+    assert "There is a problem" not in page.text
+    for option in level["options"]:
+        assert re.search(rf'value="{option["id"]}" checked', page.text), option["label"]

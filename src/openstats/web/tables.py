@@ -115,6 +115,12 @@ def table_tool(request: Request) -> Response:
     elif submitted == "time" and not tables.periods_between(v, sel.start, sel.end):
         errors["start"] = "Select a start and an end time period"
         step = "time"
+    elif submitted == "filters" and "select_all_filter" in args:
+        # "Select all" on one filter: show the step again with all its options ticked.
+        fid = args["select_all_filter"]
+        if fid in v.filters:
+            sel.filters[fid] = [o["public_id"] for o in v.filters[fid]["options"]]
+        step = "filters"
     elif submitted == "filters":
         errors = tables.problems(v, sel, cell_limit(request))
         if not errors:

@@ -77,3 +77,21 @@ def test_slugify() -> None:
     assert slugify("Children in need: A focus on re-referrals") == \
         "children-in-need-a-focus-on-re-referrals"
     assert slugify("Reporting year 2024") == "reporting-year-2024"
+
+
+
+def test_processes_starting_together_on_a_new_database(tmp_path) -> None:  # noqa: ANN001
+    """Several processes opening a new SQLite catalogue at once all start cleanly."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    script = f"from openstats.catalogue.store import Catalogue; Catalogue({url!r}).close()"
+    runs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE,
+                             text=True) for _ in range(4)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    catalogue = Catalogue(url)
+    assert catalogue.counts()["themes"] == 0
+    catalogue.close()

@@ -72,9 +72,14 @@ class Catalogue:
         self._metadata_cache: dict[str, dict[str, Any]] = {}
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         if migrate_now:
-            with self.engine.begin() as conn:
-                migrate.upgrade(conn)
+            with self.engine.connect() as conn:
+                # On SQLite, take the write lock first: two processes starting together
+                # on a new database then migrate one after the other, not both at once.
+                conn.info["begin_immediate"] = True
+                with conn.begin():
+                    migrate.upgrade(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -355,9 +360,16 @@ def _public_versions(catalogue: Catalogue, at: datetime, *, data_set_id: str | N
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Take over transactions from Python's sqlite3 (see _sqlite_begin), so that schema
+    # changes are all-or-nothing like everything else.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers (the web app) go on while an import commits; FKs are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("begin_immediate") else "BEGIN")

@@ -18,6 +18,7 @@ from openstats.standards.screener import (
     LEVEL_CODE,
     TIME_CODE,
     Screening,
+    _InBackground,
     blank,
     lit,
     q,
@@ -37,10 +38,43 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     con = s.con
     assert con is not None and s.report.ok, "only a screened pair without errors is imported"
     header = set(s.header)
+    # The uploaded files are kept byte for byte; the copy (in the kernel) overlaps the build.
+    copies = _InBackground(_copy_sources, s, folder)
+    try:
+        metadata = _build(s, con, header, folder)
+    finally:
+        copies.result()
+    return metadata
+
+
+def _copy_sources(s: Screening, folder: Path) -> None:
+    shutil.copyfile(s.data_path, folder / s.data_path.name)
+    shutil.copyfile(s.meta_path, folder / s.meta_path.name)
+
+
+def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, Any]:
+    column_levels = [
+        lv for lv in geography.LEVELS
+        if lv.name_column in header and (not lv.code_columns or lv.code_columns[0] in header)
+    ]
+    # --- the distinct (time, location) tuples ---------------------------------------------
+    # A row's time period and locations depend only on these columns, so ids are worked out
+    # once per distinct tuple (a few thousand, against millions of rows) and the rows are
+    # joined to them by a hash of the tuple.
+    keys = ["time_period", "time_identifier", "geographic_level"]
+    for lv in column_levels:
+        keys += [c for c in (*lv.code_columns[:2], lv.name_column) if c in header]
+    keys = list(dict.fromkeys(keys))
+    key_list = ", ".join(q(c) for c in keys)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dim_rows AS SELECT *, hash({key_list}) AS "
+                f"_os_hash FROM (SELECT DISTINCT {key_list} FROM {DATA})")
+    distinct_hashes, tuples = con.execute(
+        "SELECT count(DISTINCT _os_hash), count(*) FROM dim_rows").fetchone()
+    by_hash = distinct_hashes == tuples  # else two tuples share a hash: join on the columns
 
     # --- time periods, in time order -----------------------------------------------------
     periods = con.execute(
-        f"SELECT DISTINCT trim(time_period), {TIME_CODE} FROM {DATA}").fetchall()
+        f"SELECT DISTINCT trim(time_period), {TIME_CODE} FROM dim_rows").fetchall()
     ordered = sorted(periods, key=lambda p: time_periods.sort_key(
         p[0], time_periods.BY_CODE[p[1]]))
     time_meta = [
@@ -53,16 +87,12 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     con.executemany("INSERT INTO dim_time VALUES (?, ?, ?)",
                     [(t["id"], t["period"], t["code"]) for t in time_meta])
 
-    # --- a view with each row's level, time code and every level's location columns ---
+    # --- a view with each tuple's level, time code and every level's location columns ---
     # A row carries a location for its own level and for every other level whose columns
     # it fills (an LA row also names its region and country), as EES's API expects.
     level_codes = [r[0] for r in con.execute(
-        f"SELECT DISTINCT {LEVEL_CODE} FROM {DATA}").fetchall()]
+        f"SELECT DISTINCT {LEVEL_CODE} FROM dim_rows").fetchall()]
     level_codes.sort(key=lambda c: geography.LEVEL_ORDER[c])
-    column_levels = [
-        lv for lv in geography.LEVELS
-        if lv.name_column in header and (not lv.code_columns or lv.code_columns[0] in header)
-    ]
     extra = []
     for lv in column_levels:
         code = lv.code_columns[0] if lv.code_columns else None
@@ -76,7 +106,7 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
         ]
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {LEVEL_CODE} AS _os_level, "
-        f"{TIME_CODE} AS _os_time, {', '.join(extra)} FROM {DATA}"
+        f"{TIME_CODE} AS _os_time, {', '.join(extra)} FROM dim_rows"
     )
 
     # --- locations: one dictionary over all levels, ordered by level then code -----------
@@ -101,18 +131,46 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
             entry[level.code_columns[1]] = second_code
         locations.append(entry)
 
+    # --- each tuple's ids ----------------------------------------------------------------
+    # (Helper names start with _os_, which no data column does.)
+    select = ["d._os_hash", *(f"d.{q(c)}" for c in keys), "d._os_level"]
+    own = " ".join(f"WHEN {lit(lv.code)} THEN l_{lv.code}.id" for lv in column_levels)
+    select.append(f"(CASE d._os_level {own} END)::INTEGER AS _os_location_id")
+    select.append("t.id AS _os_time_period_id")
+    joins = ["JOIN dim_time t ON t.period = trim(d.time_period) AND t.code = d._os_time"]
+    for lv in column_levels:
+        alias = f"l_{lv.code}"
+        joins.append(
+            f"LEFT JOIN dim_location {alias} ON {alias}.level = {lit(lv.code)} AND "
+            f"{alias}.code = d.{q(_col(lv, 'code'))} AND {alias}.code2 = "
+            f"d.{q(_col(lv, 'code2'))} AND {alias}.name = d.{q(_col(lv, 'name'))} AND "
+            f"(d._os_level = {lit(lv.code)} OR d.{q(_col(lv, 'filled'))})")
+        select.append(f"{alias}.id AS {q('_os_loc_' + lv.code)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dim_ids AS SELECT {', '.join(select)} "
+                f"FROM src d {' '.join(joins)}")
+
     # --- filters: options as ids, "Total" first -------------------------------------------
     filters_meta: list[dict[str, Any]] = []
     for i, f in enumerate(s.filters, start=1):
         group = f.filter_grouping_column if f.filter_grouping_column in header else ""
-        group_expr = f"coalesce(nullif(trim({q(group)}), ''), {lit(NOT_SPECIFIED)})" \
-            if group else "NULL::VARCHAR"
-        value = f"coalesce(nullif(trim({q(f.name)}), ''), {lit(NOT_SPECIFIED)})"
+        raw = [f.name, group] if group else [f.name]
+        # Distinct cells first, then their labels (a blank cell means "Not specified").
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_filter_{i} AS SELECT DISTINCT "
+                    f"{', '.join(q(c) for c in raw)} FROM {DATA}")
+        def label(column: str, table: str = "") -> str:
+            prefix = f"{table}." if table else ""
+            return f"coalesce(nullif(trim({prefix}{q(column)}), ''), {lit(NOT_SPECIFIED)})"
+
         table = f"dim_filter_{i}"
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT (row_number() OVER (ORDER BY "
             "label != 'Total', grp, label) - 1)::INTEGER AS id, label, grp FROM (SELECT "
-            f"DISTINCT {value} AS label, {group_expr} AS grp FROM {DATA})")
+            f"DISTINCT {label(f.name)} AS label, "
+            f"{label(group) if group else 'NULL::VARCHAR'} AS grp FROM raw_filter_{i})")
+        on = f"o.label = {label(f.name, 'r')}" + (
+            f" AND o.grp = {label(group, 'r')}" if group else "")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE map_filter_{i} AS SELECT r.*, o.id AS "
+                    f"_os_id FROM raw_filter_{i} r JOIN {table} o ON {on}")
         rows = con.execute(f"SELECT id, label, grp FROM {table} ORDER BY id").fetchall()
         options = [{"id": oid, "label": label, **({"group": g} if group else {})}
                    for oid, label, g in rows]
@@ -132,38 +190,29 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     ]
 
     # --- the Parquet file ----------------------------------------------------------------
-    select = ["d._os_level AS geographic_level"]
-    own = " ".join(f"WHEN {lit(lv.code)} THEN l_{lv.code}.id" for lv in column_levels)
-    select.append(f"(CASE d._os_level {own} END)::INTEGER AS location_id")
-    select.append("t.id AS time_period_id")
-    joins = ["JOIN dim_time t ON t.period = trim(d.time_period) AND t.code = d._os_time"]
-    for lv in column_levels:
-        alias = f"l_{lv.code}"
-        joins.append(
-            f"LEFT JOIN dim_location {alias} ON {alias}.level = {lit(lv.code)} AND "
-            f"{alias}.code = d.{q(_col(lv, 'code'))} AND {alias}.code2 = "
-            f"d.{q(_col(lv, 'code2'))} AND {alias}.name = d.{q(_col(lv, 'name'))} AND "
-            f"(d._os_level = {lit(lv.code)} OR d.{q(_col(lv, 'filled'))})")
-        select.append(f"{alias}.id AS {q('loc_' + lv.code)}")
+    select = ["m._os_level AS geographic_level", "m._os_location_id AS location_id",
+              "m._os_time_period_id AS time_period_id"]
+    select += [f"m.{q('_os_loc_' + lv.code)} AS {q('loc_' + lv.code)}" for lv in column_levels]
+    if by_hash:
+        joins = [f"JOIN dim_ids m ON m._os_hash = hash({', '.join(f'd.{q(c)}' for c in keys)})"]
+    else:
+        joins = ["JOIN dim_ids m ON " + " AND ".join(
+            f"m.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in keys)]
     for i, f in enumerate(filters_meta, start=1):
-        value = f"coalesce(nullif(trim(d.{q(f['column'])}), ''), {lit(NOT_SPECIFIED)})"
-        on = f"f{i}.label = {value}"
-        if f["group_column"]:
-            on += (f" AND f{i}.grp = coalesce(nullif(trim(d.{q(f['group_column'])}), ''), "
-                   f"{lit(NOT_SPECIFIED)})")
-        joins.append(f"JOIN dim_filter_{i} f{i} ON {on}")
-        select.append(f"f{i}.id::{_int_type(len(f['options']))} AS {q(f['column'])}")
+        raw = [f["column"], f["group_column"]] if f["group_column"] else [f["column"]]
+        joins.append(f"JOIN map_filter_{i} f{i} ON " + " AND ".join(
+            f"f{i}.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in raw))
+        select.append(f"f{i}._os_id::{_int_type(len(f['options']))} AS {q(f['column'])}")
     for ind in indicators_meta:
         select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
-    source = "src"
     # Rows in location hierarchy order (country, region, local authority, ..., school),
     # then time: all rows under one place sit together, so a query for an LA or a school
     # reads a few row groups, not all of them.
-    order_by = ", ".join([*(f"{q('loc_' + lv.code)} NULLS FIRST" for lv in column_levels),
-                          "location_id", "time_period_id"])
+    order_by = ", ".join([*(f"m.{q('_os_loc_' + lv.code)} NULLS FIRST" for lv in column_levels),
+                          "m._os_location_id", "m._os_time_period_id"])
     parquet = folder / PARQUET
     con.execute(
-        f"COPY (SELECT {', '.join(select)} FROM {source} d {' '.join(joins)} "
+        f"COPY (SELECT {', '.join(select)} FROM {DATA} d {' '.join(joins)} "
         f"ORDER BY {order_by}) TO {lit(str(parquet))} "
         f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
     )
@@ -171,8 +220,6 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     if written is None or written[0] != s.row_count:
         raise RuntimeError(f"import wrote {written} rows, expected {s.row_count}")
 
-    shutil.copyfile(s.data_path, folder / s.data_path.name)
-    shutil.copyfile(s.meta_path, folder / s.meta_path.name)
     assert s.data_scan is not None and s.meta_scan is not None
     return {
         "row_count": s.row_count,

@@ -241,8 +241,8 @@ class _Checks:
         self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
         self._attempts = 0  # databases created to load the cells
         self._unreadable: str | None = None  # why the parser gave up, if it did
-        # While the checks are batched: each condition of when_rows and its row count.
-        self._batch: dict[str, int | None] | None = None
+        # While the checks are batched: the aggregates they asked for, and their values.
+        self._batch: dict[str, object] | None = None
 
     # --- orchestration ------------------------------------------------------------------
     def run(self) -> None:
@@ -278,8 +278,8 @@ class _Checks:
                 self.count_batch()
             finally:
                 deferred, self.r = self.r, report
+                self._batch = None  # what the handlers ask for now is counted at once
             deferred.replay()  # type: ignore[attr-defined]
-            self._batch = None
         self.r.row_count = self.s.row_count
 
     def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
@@ -305,23 +305,34 @@ class _Checks:
         """Call `handler` with first_rows(condition, select): at once, or, while the checks
         are batched, after one scan has counted the rows of every condition (only the
         conditions some row meets cost a query of their own)."""
-        if self._batch is None:
-            handler(*self.first_rows(condition, select))
-            return
-        self._batch.setdefault(condition, None)
+        count = f"count_if({condition})"
+        self.with_aggregates([count], lambda values: handler(
+            *self.first_rows(condition, select, None if values is None else values[0])))
+
+    def with_aggregates(self, aggregates: list[str],
+                        handler: Callable[[list | None], None]) -> None:
+        """Call `handler` with the values of these aggregates over the data table.
+
+        While the checks are batched, the aggregates of every check are computed together
+        (count_batch) and the handlers called in order afterwards; otherwise the handler is
+        called at once with None.
+        """
         batch = self._batch
-        self.r.call(  # type: ignore[attr-defined]
-            lambda: handler(*self.first_rows(condition, select, batch[condition])))
+        if batch is None:
+            handler(None)
+            return
+        for aggregate in aggregates:
+            batch.setdefault(aggregate, None)
+        self.r.call(lambda: handler([batch[a] for a in aggregates]))  # type: ignore[attr-defined]
 
     def count_batch(self) -> None:
-        """Count the rows meeting each condition of the batch, in one scan per 200."""
+        """Compute the aggregates of the batch, 200 to a scan."""
         assert self._batch is not None
-        conditions = list(self._batch)
-        for start in range(0, len(conditions), 200):
-            part = conditions[start:start + 200]
-            counts = self.sql(f"SELECT {', '.join(f'count_if({c})' for c in part)} "
-                              f"FROM {DATA}")[0]
-            self._batch.update(zip(part, counts, strict=True))
+        aggregates = list(self._batch)
+        for start in range(0, len(aggregates), 200):
+            part = aggregates[start:start + 200]
+            values = self.sql(f"SELECT {', '.join(part)} FROM {DATA}")[0]
+            self._batch.update(zip(part, values, strict=True))
 
     def add_rows(self, rule: str, condition: str, column: str, message: str,
                  column_in_finding: bool = True) -> None:
@@ -773,7 +784,15 @@ class _Checks:
         for c in header:
             parts += [f"count_if({blank(c)})", f"count_if({q(c)} IN ({markers}))",
                       f"approx_count_distinct({q(c)})"]
-        values = self.sql(f"SELECT {', '.join(parts)} FROM {DATA}")[0]
+        if self._batch is None:
+            values = self.sql(f"SELECT {', '.join(parts)} FROM {DATA}")[0]
+            self.report_profile(values)
+        else:
+            self.with_aggregates(parts, self.report_profile)  # type: ignore[arg-type]
+
+    def report_profile(self, values: list) -> None:
+        header = self.s.header
+        markers = ", ".join(lit(m) for m in sorted(symbols.NULL_MARKERS))
         self.blank_counts: dict[str, int] = {}
         self.distinct: dict[str, int] = {}
         described = {m.name for m in self.s.meta} | {
@@ -1017,8 +1036,10 @@ class _Checks:
                 continue
             self.add_rows("data.indicator.blank", blank(c), c, "Blank cell in indicator {column}.")
             self.when_rows(f"trim({q(c)}) IN ({obsolete})", q(c), partial(self.report_obsolete, c))
-            text = (f"NOT {blank(c)} AND trim({q(c)}) NOT IN ({allowed}, {obsolete}, {nulls}) "
-                    f"AND NOT regexp_full_match(trim({q(c)}), {lit(symbols.NUMBER_PATTERN[1:-1])})")
+            # Numbers first: most cells are, and for them the other tests need not run.
+            text = (f"NOT regexp_full_match(trim({q(c)}), {lit(symbols.NUMBER_PATTERN[1:-1])}) "
+                    f"AND NOT {blank(c)} AND trim({q(c)}) NOT IN ({allowed}, {obsolete}, "
+                    f"{nulls})")
             if m.indicator_unit == "numberstring":
                 continue  # codes and identifiers: text is expected
             self.add_rows("data.indicator.not_numeric", text, c,

@@ -120,6 +120,15 @@ class Screening:
         # Rows of the file that are not in the table (blank lines, rejected rows), as
         # rowid thresholds: see row_number.
         self.skipped_rows: list[int] = []
+        # Temporary tables of the distinct combinations of some columns' cells, by the
+        # columns they hold (see _Checks.group_cells).
+        self.grouped: dict[str, set[str]] = {}
+
+    def cells_of(self, columns: Iterable[str]) -> str:
+        """A table holding every distinct combination of these columns' cells: a table
+        of grouped cells if one has them all, else the data table."""
+        wanted = set(columns)
+        return next((t for t, have in self.grouped.items() if wanted <= have), DATA)
 
     def row_number(self, rowid: int) -> int:
         """The spreadsheet row number (header = 1) of the table row with this rowid.
@@ -399,6 +408,7 @@ class _Checks:
                     f"{', '.join(q(c) for c in columns)}, count(*) AS _os_n, "
                     f"min(rowid) AS _os_first FROM {DATA} GROUP BY ALL")
                 self._grouped[table] = set(columns)
+        self.s.grouped = dict(self._grouped)
 
     def cells(self, *columns: str) -> tuple[str, str, str]:
         """Where to count rows by these columns: (table, first row's rowid, row count)

@@ -67,7 +67,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
     keys = list(dict.fromkeys(keys))
     key_list = ", ".join(q(c) for c in keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE dim_rows AS SELECT *, hash({key_list}) AS "
-                f"_os_hash FROM (SELECT DISTINCT {key_list} FROM {DATA})")
+                f"_os_hash FROM (SELECT DISTINCT {key_list} FROM {s.cells_of(keys)})")
     distinct_hashes, tuples = con.execute(
         "SELECT count(DISTINCT _os_hash), count(*) FROM dim_rows").fetchone()
     by_hash = distinct_hashes == tuples  # else two tuples share a hash: join on the columns
@@ -156,7 +156,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
         raw = [f.name, group] if group else [f.name]
         # Distinct cells first, then their labels (a blank cell means "Not specified").
         con.execute(f"CREATE OR REPLACE TEMP TABLE raw_filter_{i} AS SELECT DISTINCT "
-                    f"{', '.join(q(c) for c in raw)} FROM {DATA}")
+                    f"{', '.join(q(c) for c in raw)} FROM {s.cells_of(raw)}")
         def label(column: str, table: str = "") -> str:
             prefix = f"{table}." if table else ""
             return f"coalesce(nullif(trim({prefix}{q(column)}), ''), {lit(NOT_SPECIFIED)})"

@@ -12,6 +12,7 @@ lines and rows the parser rejects keep their numbers (`Screening.row_number`).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -119,6 +120,15 @@ class Screening:
         # Rows of the file that are not in the table (blank lines, rejected rows), as
         # rowid thresholds: see row_number.
         self.skipped_rows: list[int] = []
+        # Temporary tables of the distinct combinations of some columns' cells, by the
+        # columns they hold (see _Checks.group_cells).
+        self.grouped: dict[str, set[str]] = {}
+
+    def cells_of(self, columns: Iterable[str]) -> str:
+        """A table holding every distinct combination of these columns' cells: a table
+        of grouped cells if one has them all, else the data table."""
+        wanted = set(columns)
+        return next((t for t, have in self.grouped.items() if wanted <= have), DATA)
 
     def row_number(self, rowid: int) -> int:
         """The spreadsheet row number (header = 1) of the table row with this rowid.
@@ -243,6 +253,8 @@ class _Checks:
         self._unreadable: str | None = None  # why the parser gave up, if it did
         # While the checks are batched: the aggregates they asked for, and their values.
         self._batch: dict[str, object] | None = None
+        # Tables of grouped cells and their columns (group_cells).
+        self._grouped: dict[str, set[str]] = {}
 
     # --- orchestration ------------------------------------------------------------------
     def run(self) -> None:
@@ -269,6 +281,7 @@ class _Checks:
             report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
             self._batch = {}
             try:
+                self.group_cells()
                 self.profile_columns()
                 self.check_time()
                 self.check_geography()
@@ -326,13 +339,84 @@ class _Checks:
         self.r.call(lambda: handler([batch[a] for a in aggregates]))  # type: ignore[attr-defined]
 
     def count_batch(self) -> None:
-        """Compute the aggregates of the batch, 200 to a scan."""
+        """Compute the aggregates of the batch, 200 to a scan.
+
+        An aggregate that only reads columns of a table of grouped cells (group_cells) is
+        computed over that table, weighting each group by its row count.
+        """
         assert self._batch is not None
         aggregates = list(self._batch)
-        for start in range(0, len(aggregates), 200):
-            part = aggregates[start:start + 200]
-            values = self.sql(f"SELECT {', '.join(part)} FROM {DATA}")[0]
-            self._batch.update(zip(part, values, strict=True))
+        by_source: dict[str, list[tuple[str, str]]] = {DATA: []}
+        for aggregate, columns in zip(aggregates, self.columns_read(aggregates), strict=True):
+            table = next((t for t, have in self._grouped.items()
+                          if columns and columns <= have), None)
+            counted = re.fullmatch(r"count_if\((.*)\)", aggregate, re.DOTALL)
+            if table is not None and counted:
+                physical = f"coalesce(sum(_os_n) FILTER (WHERE {counted[1]}), 0)"
+            elif table is not None and aggregate.startswith("approx_count_distinct("):
+                physical = aggregate  # a sketch of distinct values: repeats do not matter
+            else:
+                table, physical = DATA, aggregate
+            by_source.setdefault(table, []).append((aggregate, physical))
+        for source, items in by_source.items():
+            for start in range(0, len(items), 200):
+                part = items[start:start + 200]
+                values = self.sql(f"SELECT {', '.join(p for _, p in part)} FROM {source}")[0]
+                self._batch.update(zip((a for a, _ in part), values, strict=True))
+
+    def columns_read(self, expressions: list[str]) -> list[set[str] | None]:
+        """The columns each SQL expression reads (None if DuckDB cannot parse it)."""
+        if not expressions:
+            return []
+        tree = json.loads(self.sql("SELECT json_serialize_sql(?)",
+                                   [f"SELECT {', '.join(expressions)}"])[0][0])
+        if tree.get("error"):
+            return [None] * len(expressions)
+        items = tree["statements"][0]["node"]["select_list"]
+
+        def walk(node: object, found: set[str]) -> set[str]:
+            if isinstance(node, dict):
+                if node.get("class") == "COLUMN_REF":
+                    found.add(node["column_names"][-1])
+                for value in node.values():
+                    walk(value, found)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value, found)
+            return found
+
+        if len(items) != len(expressions):
+            return [None] * len(expressions)
+        return [walk(item, set()) for item in items]
+
+    def group_cells(self) -> None:
+        """Tables of the distinct combinations of some columns, with how many rows have
+        each and the first of them: time and geography columns (and any others that are
+        neither filters nor indicators), and the filter columns. A few thousand groups
+        stand for millions of rows in the checks that read only those columns."""
+        header = self.s.header
+        indicators = {m.name for m in self.s.indicators}
+        filters = [c for m in self.s.filters for c in (m.name, m.filter_grouping_column)
+                   if c in header and c not in indicators]
+        filters = list(dict.fromkeys(filters))
+        others = [c for c in header if c not in indicators and c not in filters]
+        self._grouped = {}
+        for table, columns in (("_os_cells_g", others), ("_os_cells_f", filters)):
+            if columns:
+                self.s.con.execute(  # type: ignore[union-attr]
+                    f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
+                    f"{', '.join(q(c) for c in columns)}, count(*) AS _os_n, "
+                    f"min(rowid) AS _os_first FROM {DATA} GROUP BY ALL")
+                self._grouped[table] = set(columns)
+        self.s.grouped = dict(self._grouped)
+
+    def cells(self, *columns: str) -> tuple[str, str, str]:
+        """Where to count rows by these columns: (table, first row's rowid, row count)
+        aggregates, from a table of grouped cells if one has them all."""
+        for table, have in self._grouped.items():
+            if set(columns) <= have:
+                return table, "min(_os_first)", "sum(_os_n)"
+        return DATA, "min(rowid)", "count(*)"
 
     def add_rows(self, rule: str, condition: str, column: str, message: str,
                  column_in_finding: bool = True) -> None:
@@ -826,7 +910,8 @@ class _Checks:
                       f"NOT {blank('time_identifier')} AND {TIME_CODE} IS NULL",
                       "time_identifier", "'{value}' is not a time identifier.")
         # No aliases in WHERE or GROUP BY: a data column of that name would win.
-        used = self.sql(f"SELECT {TIME_CODE}, min(rowid), count(*) FROM {DATA} "
+        cells, first, count = self.cells("time_identifier")
+        used = self.sql(f"SELECT {TIME_CODE}, {first}, {count} FROM {cells} "
                         f"WHERE {TIME_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         first_family = None
         for code, rowid, count in used:
@@ -875,7 +960,8 @@ class _Checks:
         self.add_rows("data.geography.level_unknown",
                       f"NOT {blank('geographic_level')} AND {LEVEL_CODE} IS NULL",
                       "geographic_level", "'{value}' is not a geographic level.")
-        present = self.sql(f"SELECT {LEVEL_CODE}, min(rowid), count(*) FROM {DATA} "
+        cells, first, count = self.cells("geographic_level")
+        present = self.sql(f"SELECT {LEVEL_CODE}, {first}, {count} FROM {cells} "
                            f"WHERE {LEVEL_CODE} IS NOT NULL GROUP BY 1 ORDER BY 2")
         self.levels_present = {code: count for code, _, count in present}
         for code, rowid, count in present:
@@ -951,9 +1037,10 @@ class _Checks:
         if not level.code_columns:
             return
         code = level.code_columns[0]
+        cells, first, _ = self.cells("geographic_level", code, level.name_column)
         rows = self.sql(
-            f"SELECT {q(code)}, list(DISTINCT {q(level.name_column)}), min(rowid) "
-            f"FROM {DATA} WHERE {LEVEL_CODE} = ? AND NOT {blank(code)} AND {q(code)} "
+            f"SELECT {q(code)}, list(DISTINCT {q(level.name_column)}), {first} "
+            f"FROM {cells} WHERE {LEVEL_CODE} = ? AND NOT {blank(code)} AND {q(code)} "
             f"NOT IN ('x', 'z') GROUP BY 1 HAVING count(DISTINCT {q(level.name_column)}) > 1 "
             f"ORDER BY 3 LIMIT {CAP_PER_RULE}", [level.code])
         for value, names, rowid in rows:
@@ -971,16 +1058,17 @@ class _Checks:
         for (code_col, name_col), valid in lookups.items():
             if not {code_col, name_col} <= header:
                 continue
+            cells, first, count = self.cells(code_col, name_col)
             pairs = self.sql(
-                f"SELECT {q(code_col)}, {q(name_col)}, min(rowid), count(*) FROM {DATA} "
+                f"SELECT {q(code_col)}, {q(name_col)}, {first}, {count} FROM {cells} "
                 f"WHERE NOT {blank(code_col)} AND {q(code_col)} != 'x' GROUP BY 1, 2 ORDER BY 3")
-            for code, name, rowid, count in pairs:
+            for code, name, rowid, rows in pairs:
                 if (code.strip(), (name or "").strip()) not in valid:
                     self.r.add("data.geography.lookup_mismatch", self.data,
                                f"{code_col} '{code}' with {name_col} '{name}' is not in the "
-                               f"standard lookup ({count} rows).",
+                               f"standard lookup ({rows} rows).",
                                row=self.s.row_number(rowid), column=code_col,
-                               value=code, count=count)
+                               value=code, count=rows)
 
     # --- filters ------------------------------------------------------------------------
     def check_filters(self) -> None:
@@ -996,7 +1084,7 @@ class _Checks:
             self.add_rows("data.filter.value_too_long",
                           f"length({q(c)}) > {meta_columns.MAX_FILTER_ITEM}", c,
                           "A value of {column} is longer than 120 characters.")
-            distinct = self.sql(f"SELECT count(DISTINCT {q(c)}) FROM {DATA}")[0][0]
+            distinct = self.sql(f"SELECT count(DISTINCT {q(c)}) FROM {self.cells(c)[0]}")[0][0]
             if distinct < 2:
                 self.r.add("data.filter.single_option", self.meta_file,
                            f"Filter '{c}' has {distinct} option(s).", row=m.row, column=c)
@@ -1004,7 +1092,7 @@ class _Checks:
                 self.r.add("data.filter.too_many_options", self.meta_file,
                            f"Filter '{c}' has {distinct:,} options.", row=m.row, column=c)
             default = m.filter_default or "Total"
-            has_default = self.sql(f"SELECT count(*) FROM (SELECT 1 FROM {DATA} WHERE "
+            has_default = self.sql(f"SELECT count(*) FROM (SELECT 1 FROM {self.cells(c)[0]} WHERE "
                                    f"trim({q(c)}) = ? LIMIT 1)", [default])[0][0]
             if not has_default:
                 if m.filter_default:
@@ -1018,7 +1106,8 @@ class _Checks:
             if group and group in header:
                 self.add_rows("data.filter.blank", blank(group), group,
                               "Blank cell in filter group {column}.")
-                groups = self.sql(f"SELECT count(DISTINCT {q(group)}) FROM {DATA}")[0][0]
+                groups = self.sql(f"SELECT count(DISTINCT {q(group)}) "
+                                  f"FROM {self.cells(group)[0]}")[0][0]
                 if groups > distinct:
                     self.r.add("data.filter.group_larger", self.meta_file,
                                f"'{group}' has {groups} values but '{c}' has {distinct}.",

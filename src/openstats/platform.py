@@ -24,7 +24,9 @@ class Platform:
 def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
     """Open (and migrate) the catalogue and storage; `sweep` removes orphan files."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = Catalogue(settings.sqlalchemy_url)
+    catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=settings.auto_migrate,
+                          pool_size=settings.db_pool_size,
+                          max_overflow=settings.db_max_overflow)
     storage = LocalStorage(settings.data_dir / "files")
     if sweep:
         storage.sweep(catalogue.storage_keys())

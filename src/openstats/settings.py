@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 def _default_reference_dir() -> Path | None:
     value = os.environ.get("OPENSTATS_REFERENCE_DIR")
     return Path(value) if value else None
@@ -40,6 +51,20 @@ class Settings:
     pre_release_hours: float = field(
         default_factory=lambda: float(os.environ.get("OPENSTATS_PRE_RELEASE_HOURS", "24"))
     )
+
+    # PostgreSQL connection pool per process: connections kept open, and how many more may
+    # be opened under load (SQLAlchemy's QueuePool). Size it so that replicas x workers x
+    # (pool + overflow) stays below the server's max_connections.
+    db_pool_size: int = field(default_factory=lambda: _env_int("OPENSTATS_DB_POOL_SIZE", 5))
+    db_max_overflow: int = field(
+        default_factory=lambda: _env_int("OPENSTATS_DB_MAX_OVERFLOW", 10))
+    # Migrate the catalogue when a process opens it (under a lock, so concurrent starts
+    # migrate once). Off: deployments run `openstats db upgrade` and processes only check.
+    auto_migrate: bool = field(default_factory=lambda: _env_flag("OPENSTATS_AUTO_MIGRATE", True))
+    # How often the server records releases whose publish time has come; 0 turns it off
+    # (for example when cron runs `openstats publish --due` instead).
+    scheduler_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_SCHEDULER_SECONDS", "30")))
 
     # Optional OpenID Connect sign-in with an organisation's identity provider.
     oidc_issuer: str = field(default_factory=lambda: os.environ.get("OPENSTATS_OIDC_ISSUER", ""))

@@ -231,15 +231,23 @@ def publish_due(catalogue: Catalogue, at: datetime | None = None) -> list[str]:
     """Mark approved releases whose time has come as published (visibility itself needs no
     job: a version is public from its publish time). Returns the release ids marked."""
     at = at or now()
-    with catalogue.transaction() as conn:
+    marked: list[str] = []
+    with catalogue.transaction(immediate=True) as conn:
         due = [r.release_id for r in conn.execute(select(release_states).where(
             release_states.c.state == "approved"))
             if as_utc(r.scheduled) is not None and as_utc(r.scheduled) <= at]
         for release_id in due:
-            conn.execute(update(release_states).where(
-                release_states.c.release_id == release_id).values(state="published"))
-            audit(conn, None, "published", "release", release_id, "")
-    return due
+            # Every replica's scheduler may find the same release due at the same moment.
+            # The UPDATE is conditional on the state it read: on PostgreSQL a concurrent
+            # one waits for the row lock, re-reads the row, matches nothing and so writes
+            # no second audit entry; SQLite runs writers one at a time anyway.
+            claimed = conn.execute(update(release_states).where(
+                release_states.c.release_id == release_id,
+                release_states.c.state == "approved").values(state="published"))
+            if claimed.rowcount == 1:
+                audit(conn, None, "published", "release", release_id, "")
+                marked.append(release_id)
+    return marked
 
 
 def grant_pre_release(catalogue: Catalogue, user: dict[str, Any], release_id: str,

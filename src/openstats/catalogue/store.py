@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from openstats.catalogue import migrate
+from openstats.catalogue import locks, migrate
 from openstats.catalogue.schema import (
     data_set_versions,
     data_sets,
@@ -66,28 +66,58 @@ def new_id() -> str:
 class Catalogue:
     """The catalogue database: SQLite by default, PostgreSQL when its URL is given."""
 
-    def __init__(self, url: str, *, migrate_now: bool = True) -> None:
+    def __init__(self, url: str, *, migrate_now: bool = True, check_schema: bool = True,
+                 pool_size: int = 5, max_overflow: int = 10) -> None:
+        """Open the catalogue; `migrate_now` brings its schema to head (under a lock, so
+        processes starting together migrate once), else `check_schema` insists on head."""
         self.url = url
-        self.engine: Engine = create_engine(url, future=True)
+        pooling: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            # One pool per process, shared by request threads and the scheduler; pre-ping
+            # replaces connections the server or a proxy closed while they sat idle.
+            pooling = {"pool_size": pool_size, "max_overflow": max_overflow,
+                       "pool_pre_ping": True, "pool_recycle": 1800}
+        self.engine: Engine = create_engine(url, future=True, **pooling)
+        # Keyed by version id: versions never change, so no replica can serve a stale one.
         self._metadata_cache: dict[str, dict[str, Any]] = {}
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         if migrate_now:
-            with self.engine.connect() as conn:
-                # On SQLite, take the write lock first: two processes starting together
-                # on a new database then migrate one after the other, not both at once.
-                conn.info["begin_immediate"] = True
-                with conn.begin():
-                    migrate.upgrade(conn)
+            self.migrate()
+        elif check_schema:
+            migrate.check(self.engine)
+
+    def migrate(self) -> str:
+        """Apply pending migrations once, whoever else is starting; the revision after."""
+        return migrate.migrate(self.engine)
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """A lock held across every process using this catalogue (see catalogue.locks)."""
+        with locks.exclusive(self.engine, name):
+            yield
+
+    def ping(self) -> None:
+        """Raise unless the database answers (for readiness checks)."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+    def transaction(self, *, immediate: bool = False) -> Iterator[Connection]:
+        """One transaction; `immediate` takes SQLite's write lock at its start, for
+        read-then-write work that another process may be doing at the same moment."""
+        with self.engine.connect() as conn:
+            # info belongs to the pooled DBAPI connection: set for this use only.
+            conn.info["begin_immediate"] = immediate
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop("begin_immediate", None)
 
     # --- themes, publications, releases --------------------------------------------------
     def upsert_theme(self, conn: Connection, title: str, slug: str | None = None,

@@ -219,8 +219,18 @@ class LoadResult:
 
 
 def load_manifest(platform: Platform, path: Path) -> LoadResult:
-    """Load a release manifest: all of it, or (on any error) none of it."""
+    """Load a release manifest: all of it, or (on any error) none of it.
+
+    Loads of any manifest take turns across every process sharing the catalogue, so
+    replicas that each load the demo at start build it once: the later ones find it
+    unchanged instead of failing on a version number the first one has just taken.
+    """
     m = read_manifest(path)
+    with platform.catalogue.exclusive("load-manifest"):
+        return _load(platform, m)
+
+
+def _load(platform: Platform, m: Manifest) -> LoadResult:
     catalogue, storage = platform.catalogue, platform.storage
     unchanged: dict[str, str] = {}
     screenings = []

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from openstats import __version__
+from openstats import __version__, metrics, observability
 from openstats.admin import oidc
 from openstats.admin import routes as admin_routes
 from openstats.api import docs
@@ -28,7 +28,6 @@ API_DESCRIPTION = """The public data API of openstats, compatible with version 1
 Explore education statistics (EES) public data API: the same paths, parameters and
 JSON shapes, so code written for EES works here with only its base URL changed
 (`/api` here for EES's `/statistics`; `/statistics/v1/...` works too)."""
-SCHEDULER_SECONDS = 30
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,19 +38,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The scheduler marks approved releases as published once their time comes.
         # Visibility needs no job (a version is public from its publish time), so a
         # stopped scheduler can never publish anything early, only record it late.
+        # Every replica runs one; publish_due records each release once whoever runs it.
         stop = threading.Event()
+        log = logging.getLogger("openstats.scheduler")
 
         def run() -> None:
-            while not stop.wait(SCHEDULER_SECONDS):
+            while not stop.wait(settings.scheduler_seconds):
                 try:
-                    accounts.publish_due(platform.catalogue)
+                    for release_id in accounts.publish_due(platform.catalogue):
+                        metrics.PUBLISHED.inc()
+                        log.info("release published", extra={"release_id": release_id})
                 except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
-                    logging.getLogger("openstats").exception("scheduler")
+                    log.exception("scheduler")
 
         thread = threading.Thread(target=run, name="openstats-scheduler", daemon=True)
-        thread.start()
+        if settings.scheduler_seconds > 0:
+            thread.start()
         yield
+        # Shutdown (SIGTERM): uvicorn has finished in-flight requests by now; let a
+        # publish_due in progress commit, then close the database pool.
         stop.set()
+        if thread.is_alive():
+            thread.join(timeout=30)
+        log.info("scheduler stopped")
+        platform.close()
 
     app = FastAPI(title="openstats public data API", version=__version__, lifespan=lifespan,
                   description=API_DESCRIPTION, docs_url=None, redoc_url=None,
@@ -109,4 +119,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
+    # Added last, so it is the outermost middleware and sees every answer (and redirect).
+    observability.install(app)  # request ids, JSON access log, /metrics, /readyz
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app from OPENSTATS_* variables alone: the factory each server worker calls."""
+    return create_app(Settings())

@@ -1,4 +1,4 @@
-"""The command line: openstats screen | import | load | load-demo | serve."""
+"""The command line: openstats screen | import | load | load-demo | publish | user | serve | db."""
 
 from __future__ import annotations
 
@@ -219,16 +219,73 @@ def user_add(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (for production: about one per CPU core)", min=1)] = 1,
+    graceful_timeout: Annotated[float, typer.Option(
+        help="On SIGTERM, seconds to let in-flight requests finish before cancelling them"
+    )] = 30.0,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error")] = "info",
     data_dir: DataDir = None,
 ) -> None:
-    """Serve the website (and, later, the API) from the data folder."""
+    """Serve the website, the table tool, the public API and the publishing side.
+
+    Logs are JSON, one object per line, on standard output. SIGTERM stops taking new
+    connections, lets requests in flight finish, stops the scheduler and exits.
+    """
+    import logging
+    import logging.config
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
-    from openstats.app import create_app
+    from openstats.observability import log_config
 
-    application = create_app(settings_for(data_dir))
-    out.print(f"Serving on http://{host}:{port}/", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    settings = settings_for(data_dir)
+    # Each worker is a new process that builds its app from the environment alone
+    # (openstats.app:app_from_env), so what the options chose goes there.
+    os.environ["OPENSTATS_DATA_DIR"] = str(settings.data_dir.resolve())
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers write their metrics to files here, and /metrics (answered by any one
+        # of them) adds up all the files. A new folder each start: no stale counts.
+        metrics_dir = tempfile.mkdtemp(prefix="openstats-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    logging_config = log_config(log_level)
+    logging.config.dictConfig(logging_config)
+    logging.getLogger("openstats").info(
+        f"Serving on http://{host}:{port}/", extra={"workers": workers})
+    try:
+        uvicorn.run("openstats.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_config=logging_config, log_level=log_level.lower(),
+                    access_log=False, timeout_graceful_shutdown=graceful_timeout)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+db_app = typer.Typer(help="The catalogue database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Bring the catalogue database to the newest schema (safe while others start too).
+
+    Uses OPENSTATS_DATABASE_URL, or the SQLite file in the data folder.
+    """
+    from openstats.catalogue.store import Catalogue
+
+    settings = settings_for(data_dir)
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=False, check_schema=False)
+    try:
+        revision = catalogue.migrate()
+    finally:
+        catalogue.close()
+    out.print(f"Catalogue database at schema revision {revision}", highlight=False)
 
 
 def print_report(report: object, lookups_checked: bool = True) -> None:

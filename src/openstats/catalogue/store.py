@@ -75,8 +75,10 @@ class Catalogue:
         if url.startswith("postgresql"):
             # One pool per process, shared by request threads and the scheduler; pre-ping
             # replaces connections the server or a proxy closed while they sat idle.
+            # A bounded connect time: an unreachable server fails /readyz, not hangs it.
             pooling = {"pool_size": pool_size, "max_overflow": max_overflow,
-                       "pool_pre_ping": True, "pool_recycle": 1800}
+                       "pool_pre_ping": True, "pool_recycle": 1800,
+                       "connect_args": {"connect_timeout": 10}}
         self.engine: Engine = create_engine(url, future=True, **pooling)
         # Keyed by version id: versions never change, so no replica can serve a stale one.
         self._metadata_cache: dict[str, dict[str, Any]] = {}

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from openstats import metrics
 from openstats.query import periods
 from openstats.query.criteria import And, Facets, Not, Or, Problem, QueryRequest, Sort
 from openstats.standards import geography
@@ -243,13 +244,18 @@ class QueryEngine:
             return v
 
     def run(self, v: Version, req: QueryRequest) -> dict[str, Any]:
+        # Keyed by version id: a version never changes, so a cached answer can never hide
+        # a publication (that changes which version a request resolves to, not the answer).
         key = (v.version_id, req.canonical())
         with self.lock:
             cached = self.answers.get(key)
             if cached is not None:
                 self.answers.move_to_end(key)
+                metrics.ANSWER_CACHE.labels("hit").inc()
                 return cached
-        answer = self._run(v, req)
+        metrics.ANSWER_CACHE.labels("miss").inc()
+        with metrics.QUERY_SECONDS.time():
+            answer = self._run(v, req)
         with self.lock:
             self.answers[key] = answer
             if len(self.answers) > self.cache_size:

@@ -8,7 +8,6 @@ read from the raw query string so that every problem becomes an EES-style 400 an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 import zlib
@@ -18,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from openstats import http_cache
 from openstats.api import changes, views
 from openstats.query import versions as version_specs
 from openstats.query.criteria import (
@@ -60,14 +60,13 @@ def not_found() -> JSONResponse:
 
 
 def answer(request: Request, body: Any, *, immutable: bool) -> Response:
-    """JSON with an ETag; 304 when the client already has it."""
+    """JSON with an ETag; 304 when the client already has it. `immutable` only when the
+    URL pins one version (see http_cache): "latest" answers change with publications."""
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "api-supported-versions": "1",
-               "Cache-Control": "public, max-age=31536000, immutable" if immutable
-               else "public, max-age=60"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
+    headers = http_cache.headers_for(request, http_cache.etag_of(content), pinned=immutable)
+    headers["api-supported-versions"] = "1"
+    if http_cache.matches(request, headers["ETag"]):
+        return http_cache.not_modified(headers)
     return Response(content, media_type="application/json", headers=headers)
 
 
@@ -246,7 +245,8 @@ def get_version(request: Request, dataSetId: str, dataSetVersion: str) -> Respon
         return not_found()
     if errors := unknown_params(request, ()):
         return problem(400, errors)
-    return answer(request, views.version(row, _meta(request, row)), immutable=True)
+    return answer(request, views.version(row, _meta(request, row)),
+                  immutable=http_cache.pins_version(dataSetVersion))
 
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/changes", tags=["Data sets"],
@@ -273,7 +273,7 @@ def get_changes(
     major, minor = changes.change_sets(_meta(request, older[0]), new_meta) if older else ({}, {})
     body = {"versionNumber": row["version"], "majorChanges": major, "minorChanges": minor,
             "patchHistory": []}
-    return answer(request, body, immutable=True)
+    return answer(request, body, immutable=http_cache.pins_version(dataSetVersion))
 
 
 @router.get("/data-sets/{dataSetId}/meta", tags=["Data sets"],
@@ -304,7 +304,7 @@ def get_meta(
     if errors:
         return problem(400, errors)
     return answer(request, views.meta_view(_meta(request, row), chosen),
-                  immutable=dataSetVersion is not None)
+                  immutable=http_cache.pins_version(dataSetVersion))
 
 
 @router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
@@ -325,7 +325,7 @@ def query_get(
     if row is None:
         return not_found()
     req, _ = parse_get(list(request.query_params.multi_items()))
-    return _run_query(request, row, req, immutable=dataSetVersion is not None)
+    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
 
 
 QUERY_EXAMPLE = {
@@ -381,7 +381,7 @@ async def query_post(
         req.page_size = extra.page_size
     if "debug" in query_keys:
         req.debug = extra.debug
-    return _run_query(request, row, req, immutable=dataSetVersion is not None)
+    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
 
 
 def _strip_comments(text: str) -> str:
@@ -436,10 +436,18 @@ def get_csv(
     if errors := unknown_params(request, ("dataSetVersion",)):
         return problem(400, errors)
     path = platform(request).storage.path(row["storage_key"]) / row["data_file_name"]
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    # The file's checksum names its bytes; gzip is another representation, another tag.
+    etag = http_cache.etag_of("csv", row["data_sha256"], "gzip" if gzipped else "identity")
     headers = {"Content-Disposition":
                f'attachment; filename="{row["data_set_id"]}_v{row["version"]}.csv"',
-               "X-Robots-Tag": "noindex", "Cache-Control": "public, max-age=60"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
+               "X-Robots-Tag": "noindex",
+               **http_cache.headers_for(request, etag,
+                                        pinned=http_cache.pins_version(dataSetVersion),
+                                        vary=["Accept-Encoding"])}
+    if http_cache.matches(request, etag):
+        return http_cache.not_modified(headers)
+    if gzipped:
         headers["Content-Encoding"] = "gzip"
         return StreamingResponse(_gzipped(path), media_type="text/csv", headers=headers)
     return StreamingResponse(_chunks(path), media_type="text/csv", headers=headers)

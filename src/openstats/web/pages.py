@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from openstats import http_cache
 from openstats.api import views
 from openstats.catalogue import footnotes
 from openstats.catalogue.published import Published
@@ -88,9 +89,9 @@ def files_of(request: Request, row: dict[str, Any]) -> tuple[Path, Path]:
 
 # --- home ------------------------------------------------------------------------------------
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "home.html",
-                                      {"themes": published(request).themes()})
+def home(request: Request) -> Response:
+    return http_cache.page(request, templates.TemplateResponse(
+        request, "home.html", {"themes": published(request).themes()}))
 
 
 # --- data-set page ---------------------------------------------------------------------------
@@ -166,8 +167,10 @@ def json_ld(request: Request, row: dict[str, Any], meta: dict[str, Any],
 @router.get("/data-catalogue/data-set/{data_set_id}", response_class=HTMLResponse,
             name="data_set_page")
 def data_set_page(request: Request, data_set_id: str, version: str | None = None,
-                  preview: str | None = None) -> HTMLResponse:
-    return render_data_set_page(request, data_set_id, version, preview)
+                  preview: str | None = None) -> Response:
+    # Not immutable even with ?version=: the page also says which version is the latest.
+    return http_cache.page(request, render_data_set_page(request, data_set_id, version,
+                                                         preview))
 
 
 def render_data_set_page(request: Request, data_set_id: str, version: str | None,
@@ -231,10 +234,21 @@ def history(request: Request, versions: list[dict[str, Any]]) -> list[dict[str, 
     return out
 
 
-def zip_response(entries: list[tuple[str, Path | str]], name: str,
-                 when: datetime) -> StreamingResponse:
+def zip_response(request: Request, rows: list[dict[str, Any]],
+                 entries: list[tuple[str, Path | str]], name: str, when: datetime,
+                 pinned: bool) -> Response:
+    """A streamed ZIP with an ETag made of what goes in it: the files' checksums, the
+    generated texts and the timestamp, so the bytes need not be built to compare."""
+    etag = http_cache.etag_of("zip", name, when.isoformat(),
+                              *(f"{r['data_sha256']}:{r['meta_sha256']}" for r in rows),
+                              *(f"{entry}:{content if isinstance(content, str) else ''}"
+                                for entry, content in entries))
+    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+               **http_cache.headers_for(request, etag, pinned=pinned, personal=True)}
+    if http_cache.matches(request, etag):
+        return http_cache.not_modified(headers)
     return StreamingResponse(stream_zip(entries, when), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                             headers=headers)
 
 
 def bundle(request: Request, rows: list[dict[str, Any]]) -> list[tuple[str, Path | str]]:
@@ -259,13 +273,14 @@ def data_set_zip(request: Request, data_set_id: str, version: str | None = None)
         versions[0] if versions else None)
     if row is None:
         return not_found(request)
-    return zip_response(bundle(request, [row]), slug_file(row["title"]) + ".zip",
-                        row["published"])
+    return zip_response(request, [row], bundle(request, [row]),
+                        slug_file(row["title"]) + ".zip", row["published"],
+                        pinned=http_cache.pins_version(version))
 
 
 # --- release pages ---------------------------------------------------------------------------
 @router.get("/find-statistics/{publication}", response_class=HTMLResponse)
-def latest_release(request: Request, publication: str) -> HTMLResponse:
+def latest_release(request: Request, publication: str) -> Response:
     releases = published(request).releases(publication)
     if not releases:
         return not_found(request)
@@ -273,18 +288,18 @@ def latest_release(request: Request, publication: str) -> HTMLResponse:
 
 
 @router.get("/find-statistics/{publication}/{release}", response_class=HTMLResponse)
-def release_page(request: Request, publication: str, release: str) -> HTMLResponse:
+def release_page(request: Request, publication: str, release: str) -> Response:
     p = published(request)
     rows = p.release_data_sets(publication, release)
     if not rows:
         return not_found(request)
     others = [r for r in p.releases(publication) if r["release_slug"] != release]
-    return templates.TemplateResponse(request, "release.html", {
+    return http_cache.page(request, templates.TemplateResponse(request, "release.html", {
         "release": rows[0], "data_sets": rows, "others": others,
         "zip_url": f"/find-statistics/{publication}/{release}/zip",
         "summaries": {r["data_set_id"]: views.summary_lists(meta_of(request, r)) for r in rows},
         "featured": platform(request).catalogue.featured_tables([r["data_set_id"] for r in rows]),
-    })
+    }))
 
 
 @router.get("/find-statistics/{publication}/{release}/zip")
@@ -293,7 +308,9 @@ def release_zip(request: Request, publication: str, release: str) -> Response:
     if not rows:
         return not_found(request)
     name = f"{slug_file(rows[0]['publication_title'])}_{slug_file(release)}.zip"
-    return zip_response(bundle(request, rows), name, rows[0]["published"])
+    # A release can be amended (new versions of its data sets): never immutable.
+    return zip_response(request, rows, bundle(request, rows), name, rows[0]["published"],
+                        pinned=False)
 
 
 # --- data catalogue --------------------------------------------------------------------------
@@ -308,7 +325,7 @@ def search_text(row: dict[str, Any], meta: dict[str, Any]) -> str:
 @router.get("/data-catalogue", response_class=HTMLResponse)
 def data_catalogue(request: Request, search: str = "", theme: str = "", publication: str = "",
                    release: str = "", geographic_level: str = "", sort: str = "",
-                   page: str = "1") -> HTMLResponse:
+                   page: str = "1") -> Response:
     p = published(request)
     rows = p.latest()
     metas = {r["id"]: meta_of(request, r) for r in rows}
@@ -356,9 +373,9 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
         return "/data-catalogue?" + urlencode({**state, **changes})
 
     shown = rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
-    return templates.TemplateResponse(request, "catalogue.html", {
+    return http_cache.page(request, templates.TemplateResponse(request, "catalogue.html", {
         "results": [(r, views.summary_lists(metas[r["id"]])) for r in shown],
         "total": total, "page": page_no, "pages": pages, "state": state, "options": options,
         "search": search, "sort": sort, "link": link,
-    })
+    }))
 

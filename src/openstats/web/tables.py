@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from openstats import http_cache
 from openstats.catalogue import footnotes
 from openstats.catalogue.published import Published
 from openstats.exports import tables as table_exports
@@ -79,6 +80,11 @@ def summary(v: Version, row: dict[str, Any], sel: tables.Selection) -> list[dict
 
 @router.get("/data-tables", response_class=HTMLResponse)
 def table_tool(request: Request) -> Response:
+    return http_cache.page(request, table_tool_step(request))
+
+
+def table_tool_step(request: Request) -> Response:
+    """One step of the table tool, chosen by the query string."""
     params = list(request.query_params.multi_items())
     args = dict(params)
     sel = tables.Selection.from_params(params)
@@ -204,6 +210,10 @@ def r_code(url: str, body: dict[str, Any]) -> str:
 
 @router.get("/data-tables/table", response_class=HTMLResponse)
 def table_page(request: Request) -> Response:
+    return http_cache.page(request, render_table_page(request))
+
+
+def render_table_page(request: Request) -> Response:
     sel = tables.Selection.from_params(list(request.query_params.multi_items()))
     args = dict(request.query_params)
     if "layout" in args:
@@ -243,6 +253,15 @@ def table_download(request: Request, kind: str) -> Response:
     row, v, _ = found
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
+    name = f"{slug_file(row['title'])}_table.{kind}"
+    # The table is a function of the version and the selection: tag those, not the bytes
+    # (spreadsheet files carry the time they were written), and answer 304 unbuilt.
+    etag = http_cache.etag_of("table", kind, name, row["id"], sel.query_string())
+    headers = {"Content-Disposition": f'attachment; filename="{name}"',
+               **http_cache.headers_for(request, etag, pinned=http_cache.pins_version(
+                   sel.version))}
+    if http_cache.matches(request, etag):
+        return http_cache.not_modified(headers)
     table = tables.build(platform(request).engine, v, sel)
     content, media = {
         "csv": (table_exports.to_csv, "text/csv"),
@@ -250,9 +269,7 @@ def table_download(request: Request, kind: str) -> Response:
                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         "ods": (table_exports.to_ods, "application/vnd.oasis.opendocument.spreadsheet"),
     }[kind]
-    name = f"{slug_file(row['title'])}_table.{kind}"
-    return Response(content(table), media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(content(table), media_type=media, headers=headers)
 
 
 @router.post("/data-tables/permalink")
@@ -274,6 +291,11 @@ async def make_permalink(request: Request) -> Response:
 
 @router.get("/data-tables/permalink/{table_id}", response_class=HTMLResponse)
 def permalink(request: Request, table_id: str) -> Response:
+    # Frozen to its version, but the page also links to the latest: revalidated, not immutable.
+    return http_cache.page(request, render_permalink(request, table_id))
+
+
+def render_permalink(request: Request, table_id: str) -> Response:
     saved = platform(request).catalogue.saved_table(table_id)
     if saved is None or saved["kind"] != "permalink":
         return not_found(request)
@@ -289,6 +311,10 @@ def permalink(request: Request, table_id: str) -> Response:
 
 @router.get("/data-tables/fast-track/{table_id}", response_class=HTMLResponse)
 def fast_track(request: Request, table_id: str) -> Response:
+    return http_cache.page(request, render_fast_track(request, table_id))
+
+
+def render_fast_track(request: Request, table_id: str) -> Response:
     saved = platform(request).catalogue.saved_table(table_id)
     if saved is None or saved["kind"] != "featured":
         return not_found(request)

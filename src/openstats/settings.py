@@ -78,10 +78,20 @@ class Settings:
             return self.secret_key.encode()
         path = self.data_dir / "secret.key"
         if not path.exists():
+            # Replicas sharing the data folder may get here together: each writes its own
+            # candidate in full, then links it into place; link fails if another process
+            # won, and everyone reads the winner's key (never a half-written file).
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            candidate = self.data_dir / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
+            try:
+                os.link(candidate, path)
+            except FileExistsError:
+                pass
+            finally:
+                candidate.unlink()
         return path.read_text().strip().encode()
 
     @property

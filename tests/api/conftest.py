@@ -18,7 +18,7 @@ from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.api.ees_schema import assert_matches, response_schema
-from tests.conftest import REFERENCE, SAMPLES
+from tests.conftest import REFERENCE, SAMPLES, postgres_schema
 
 # Data sets served by the test server: name -> (id, sample path without .csv)
 DATA_SETS = {
@@ -96,10 +96,26 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The live server, once with its catalogue on SQLite and once on PostgreSQL."""
+    yield from start_live(tmp_path_factory, request.param)
+
+
+def start_live(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[LiveServer]:
+    if backend == "postgresql":
+        with postgres_schema() as url:
+            yield from _start_live(tmp_path_factory, url)
+    else:
+        yield from _start_live(tmp_path_factory, "")
+
+
+def _start_live(tmp_path_factory: pytest.TempPathFactory,
+                database_url: str) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("api")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    settings = Settings(data_dir=folder / "data", database_url=database_url,
+                        reference_dir=REFERENCE)
     platform = open_platform(settings)
     from openstats.demo import MANIFEST
 

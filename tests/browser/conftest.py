@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
-from tests.api.conftest import LiveServer, live, manifest_text, serve  # noqa: F401
+from tests.api.conftest import LiveServer, manifest_text, serve, start_live
 from tests.conftest import REFERENCE
 
 CHROMIUM = os.environ.get("OPENSTATS_CHROMIUM", "/usr/bin/chromium")
@@ -67,6 +67,13 @@ def _context(browser: Browser, base: str, javascript: bool) -> BrowserContext:
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     return context
+
+
+@pytest.fixture(scope="session", name="live")
+def live_on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The API tests' live server on SQLite only: tests/api and tests/web run the same
+    pages and answers on PostgreSQL too, so a browser adds nothing there."""
+    yield from start_live(tmp_path_factory, "sqlite")
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""The catalogue database for deployments: `openstats db upgrade`, migrations that happen
+once however many processes start, pooled connections, loads and publications that
+happen once however many processes run them. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from openstats.catalogue import accounts, migrate
+from openstats.catalogue.store import Catalogue, now
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.ops.helpers import environment, openstats
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(openstats(*args), env=env, capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_db_upgrade_migrates_an_empty_database_once(database_url: str, tmp_path: Path) -> None:
+    env = environment(OPENSTATS_DATABASE_URL=database_url, OPENSTATS_DATA_DIR=str(tmp_path))
+    head = migrate.head_revision()
+    # A process told not to migrate refuses an empty database, and says what to run.
+    refused = run("publish", "--due", env={**env, "OPENSTATS_AUTO_MIGRATE": "false"})
+    assert refused.returncode == 1 and "openstats db upgrade" in refused.stderr
+    for _ in range(2):  # and the second upgrade finds nothing to do
+        done = run("db", "upgrade", env=env)
+        assert done.returncode == 0, done.stderr
+        assert f"schema revision {head}" in done.stdout
+    catalogue = Catalogue(database_url, migrate_now=False)  # checks, and finds head
+    with catalogue.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(head,)]
+    catalogue.close()
+    allowed = run("publish", "--due", env={**env, "OPENSTATS_AUTO_MIGRATE": "false"})
+    assert allowed.returncode == 0 and "0 release(s) published" in allowed.stdout
+
+
+def test_postgresql_connections_are_pooled(postgres_url: str, tmp_path: Path) -> None:
+    platform = open_platform(Settings(data_dir=tmp_path, database_url=postgres_url,
+                                      db_pool_size=3, db_max_overflow=2))
+    pool = platform.catalogue.engine.pool
+    assert (type(pool).__name__, pool.size(), pool._max_overflow,  # type: ignore[attr-defined]
+            pool._pre_ping) == ("QueuePool", 3, 2, True)  # type: ignore[attr-defined]
+    # Ten threads at once share at most five connections, and all get their answer.
+    answers: list[int] = []
+
+    def ask() -> None:
+        answers.append(platform.catalogue.counts()["themes"])
+
+    threads = [threading.Thread(target=ask) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert answers == [0] * 10 and pool.checkedout() == 0
+    platform.close()
+
+
+def test_loads_started_together_build_the_demo_once(database_url: str, tmp_path: Path) -> None:
+    env = environment(OPENSTATS_DATABASE_URL=database_url, OPENSTATS_DATA_DIR=str(tmp_path))
+    runs = [subprocess.Popen(openstats("load-demo"), env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [r.communicate(timeout=180) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0, 0], [err for _, err in outputs]
+    said = sorted(out.rsplit(": ", 1)[1].strip() for out, _ in outputs)
+    assert said == ["new version 1.0", "unchanged 1.0", "unchanged 1.0"]
+    catalogue = Catalogue(database_url)
+    assert catalogue.counts()["data_set_versions"] == 1
+    catalogue.close()
+    assert len(list((tmp_path / "files" / "versions").iterdir())) == 1
+
+
+@pytest.mark.parametrize("runners", [6])
+def test_publish_due_records_a_release_once_however_many_run_it(database_url: str,
+                                                               runners: int) -> None:
+    """Replicas' schedulers, each with its own pool, finding one release due together."""
+    first = Catalogue(database_url)
+    user_id = accounts.create_user(first, "approver@example.org", None, "admin")
+    with first.transaction() as conn:
+        theme = first.upsert_theme(conn, "Theme")
+        publication = first.upsert_publication(conn, theme, "Publication")
+        release = first.upsert_release(conn, publication, "Release 2025")
+    user = accounts.user_by_id(first, user_id)
+    assert user is not None
+    accounts.approve(first, user, release, now() - timedelta(seconds=1))
+    replicas = [Catalogue(database_url) for _ in range(runners)]
+    start = threading.Barrier(runners)
+    marked: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def scheduler(catalogue: Catalogue) -> None:
+        start.wait()
+        try:
+            marked.append(accounts.publish_due(catalogue))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=scheduler, args=(c,)) for c in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sorted(marked, key=len) == [[]] * (runners - 1) + [[release]]
+    entries = [r for r in accounts.audit_rows(first) if r["action"] == "published"]
+    assert [r["object_id"] for r in entries] == [release]
+    for c in [first, *replicas]:
+        c.close()

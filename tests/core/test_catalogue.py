@@ -80,12 +80,13 @@ def test_slugify() -> None:
 
 
 
-def test_processes_starting_together_on_a_new_database(tmp_path) -> None:  # noqa: ANN001
-    """Several processes opening a new SQLite catalogue at once all start cleanly."""
+def test_processes_starting_together_on_a_new_database(database_url: str) -> None:
+    """Several processes opening a new catalogue at once all start cleanly: one migrates
+    (SQLite's write lock, or PostgreSQL's advisory lock), the others find it done."""
     import subprocess
     import sys
 
-    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    url = database_url
     script = f"from openstats.catalogue.store import Catalogue; Catalogue({url!r}).close()"
     runs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE,
                              text=True) for _ in range(4)]
@@ -94,4 +95,6 @@ def test_processes_starting_together_on_a_new_database(tmp_path) -> None:  # noq
         assert run.returncode == 0, err
     catalogue = Catalogue(url)
     assert catalogue.counts()["themes"] == 0
+    with catalogue.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
     catalogue.close()

@@ -240,7 +240,7 @@ def serve(
 
     import uvicorn
 
-    from openstats.observability import log_config
+    from openstats.logs import log_config
 
     settings = settings_for(data_dir)
     # Each worker is a new process that builds its app from the environment alone

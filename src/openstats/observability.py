@@ -13,20 +13,16 @@
   multiprocess mode), and `/readyz`: 200 when the catalogue database answers
   `SELECT 1` and the storage is reachable, else 503 naming what failed.
 
-`log_config()` is the logging set-up `openstats serve` hands to uvicorn, so uvicorn's
-own lines are JSON objects too.
+The JSON log format itself is in `openstats.logs`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import time
 import uuid
-from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,71 +33,37 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openstats import metrics
+from openstats.logs import REQUEST_ID
 
-REQUEST_ID: ContextVar[str | None] = ContextVar("openstats_request_id", default=None)
 # A caller's id is kept only if it is short and plain: it goes into headers and logs.
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 access_log = logging.getLogger("openstats.access")
 log = logging.getLogger("openstats")
 
 
-# --- JSON logs ---------------------------------------------------------------------------------
-# LogRecord attributes that are not extra fields of ours.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message",
-                                                                               "asctime"}
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extras."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds").replace("+00:00", "Z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", None) or REQUEST_ID.get()
-        if request_id:
-            entry["request_id"] = request_id
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and key not in entry and not key.startswith("_"):
-                entry[key] = value
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
-def log_config(level: str = "info") -> dict[str, Any]:
-    """logging.config.dictConfig for the server: ours and uvicorn's lines, all JSON, stdout.
-
-    uvicorn's own access log is left off (`access_log=False`): our middleware writes a
-    richer line per request (request id, route, duration).
-    """
-    level = level.upper()
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
-                                "stream": "ext://sys.stdout"}},
-        "loggers": {
-            "uvicorn": {"handlers": ["stdout"], "level": level, "propagate": False},
-            "uvicorn.error": {"level": level},
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-            "openstats": {"handlers": ["stdout"], "level": level, "propagate": False},
-        },
-    }
-
-
 # --- the middleware ----------------------------------------------------------------------------
 def route_template(scope: Scope) -> str:
-    """The matched route's template; one label for everything unmatched (404s, redirects)."""
+    """The matched route's full template; one label for everything unmatched (404s,
+    redirects made before routing).
+
+    FastAPI hands over the route as written in its router (`/data-sets/{dataSetId}`),
+    without the prefix it was included under (`/api/v1` or `/statistics/v1`). The prefix
+    is what the path has before the part that route matched, and as the route matched,
+    it is one of our fixed prefixes: the label set stays bounded.
+    """
     route = scope.get("route")
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    # Mounted apps (static files) match by prefix: their prefix is the template.
-    return "unmatched" if template is None else str(template)
+    template = getattr(route, "path_format", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    path = str(scope.get("path", ""))
+    try:
+        matched = template.format(**{k: str(v) for k, v in scope.get("path_params",
+                                                                         {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return template
+    if matched and path.endswith(matched):
+        return path[: len(path) - len(matched)] + template
+    return template
 
 
 class Observe:

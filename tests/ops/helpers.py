@@ -86,9 +86,10 @@ def start(folder: Path, name: str, env: dict[str, str], *serve_args: str,
     deployment's start command would run it."""
     port = free_port()
     serve = openstats("serve", "--port", str(port), *serve_args)
-    command = shlex.join(serve)
+    # exec: the shell becomes the server, so signals sent to this pid reach the server.
+    command = f"exec {shlex.join(serve)}"
     if load_demo:
-        command = f"{shlex.join(openstats('load-demo'))} >&2 && exec {command}"
+        command = f"{shlex.join(openstats('load-demo'))} >&2 && {command}"
     log_path = folder / f"{name}.log"
     started = time.monotonic()
     with log_path.open("wb") as log, (folder / f"{name}.err").open("wb") as err:

@@ -74,3 +74,64 @@ def test_openapi_document_and_docs(live: LiveServer) -> None:
     assert operation["tags"] == ["Data sets"] and operation["summary"]
     docs = httpx.get(f"{live.base}/api/docs")
     assert docs.status_code == 200 and "openstats" in docs.text
+
+
+
+def revalidates(url: str, **kw: object) -> httpx.Response:
+    """200 with an ETag, then 304 (no body, same validators) when the client sends it."""
+    first = httpx.get(url, timeout=30, **kw)  # type: ignore[arg-type]
+    assert first.status_code == 200, (url, first.status_code)
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    headers = {**kw.pop("headers", {}), "If-None-Match": etag}  # type: ignore[dict-item]
+    again = httpx.get(url, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
+    assert again.status_code == 304 and again.content == b"", url
+    assert again.headers["etag"] == etag
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+    # A list of tags, and a weak one, match too (RFC 9110's weak comparison for GET).
+    listed = httpx.get(url, headers={**headers, "If-None-Match": f'"other", W/{etag}'},
+                       timeout=30, **kw)  # type: ignore[arg-type]
+    assert listed.status_code == 304
+    return first
+
+
+def test_every_api_answer_revalidates(live: LiveServer) -> None:
+    v1 = f"{live.api}/v1"
+    [publication] = [p["id"] for p in httpx.get(f"{v1}/publications").json()["results"]
+                     if p["title"] == "EES test samples"]
+    latest = [f"{v1}/publications", f"{v1}/publications?search=samples",
+              f"{v1}/publications/{publication}", f"{v1}/publications/{publication}/data-sets",
+              f"{v1}/data-sets/{DS}", f"{v1}/data-sets/{DS}/versions",
+              f"{v1}/data-sets/{DS}/versions/1.*", f"{v1}/data-sets/{DS}/versions/*/changes",
+              f"{v1}/data-sets/{DS}/meta", f"{v1}/data-sets/{DS}/meta?dataSetVersion=1.*",
+              f"{v1}/data-sets/{DS}/query", f"{v1}/data-sets/{DS}/query?dataSetVersion=*",
+              f"{v1}/data-sets/{DS}/csv"]
+    pinned = [f"{v1}/data-sets/{DS}/versions/1.0", f"{v1}/data-sets/{DS}/versions/1.0/changes",
+              f"{v1}/data-sets/{DS}/meta?dataSetVersion=1.0",
+              f"{v1}/data-sets/{DS}/query?dataSetVersion=1.0&pageSize=5",
+              f"{v1}/data-sets/{DS}/csv?dataSetVersion=1.0"]
+    for url in latest:  # may change with the next publication: a minute, then revalidate
+        assert revalidates(url).headers["cache-control"] == "public, max-age=60", url
+    for url in pinned:  # one version, for ever
+        assert revalidates(url).headers["cache-control"] == \
+            "public, max-age=31536000, immutable", url
+
+
+def test_csv_tags_each_encoding(live: LiveServer) -> None:
+    url = f"{live.api}/v1/data-sets/{DS}/csv?dataSetVersion=1.0"
+    plain = revalidates(url, headers={"Accept-Encoding": "identity"})
+    zipped = revalidates(url, headers={"Accept-Encoding": "gzip"})
+    assert plain.headers["etag"] != zipped.headers["etag"]
+    assert "accept-encoding" in plain.headers["vary"].lower()
+    assert zipped.headers["content-encoding"] == "gzip"
+    # The gzip tag does not stand for the plain bytes.
+    crossed = httpx.get(url, headers={"Accept-Encoding": "identity",
+                                      "If-None-Match": zipped.headers["etag"]})
+    assert crossed.status_code == 200
+
+
+def test_post_query_answers_carry_an_etag(live: LiveServer) -> None:
+    body = {"criteria": {"geographicLevels": {"eq": "NAT"}}}
+    answer = httpx.post(f"{live.api}/v1/data-sets/{DS}/query?dataSetVersion=1.0", json=body)
+    assert answer.status_code == 200 and answer.headers["etag"]
+    assert "immutable" in answer.headers["cache-control"]

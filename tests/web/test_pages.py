@@ -180,3 +180,39 @@ def test_catalogue_counts_sorts_and_pages(live: LiveServer) -> None:  # noqa: F8
 def test_unpublished_and_unknown_pages_are_not_found(live: LiveServer, path: str) -> None:  # noqa: F811
     answer = httpx.get(live.base + path)
     assert answer.status_code == 404 and "Page not found" in answer.text
+
+
+def revalidates(url: str, cookies: dict[str, str] | None = None) -> httpx.Response:
+    """200 with an ETag, then 304 with no body when the reader sends it back."""
+    first = httpx.get(url, cookies=cookies, timeout=30)
+    assert first.status_code == 200, url
+    again = httpx.get(url, cookies=cookies, timeout=30,
+                      headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b"", url
+    assert again.headers["etag"] == first.headers["etag"]
+    return first
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/data-catalogue", "/data-catalogue?search=referrals&sort=title",
+    f"/data-catalogue/data-set/{DEMO}", f"/data-catalogue/data-set/{DEMO}?version=1.0",
+    f"/find-statistics/{PUBLICATION}", f"/find-statistics/{PUBLICATION}/2024",
+    f"/data-catalogue/data-set/{DEMO}/zip",
+    "/find-statistics/ees-test-samples/academic-year-2020-21/zip",
+])
+def test_pages_and_downloads_revalidate(live: LiveServer, path: str) -> None:  # noqa: F811
+    first = revalidates(live.base + path)
+    # Even a version-pinned page says which version is the latest: never immutable.
+    assert first.headers["cache-control"] == "public, max-age=60"
+    assert "Cookie" in first.headers["vary"]
+    # Signed in, a page may show pre-release data sets: only that person's browser keeps it.
+    signed_in = revalidates(live.base + path, cookies={"openstats_session": "x.y"})
+    assert signed_in.headers["cache-control"] == "private, no-cache"
+
+
+def test_a_pinned_zip_is_immutable(live: LiveServer) -> None:  # noqa: F811
+    pinned = revalidates(f"{live.base}/data-catalogue/data-set/{DEMO}/zip?version=1.0")
+    assert pinned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    latest = httpx.get(f"{live.base}/data-catalogue/data-set/{DEMO}/zip")
+    assert latest.headers["etag"] == pinned.headers["etag"]  # the same files, so one tag
+    assert latest.content == pinned.content

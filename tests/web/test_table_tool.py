@@ -202,3 +202,26 @@ def test_select_all_options_of_a_filter(site: LiveServer) -> None:
     assert "There is a problem" not in page.text
     for option in level["options"]:
         assert re.search(rf'value="{option["id"]}" checked', page.text), option["label"]
+
+
+def test_tables_and_their_downloads_revalidate(site: LiveServer) -> None:
+    latest = urlencode(selection(site, options=2))
+    pinned = urlencode([*selection(site, options=2), ("version", "1.0")])
+    made = httpx.post(f"{site.base}/data-tables/permalink", content=latest,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    short, forever = "public, max-age=60", "public, max-age=31536000, immutable"
+    expected = {
+        "/data-tables": short,
+        "/data-tables?publication=children-in-need-a-focus-on-re-referrals": short,
+        f"/data-tables/table?{latest}": short,
+        f"/data-tables/table?{pinned}": short,  # the page links to the latest version
+        made.headers["location"]: short,
+        **{f"/data-tables/table.{kind}?{latest}": short for kind in ("csv", "xlsx", "ods")},
+        **{f"/data-tables/table.{kind}?{pinned}": forever for kind in ("csv", "xlsx", "ods")},
+    }
+    for path, cache_control in expected.items():
+        first = httpx.get(site.base + path)
+        assert first.status_code == 200, path
+        assert first.headers["cache-control"] == cache_control, path
+        again = httpx.get(site.base + path, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"", path

@@ -106,8 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, object]:
-        return {"status": "ok", "version": __version__,
-                "data_sets": platform.catalogue.counts()["data_sets"]}
+        # Alive even while the database is away (that is /readyz's to say): a liveness
+        # probe failing then would restart every replica for nothing.
+        try:
+            data_sets: int | None = platform.catalogue.counts()["data_sets"]
+        except Exception:  # noqa: BLE001
+            data_sets = None
+        return {"status": "ok", "version": __version__, "data_sets": data_sets}
 
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)

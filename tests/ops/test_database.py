@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from openstats.catalogue import accounts, migrate
 from openstats.catalogue.store import Catalogue, now
-from openstats.platform import open_platform
+from openstats.demo import MANIFEST
+from openstats.ingest.service import import_pair
+from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
 from tests.ops.helpers import environment, openstats
 
@@ -113,3 +116,46 @@ def test_publish_due_records_a_release_once_however_many_run_it(database_url: st
     assert [r["object_id"] for r in entries] == [release]
     for c in [first, *replicas]:
         c.close()
+
+
+def test_imports_on_two_replicas_at_once_share_new_location_ids(database_url: str,
+                                                                tmp_path: Path) -> None:
+    """Two data sets naming the same new locations, imported at the same moment through
+    two catalogues (two replicas): both land, and the shared locations get one id each."""
+    folder = MANIFEST.parent
+    data, meta = folder / "e1_re_referrals.csv", folder / "e1_re_referrals.meta.csv"
+    platforms = [open_platform(Settings(data_dir=tmp_path, database_url=database_url))
+                 for _ in range(2)]
+    ids = ["22222222-0000-4000-8000-000000000001", "22222222-0000-4000-8000-000000000002"]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def load(p: Platform, data_set_id: str) -> None:
+        def write(conn: Connection) -> None:
+            p.catalogue.ensure_data_set(conn, data_set_id, title=data_set_id)
+
+        start.wait()
+        try:
+            import_pair(p.catalogue, p.storage, p.settings, data, meta,
+                        data_set_id=data_set_id, release_id=None, write_catalogue=write)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=load, args=pair)
+               for pair in zip(platforms, ids, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    catalogue = platforms[0].catalogue
+    locations = []
+    for data_set_id in ids:
+        with catalogue.engine.connect() as conn:
+            row = catalogue.latest_version(conn, data_set_id)
+        assert row is not None
+        locations.append([loc["public_id"] for loc in
+                          catalogue.version_metadata(row["id"])["locations"]])
+    assert locations[0] == locations[1]
+    for p in platforms:
+        p.close()

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 _local_locks: dict[str, threading.Lock] = {}
 _local_guard = threading.Lock()
@@ -38,6 +38,18 @@ def exclusive(engine: Engine, name: str) -> Iterator[None]:
         lock = _local_locks.setdefault(name, threading.Lock())
     with lock:
         yield
+
+
+def for_transaction(conn: Connection, name: str) -> None:
+    """Make transactions that call this with the same `name` run one after another.
+
+    PostgreSQL: an advisory lock released when the transaction ends. SQLite needs none:
+    its writers already take turns (callers begin such transactions IMMEDIATE, so they
+    wait for the lock rather than fail on a snapshot another writer made stale).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name || current_schema()))"),
+                     {"name": f"openstats.lock.{name}:"})
 
 
 @contextmanager

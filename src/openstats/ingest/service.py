@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import public_ids
+from openstats.catalogue import locks, public_ids
 from openstats.catalogue.store import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.ingest.build import build_version
@@ -113,7 +113,12 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
     try:
         for p in prepared:
             moved.append(storage.commit(p.staged, p.key))
-        with catalogue.transaction() as conn:
+        with catalogue.transaction(immediate=True) as conn:
+            # Imports on other replicas may be assigning public ids at this moment, some
+            # for the same new locations (their ids are shared by every data set): take
+            # turns, so each reads the ids the one before committed instead of failing
+            # on the unique key.
+            locks.for_transaction(conn, "versions")
             if write_catalogue is not None:
                 write_catalogue(conn)
             for p in prepared:

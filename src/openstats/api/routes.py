@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from openstats.api import changes, views
 from openstats.query import versions as version_specs
@@ -381,6 +382,9 @@ async def query_post(
         req.page_size = extra.page_size
     if "debug" in query_keys:
         req.debug = extra.debug
+    # With object storage the first query of a version downloads its Parquet file: do
+    # that in a worker thread, not on the event loop this async route runs on.
+    await run_in_threadpool(platform(request).storage.file, row["storage_key"], "data.parquet")
     return _run_query(request, row, req, immutable=dataSetVersion is not None)
 
 
@@ -414,7 +418,7 @@ def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bo
         return problem(400, req.errors)
     p = platform(request)
     meta = p.catalogue.version_metadata(row["id"])
-    version = p.engine.version(row["id"], p.storage.path(row["storage_key"]) / "data.parquet",
+    version = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"),
                                meta)
     try:
         body = p.engine.run(version, req)
@@ -435,7 +439,7 @@ def get_csv(
         return not_found()
     if errors := unknown_params(request, ("dataSetVersion",)):
         return problem(400, errors)
-    path = platform(request).storage.path(row["storage_key"]) / row["data_file_name"]
+    path = platform(request).storage.file(row["storage_key"], row["data_file_name"])
     headers = {"Content-Disposition":
                f'attachment; filename="{row["data_set_id"]}_v{row["version"]}.csv"',
                "X-Robots-Tag": "noindex", "Cache-Control": "public, max-age=60"}

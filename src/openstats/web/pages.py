@@ -82,8 +82,9 @@ def slug_file(title: str) -> str:
 
 
 def files_of(request: Request, row: dict[str, Any]) -> tuple[Path, Path]:
-    folder = platform(request).storage.path(row["storage_key"])
-    return folder / row["data_file_name"], folder / row["meta_file_name"]
+    storage = platform(request).storage
+    return (storage.file(row["storage_key"], row["data_file_name"]),
+            storage.file(row["storage_key"], row["meta_file_name"]))
 
 
 # --- home ------------------------------------------------------------------------------------

@@ -1,12 +1,19 @@
-"""Shared fixtures: where ../shared is, and real catalogue stores on SQLite and PostgreSQL."""
+"""Shared fixtures: where ../shared is, real catalogue stores on SQLite and PostgreSQL, and a
+real S3-compatible server (moto's standalone server) on loopback."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -56,3 +63,82 @@ def postgres_url() -> Iterator[str]:
     """PostgreSQL only (what several processes share): a fresh, empty schema's URL."""
     with postgres_schema() as url:
         yield url
+
+
+# Credentials and region for the test server, in the standard variables the app reads.
+S3_ENV = {"AWS_ACCESS_KEY_ID": "openstats-test", "AWS_SECRET_ACCESS_KEY": "openstats-test",
+          "AWS_DEFAULT_REGION": "us-east-1",
+          # Never ask a cloud metadata service for credentials: there is no network.
+          "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class S3Server:
+    """moto's S3 server in its own process; `env` holds the settings that point at it."""
+
+    endpoint: str
+    process: subprocess.Popen[bytes]
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.session.Session().client("s3", endpoint_url=self.endpoint)
+
+    def new_bucket(self) -> str:
+        name = f"openstats-{uuid.uuid4().hex[:16]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    def env(self, bucket: str, prefix: str = "") -> dict[str, str]:
+        return {**S3_ENV, "OPENSTATS_STORAGE_URL": f"s3://{bucket}/{prefix}".rstrip("/"),
+                "OPENSTATS_S3_ENDPOINT_URL": self.endpoint}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 API on a free loopback port for the whole session; each test makes buckets."""
+    saved = {k: os.environ.get(k) for k in S3_ENV}
+    os.environ.update(S3_ENV)  # boto3 in this process (the app under test) reads these
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+    server = S3Server(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                server.client().list_buckets()
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto server did not start: {log.read_text()}") from None
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """A new empty bucket on the session's server."""
+    return s3_server.new_bucket()

@@ -37,3 +37,11 @@ class ManifestError(OpenstatsError):
 
 class NotFound(OpenstatsError):
     """The thing asked for does not exist (or is not public)."""
+
+
+class SettingsError(OpenstatsError):
+    """A setting has a value we cannot use; `where` names the environment variable."""
+
+
+class StorageError(OpenstatsError):
+    """Version storage cannot be reached or refused a request (bucket missing, no access)."""

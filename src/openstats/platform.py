@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from openstats.catalogue.store import Catalogue
+from openstats.errors import StorageError
 from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
-from openstats.storage.local import LocalStorage
+from openstats.storage import Storage, open_storage
 
 
 @dataclass
 class Platform:
     settings: Settings
     catalogue: Catalogue
-    storage: LocalStorage
+    storage: Storage
     engine: QueryEngine
 
     def close(self) -> None:
@@ -24,10 +26,15 @@ class Platform:
 def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
     """Open (and migrate) the catalogue and storage; `sweep` removes orphan files."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = open_storage(settings)  # first: a bad storage setting fails before any work
     catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=settings.auto_migrate,
                           pool_size=settings.db_pool_size,
                           max_overflow=settings.db_max_overflow)
-    storage = LocalStorage(settings.data_dir / "files")
     if sweep:
-        storage.sweep(catalogue.storage_keys())
+        try:
+            storage.sweep(catalogue.storage_keys())
+        except StorageError as e:
+            # Tidying is not worth refusing to start over: the bucket may be back in a
+            # moment, and a readiness probe (storage.check) reports it meanwhile.
+            logging.getLogger("openstats").warning("storage sweep skipped: %s", e)
     return Platform(settings, catalogue, storage, QueryEngine())

@@ -35,6 +35,12 @@ class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get("OPENSTATS_DATABASE_URL", ""))
     # Folder of DfE's geography lookups; without it the screener skips lookup checks.
     reference_dir: Path | None = field(default_factory=_default_reference_dir)
+    # Where version files live: empty keeps them in data_dir; s3://BUCKET/PREFIX puts them
+    # in an S3-compatible bucket (credentials and region from the standard AWS_* variables).
+    storage_url: str = field(default_factory=lambda: os.environ.get("OPENSTATS_STORAGE_URL", ""))
+    # The S3 API's address for servers other than AWS (MinIO, Ceph, moto, ...).
+    s3_endpoint_url: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_S3_ENDPOINT_URL", ""))
     # DuckDB's memory cap for screening and import; it spills to disk beyond it.
     memory_limit: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_MEMORY_LIMIT", "512MB")

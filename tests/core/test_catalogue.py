@@ -98,3 +98,32 @@ def test_processes_starting_together_on_a_new_database(database_url: str) -> Non
     with catalogue.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
     catalogue.close()
+
+
+def test_metadata_cache_keeps_to_its_byte_budget(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from openstats.catalogue import store
+
+    c = Catalogue(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    with c.transaction() as conn:
+        pub = c.upsert_publication(conn, c.upsert_theme(conn, "T"), "P")
+        rel = c.upsert_release(conn, pub, "R", published=datetime(2024, 1, 1, tzinfo=UTC))
+        for n in range(20):
+            ds = f"11111111-1111-1111-1111-{n:012d}"
+            c.upsert_data_set(conn, ds, publication_id=pub, title=f"D{n}")
+            c.add_version(conn, data_set_id=ds, release_id=rel, major=1, minor=0,
+                          storage_key=f"k{n}", metadata={
+                              "row_count": n, "data_file": "d.csv", "meta_file": "d.meta.csv",
+                              "data_sha256": "0" * 64, "meta_sha256": "1" * 64,
+                              "padding": "x" * 1000}, published=datetime(2024, 1, 1, tzinfo=UTC))
+    ids = {r["data_set_id"]: r["id"] for r in c.public_versions()}
+    monkeypatch.setattr(store, "METADATA_CACHE_BYTES", 5_000)  # about four versions' worth
+    for _ in range(2):
+        for n in range(20):
+            meta = c.version_metadata(ids[f"11111111-1111-1111-1111-{n:012d}"])
+            assert meta["row_count"] == n  # right answer whether cached or evicted
+            assert c._metadata_cached_bytes <= 5_000
+    assert 1 <= len(c._metadata_cache) <= 5
+    # The most recently used stays; the least recently used went first.
+    assert ids["11111111-1111-1111-1111-000000000019"] in c._metadata_cache
+    assert ids["11111111-1111-1111-1111-000000000000"] not in c._metadata_cache
+    c.close()

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
 from openstats.api import changes, views
@@ -381,6 +382,9 @@ async def query_post(
         req.page_size = extra.page_size
     if "debug" in query_keys:
         req.debug = extra.debug
+    # With object storage the first query of a version downloads its Parquet file: do
+    # that in a worker thread, not on the event loop this async route runs on.
+    await run_in_threadpool(platform(request).storage.file, row["storage_key"], "data.parquet")
     return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -414,7 +418,7 @@ def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bo
         return problem(400, req.errors)
     p = platform(request)
     meta = p.catalogue.version_metadata(row["id"])
-    version = p.engine.version(row["id"], p.storage.path(row["storage_key"]) / "data.parquet",
+    version = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"),
                                meta)
     try:
         body = p.engine.run(version, req)
@@ -435,7 +439,6 @@ def get_csv(
         return not_found()
     if errors := unknown_params(request, ("dataSetVersion",)):
         return problem(400, errors)
-    path = platform(request).storage.path(row["storage_key"]) / row["data_file_name"]
     gzipped = "gzip" in request.headers.get("accept-encoding", "")
     # The file's checksum names its bytes; gzip is another representation, another tag.
     etag = http_cache.etag_of("csv", row["data_sha256"], "gzip" if gzipped else "identity")
@@ -447,6 +450,8 @@ def get_csv(
                                         vary=["Accept-Encoding"])}
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
+    # Only now: with object storage, fetching the file may mean downloading it.
+    path = platform(request).storage.file(row["storage_key"], row["data_file_name"])
     if gzipped:
         headers["Content-Encoding"] = "gzip"
         return StreamingResponse(_gzipped(path), media_type="text/csv", headers=headers)

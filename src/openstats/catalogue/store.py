@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,6 +65,10 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# JSON text held by each process's metadata cache (Python objects take a few times more).
+METADATA_CACHE_BYTES = 64 * 1024 * 1024
+
+
 class Catalogue:
     """The catalogue database: SQLite by default, PostgreSQL when its URL is given."""
 
@@ -80,8 +86,11 @@ class Catalogue:
                        "pool_pre_ping": True, "pool_recycle": 1800,
                        "connect_args": {"connect_timeout": 10}}
         self.engine: Engine = create_engine(url, future=True, **pooling)
+        # Version metadata by version id, least recently used first (see version_metadata).
         # Keyed by version id: versions never change, so no replica can serve a stale one.
-        self._metadata_cache: dict[str, dict[str, Any]] = {}
+        self._metadata_cache: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._metadata_cached_bytes = 0
+        self._metadata_lock = threading.Lock()
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -289,17 +298,27 @@ class Catalogue:
                                 include_drafts=include_drafts)
 
     def version_metadata(self, version_id: str) -> dict[str, Any]:
-        """A version's metadata; versions never change, so recent ones stay cached."""
-        cached = self._metadata_cache.get(version_id)
-        if cached is not None:
-            return cached
+        """A version's metadata. Versions never change, so it is cached, least recently used
+        out first, up to METADATA_CACHE_BYTES of JSON text: a catalogue of thousands of
+        small data sets fits whole (the catalogue page reads them all), while a few huge
+        ones (a location list of every school) cannot push the process out of memory."""
+        with self._metadata_lock:
+            cached = self._metadata_cache.get(version_id)
+            if cached is not None:
+                self._metadata_cache.move_to_end(version_id)
+                return cached[1]
         with self.engine.connect() as conn:
             text = conn.execute(select(data_set_versions.c.metadata)
                                 .where(data_set_versions.c.id == version_id)).scalar_one()
         meta = dict(json.loads(text))
-        if len(self._metadata_cache) >= 64:
-            self._metadata_cache.pop(next(iter(self._metadata_cache)))
-        self._metadata_cache[version_id] = meta
+        with self._metadata_lock:
+            if version_id not in self._metadata_cache:
+                self._metadata_cache[version_id] = (len(text), meta)
+                self._metadata_cached_bytes += len(text)
+            while (self._metadata_cached_bytes > METADATA_CACHE_BYTES
+                   and len(self._metadata_cache) > 1):
+                _, (size, _) = self._metadata_cache.popitem(last=False)
+                self._metadata_cached_bytes -= size
         return meta
 
     def public_data_set(self, data_set_id: str, at: datetime | None = None) -> dict[str, Any]:

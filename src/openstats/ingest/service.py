@@ -1,9 +1,10 @@
 """Import data/meta pairs as new versions of data sets: screen, build, store, record.
 
 The order makes an import all-or-nothing: each version folder is built in staging,
-renamed into place, and only then are the catalogue rows written, in one transaction.
-An error, Ctrl-C or kill -9 before that commit leaves nothing visible, and
-`LocalStorage.sweep` removes the leftovers at the next start.
+committed to storage (renamed into place, or uploaded to the bucket), and only then are
+the catalogue rows written, in one transaction. An error, Ctrl-C or kill -9 before that
+commit leaves nothing visible, and the storage's `sweep` removes the leftovers at a later
+start.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from openstats.settings import Settings
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
 from openstats.standards.screener import Screening, screen
-from openstats.storage.local import LocalStorage
+from openstats.storage import Storage
 
 
 @dataclass
@@ -69,13 +70,13 @@ def latest_if_unchanged(catalogue: Catalogue, data_set_id: str, data: Path,
     return None
 
 
-def screen_for_import(settings: Settings, storage: LocalStorage, data: Path,
+def screen_for_import(settings: Settings, storage: Storage, data: Path,
                       meta: Path) -> Screening:
     return screen(data, meta, reference_dir=settings.reference_dir, workdir=storage.staging,
                   memory_limit=settings.memory_limit)
 
 
-def prepare(catalogue: Catalogue, storage: LocalStorage, s: Screening, *, data_set_id: str,
+def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id: str,
             release_id: str | None) -> PreparedVersion:
     """Build the version folder in staging and work out its version number."""
     if not s.report.ok:
@@ -101,7 +102,7 @@ def prepare(catalogue: Catalogue, storage: LocalStorage, s: Screening, *, data_s
                            changes)
 
 
-def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedVersion],
+def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersion],
            write_catalogue: Callable[[Connection], None] | None = None,
            published: datetime | None = None) -> None:
     """Record prepared versions: folders into place, then one transaction.
@@ -109,10 +110,11 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
     `published` is when the versions become public (with their release); None leaves
     them drafts until a release is approved.
     """
-    moved: list[Path] = []
+    stored: list[str] = []
     try:
         for p in prepared:
-            moved.append(storage.commit(p.staged, p.key))
+            storage.commit(p.staged, p.key)
+            stored.append(p.key)
         with catalogue.transaction(immediate=True) as conn:
             # Imports on other replicas may be assigning public ids at this moment, some
             # for the same new locations (their ids are shared by every data set): take
@@ -127,17 +129,35 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
                                       major=p.major, minor=p.minor, storage_key=p.key,
                                       metadata=p.metadata, changes=p.changes,
                                       published=published)
+            # Last thing before the rows commit: another replica's sweep only takes files
+            # older than its grace period, but a slow load must not publish a gap.
+            storage.confirm(stored)
     except BaseException:
         for p in prepared:
             storage.discard(p.staged)
-        for path in moved:
-            storage.discard(path)
+        for key in _unreferenced(catalogue, stored):
+            storage.remove(key)
         raise
-    for p in prepared:
-        storage.published(p.key)
+    for key in stored:
+        storage.published(key)
 
 
-def import_pair(catalogue: Catalogue, storage: LocalStorage, settings: Settings, data: Path,
+def _unreferenced(catalogue: Catalogue, keys: list[str]) -> list[str]:
+    """The keys no catalogue row names: only those are safe to take back after an error.
+
+    A failure while committing (a lost connection) can leave it unclear whether the
+    rows were written; then nothing is removed and the sweep decides later.
+    """
+    if not keys:
+        return []
+    try:
+        named = catalogue.storage_keys()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        return []
+    return [key for key in keys if key not in named]
+
+
+def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data: Path,
                 meta: Path, *, data_set_id: str, release_id: str | None,
                 write_catalogue: Callable[[Connection], None] | None = None) -> ImportResult:
     """Screen and import one pair; a new version only when the files changed."""

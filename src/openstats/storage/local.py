@@ -10,35 +10,32 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+from openstats.errors import StorageError
+from openstats.storage.staging import Staging, pid_alive
 
 
 class LocalStorage:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.staging = self.root / "staging"
+        self.scratch = Staging(self.root / "staging")
+        self.staging = self.scratch.root
         self.versions = self.root / "versions"
-        self.staging.mkdir(parents=True, exist_ok=True)
         self.versions.mkdir(parents=True, exist_ok=True)
+
+    def describe(self) -> str:
+        return str(self.versions)
 
     def stage(self) -> Path:
         """A new empty folder to build a version in, owned by this process."""
-        path = self.staging / f"{os.getpid()}-{uuid.uuid4()}"
-        path.mkdir()
-        return path
+        return self.scratch.stage()
 
-    def commit(self, staged: Path, key: str) -> Path:
+    def discard(self, staged: Path) -> None:
+        self.scratch.discard(staged)
+
+    def commit(self, staged: Path, key: str) -> None:
         """Move a finished staging folder to its final place, atomically."""
         for child in staged.iterdir():
             with child.open("rb") as f:
@@ -49,33 +46,42 @@ class LocalStorage:
         # The marker says which process owns the folder until its catalogue row exists.
         (staged / ".pending").write_text(str(os.getpid()))
         os.rename(staged, target)
-        return target
+
+    def confirm(self, keys: Iterable[str]) -> None:
+        """Raise unless every committed version is still in place (checked before publishing)."""
+        for key in keys:
+            if not (self.versions / key).is_dir():
+                raise StorageError(f"version folder {key} has gone", str(self.versions))
 
     def published(self, key: str) -> None:
         """The catalogue row for `key` is committed: the folder is no longer pending."""
         (self.versions / key / ".pending").unlink(missing_ok=True)
 
-    def discard(self, path: Path) -> None:
-        shutil.rmtree(path, ignore_errors=True)
+    def remove(self, key: str) -> None:
+        """Take back a committed version whose catalogue row was never written."""
+        shutil.rmtree(self.versions / key, ignore_errors=True)
 
     def path(self, key: str) -> Path:
         return self.versions / key
 
-    def sweep(self, referenced: set[str]) -> list[Path]:
+    def file(self, key: str, name: str) -> Path:
+        return self.versions / key / name
+
+    def check(self) -> None:
+        if not os.access(self.versions, os.W_OK):
+            raise StorageError("the versions folder is missing or not writable",
+                               str(self.versions))
+
+    def sweep(self, referenced: set[str]) -> list[str]:
         """Remove staging folders of dead processes and version folders no row names."""
-        removed: list[Path] = []
-        for folder in self.staging.iterdir():
-            pid = folder.name.split("-", 1)[0]
-            if not pid.isdigit() or not _pid_alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(folder)
+        removed = self.scratch.sweep()
         for folder in self.versions.iterdir():
             if folder.name in referenced:
                 continue
             marker = folder / ".pending"
             owner = marker.read_text().strip() if marker.exists() else ""
-            if owner.isdigit() and _pid_alive(int(owner)) and int(owner) != os.getpid():
+            if owner.isdigit() and pid_alive(int(owner)) and int(owner) != os.getpid():
                 continue  # another process is between rename and commit
             shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+            removed.append(str(folder))
         return removed

@@ -83,8 +83,9 @@ def slug_file(title: str) -> str:
 
 
 def files_of(request: Request, row: dict[str, Any]) -> tuple[Path, Path]:
-    folder = platform(request).storage.path(row["storage_key"])
-    return folder / row["data_file_name"], folder / row["meta_file_name"]
+    storage = platform(request).storage
+    return (storage.file(row["storage_key"], row["data_file_name"]),
+            storage.file(row["storage_key"], row["meta_file_name"]))
 
 
 # --- home ------------------------------------------------------------------------------------
@@ -177,11 +178,11 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
                          preview: str | None, preview_releases: frozenset[str] = frozenset(),
                          include_drafts: bool = False) -> HTMLResponse:
     """The data-set page; publishers' previews pass their release and see its drafts."""
-    if preview_releases:
-        view = Published.read(platform(request).catalogue, preview_releases, include_drafts)
-    else:
-        view = published(request)
-    versions = view.versions_of(data_set_id.lower())
+    # Only this data set's versions: the page costs the same in a catalogue of thousands.
+    versions = platform(request).catalogue.public_versions(
+        data_set_id=data_set_id.lower(),
+        preview_releases=preview_releases or viewer_releases(request),
+        include_drafts=include_drafts)
     if not versions:
         return not_found(request)
     row = next((v for v in versions if v["version"] == version), None) if version else versions[0]

@@ -47,7 +47,7 @@ def version_for(request: Request, data_set_id: str, version: str = ""
         return None
     p = platform(request)
     meta = p.catalogue.version_metadata(row["id"])
-    v = p.engine.version(row["id"], p.storage.path(row["storage_key"]) / "data.parquet", meta)
+    v = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"), meta)
     return row, v, rows[0]
 
 

@@ -1,0 +1,255 @@
+"""Sizing: how the catalogue side behaves with many data sets (docs/deployment.md).
+
+Builds two catalogues in one run with the same code and the same small data set (the
+demo's E1 pair): a peer of 50 data sets and a large one of --data-sets (default 5,000),
+loaded through release manifests of --per-release data sets each, exactly as a publisher
+would. Then, for each catalogue, it starts `openstats serve` in a child process and
+measures over HTTP:
+
+- load:     seconds per data set to screen, import and record it (the manifest loads)
+- start:    seconds from starting the server to its first answer
+- pages:    median latency of the data catalogue (first page, and a search), the home
+            page, a data-set page and a release page
+- api:      median latency of /publications, one publication's data sets, a data set's
+            meta and a query
+- memory:   the server's peak resident memory after every data-set page was asked for
+            once (every version's metadata in the in-process cache)
+- disk:     bytes of the data folder and of the catalogue database
+
+Every figure is reported with its ratio to the 50-data-set peer, which says how it grows.
+The result table is printed and written into benchmarks/README.md between the sizing
+markers (unless --no-readme).
+
+Usage: python benchmarks/sizing.py [--data-sets 5000] [--per-release 50] [--samples 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out" / "sizing"
+README = HERE / "README.md"
+START, END = "<!-- sizing-results -->", "<!-- /sizing-results -->"
+DEMO = REPO / "src" / "openstats" / "demo"
+OPENSTATS = str(Path(sys.executable).with_name("openstats"))
+
+
+@dataclass
+class Measured:
+    data_sets: int
+    load_seconds: float = 0.0
+    start_seconds: float = 0.0
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+    data_mb: float = 0.0
+    database_mb: float = 0.0
+
+
+def manifest(publication: int, data_sets: range) -> str:
+    parts = [f"""
+[theme]
+title = "Theme {publication % 10}"
+
+[publication]
+title = "Publication {publication:05d}"
+slug = "publication-{publication:05d}"
+summary = "Sizing publication {publication}."
+
+[publication.contact]
+team_name = "Sizing team"
+team_email = "sizing@example.org"
+
+[release]
+title = "Reporting year 2024"
+slug = "2024"
+type = "Official statistics"
+published = 2024-06-13T09:30:00Z
+"""]
+    for n in data_sets:
+        parts.append(f"""
+[[data_sets]]
+id = "00000000-0000-4000-8000-{n:012d}"
+title = "Data set {n:05d} re-referrals"
+summary = "Copy {n} of the E1 re-referrals data set."
+data = "{DEMO / 'e1_re_referrals.csv'}"
+meta = "{DEMO / 'e1_re_referrals.meta.csv'}"
+""")
+    return "".join(parts)
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def median_ms(http: httpx.Client, path: str, samples: int) -> float:
+    http.get(path).raise_for_status()  # warm
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        http.get(path).raise_for_status()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of the server and its children (uvicorn may fork workers)."""
+    total = 0.0
+    pids = [pid] + [int(p) for p in subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def build(count: int, per_release: int, folder: Path) -> Measured:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    env = {**os.environ, "OPENSTATS_DATA_DIR": str(folder / "data"),
+           "OPENSTATS_DATABASE_URL": ""}
+    m = Measured(count)
+    started = time.perf_counter()
+    for publication, first in enumerate(range(0, count, per_release)):
+        path = folder / f"release-{publication:05d}.toml"
+        path.write_text(manifest(publication, range(first, min(first + per_release, count))))
+        subprocess.run([OPENSTATS, "load", str(path)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        if publication % 10 == 9:
+            print(f"  {min(first + per_release, count):,} data sets loaded", flush=True)
+    m.load_seconds = (time.perf_counter() - started) / count
+    m.data_mb = folder_mb(folder / "data")
+    m.database_mb = (folder / "data" / "catalogue.sqlite").stat().st_size / 1e6
+    return m
+
+
+def serve_and_measure(m: Measured, folder: Path, samples: int, per_release: int) -> None:
+    env = {**os.environ, "OPENSTATS_DATA_DIR": str(folder / "data"),
+           "OPENSTATS_DATABASE_URL": ""}
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([OPENSTATS, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.02)
+        m.start_seconds = time.perf_counter() - started
+        last = m.data_sets - 1
+        data_set = f"00000000-0000-4000-8000-{last:012d}"
+        with httpx.Client(base_url=base, timeout=600) as http:
+            cases = {
+                "data catalogue, first page": "/data-catalogue",
+                "data catalogue, search": "/data-catalogue?search=re-referrals",
+                "home page": "/",
+                "data-set page": f"/data-catalogue/data-set/{data_set}",
+                "release page": f"/find-statistics/publication-{last // per_release:05d}/2024",
+                "API /publications": "/api/v1/publications?pageSize=20",
+                "API data set meta": f"/api/v1/data-sets/{data_set}/meta",
+                "API query": f"/api/v1/data-sets/{data_set}/query",
+            }
+            # The catalogue's first answer reads every version's metadata: time it cold.
+            cold = time.perf_counter()
+            http.get("/data-catalogue").raise_for_status()
+            m.latency_ms["data catalogue, cold"] = (time.perf_counter() - cold) * 1000
+            for name, path in cases.items():
+                m.latency_ms[name] = median_ms(http, path, samples)
+            publications = http.get("/api/v1/publications?pageSize=1").json()
+            total = publications["paging"]["totalResults"]
+            m.latency_ms["API one publication's data sets"] = median_ms(
+                http, f"/api/v1/publications/{publications['results'][0]['id']}/data-sets",
+                samples)
+            if total != -(-m.data_sets // per_release):
+                raise SystemExit(f"{total} publications listed, expected "
+                                 f"{-(-m.data_sets // per_release)}")
+            for n in range(0, m.data_sets, max(1, m.data_sets // 200)):
+                http.get(f"/data-catalogue/data-set/00000000-0000-4000-8000-{n:012d}")
+        m.peak_rss_mb = peak_rss_mb(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def ratio(big: float, small: float) -> str:
+    return f"{big / small:.2f}x" if small else "-"
+
+
+def report(peer: Measured, big: Measured) -> str:
+    lines = [f"Catalogues of {peer.data_sets:,} and {big.data_sets:,} data sets "
+             "(the demo's E1 pair each, in releases of up to 50), SQLite + local folder, "
+             "one server process; medians of repeated requests over loopback.", "",
+             f"| figure | {peer.data_sets:,} data sets | {big.data_sets:,} data sets | ratio |",
+             "|---|---:|---:|---:|",
+             f"| load, s per data set | {peer.load_seconds:.3f} | {big.load_seconds:.3f} | "
+             f"{ratio(big.load_seconds, peer.load_seconds)} |",
+             f"| server start, s | {peer.start_seconds:.2f} | {big.start_seconds:.2f} | "
+             f"{ratio(big.start_seconds, peer.start_seconds)} |"]
+    for name in big.latency_ms:
+        a, b = peer.latency_ms[name], big.latency_ms[name]
+        lines.append(f"| {name}, ms | {a:.1f} | {b:.1f} | {ratio(b, a)} |")
+    lines += [f"| server peak memory, MB | {peer.peak_rss_mb:.0f} | {big.peak_rss_mb:.0f} | "
+              f"{ratio(big.peak_rss_mb, peer.peak_rss_mb)} |",
+              f"| data folder, MB | {peer.data_mb:.1f} | {big.data_mb:.1f} | "
+              f"{ratio(big.data_mb, peer.data_mb)} |",
+              f"| catalogue database, MB | {peer.database_mb:.2f} | {big.database_mb:.2f} | "
+              f"{ratio(big.database_mb, peer.database_mb)} |"]
+    return "\n".join(lines)
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text()
+    block = f"{START}\n{section}\n{END}"
+    if START in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## Sizing: many data sets\n\n" + block + "\n"
+    README.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-sets", type=int, default=5000)
+    parser.add_argument("--per-release", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args(argv)
+    results = []
+    for count in (50, args.data_sets):
+        print(f"Building a catalogue of {count:,} data sets ...", flush=True)
+        m = build(count, args.per_release, OUT / str(count))
+        serve_and_measure(m, OUT / str(count), args.samples, args.per_release)
+        results.append(m)
+    section = report(*results)
+    print(section)
+    if not args.no_readme:
+        write_readme(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,287 @@
+"""Versions in an S3-compatible bucket, read through a local cache of the immutable files.
+
+Layout: `<prefix>versions/<key>/<file>` for each file of a version (data.parquet and the
+two source CSVs), then `<prefix>versions/<key>/_complete.json`, uploaded last, listing
+the files and their sizes. A version is visible only once a catalogue row names its key,
+and the row is written after the upload, so a reader never sees a half-uploaded version.
+
+Reads: `file(key, name)` returns a path under `<data_dir>/files/cache/<key>/`,
+downloading the object the first time into a temporary name and renaming it into place,
+so threads and processes racing for the same file each end with a whole file. Versions
+never change, so a cached file is never checked again; DuckDB reads local files only and
+needs no S3 extension.
+
+Sweeping happens at every start, possibly on several replicas at once and while another
+process imports: a key's objects are deleted only when no catalogue row names the key
+and its newest object is older than a grace period (an import publishes seconds after
+its upload ends). The import checks its versions are still complete just before
+committing the catalogue row, so even a sweep with a short grace cannot publish a version
+with missing files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import boto3
+from boto3.exceptions import Boto3Error
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from openstats.errors import StorageError
+from openstats.storage.staging import Staging
+
+MARKER = "_complete.json"
+GRACE = timedelta(hours=1)
+CHUNK = 1 << 20
+
+
+class S3Storage:
+    def __init__(self, bucket: str, prefix: str, *, cache: Path, endpoint_url: str | None = None,
+                 grace: timedelta = GRACE) -> None:
+        """`cache` is a local folder for staging and cached files (data_dir/files)."""
+        self.bucket = bucket
+        self.prefix = prefix
+        self.endpoint_url = endpoint_url
+        self.grace = grace
+        self.scratch = Staging(Path(cache) / "staging")
+        self.staging = self.scratch.root
+        self.cache = Path(cache) / "cache"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": 5},
+                                   "connect_timeout": 5, "read_timeout": 60}
+        if endpoint_url:
+            # Most S3-compatible servers want path-style addresses (no bucket in the host
+            # name), and some reject the checksums newer SDKs add to every request.
+            options |= {"s3": {"addressing_style": "path"},
+                        "request_checksum_calculation": "when_required",
+                        "response_checksum_validation": "when_required"}
+        # A session of our own: boto3's default session is shared, mutable global state.
+        # Credentials and region come from the standard AWS_* variables and files.
+        session = boto3.session.Session()
+        self.client = session.client("s3", endpoint_url=endpoint_url, config=Config(**options))
+        # Readiness probes want a quick answer, not five retries with back-off.
+        self.probe = session.client("s3", endpoint_url=endpoint_url, config=Config(**(
+            options | {"retries": {"mode": "standard", "max_attempts": 1}})))
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def describe(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}"
+        return f"{where} at {self.endpoint_url}" if self.endpoint_url else where
+
+    def _object(self, key: str, name: str = "") -> str:
+        return f"{self.prefix}versions/{key}/{name}"
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except (BotoCoreError, ClientError, Boto3Error) as e:
+            raise StorageError(f"{doing} failed: {e}", self.describe()) from e
+
+    # --- writing ------------------------------------------------------------------------
+    def stage(self) -> Path:
+        return self.scratch.stage()
+
+    def discard(self, staged: Path) -> None:
+        self.scratch.discard(staged)
+
+    def commit(self, staged: Path, key: str) -> None:
+        """Upload the files of `staged`, then the marker; keep the folder as cached copy."""
+        files = {p.relative_to(staged).as_posix(): p
+                 for p in sorted(staged.rglob("*")) if p.is_file()}
+        listing = {"files": {name: path.stat().st_size for name, path in files.items()}}
+        try:
+            with self._errors(f"uploading version {key}"):
+                for name, path in files.items():
+                    with path.open("rb") as f:
+                        os.fsync(f.fileno())  # the folder becomes a trusted cache entry
+                    self.client.upload_file(str(path), self.bucket, self._object(key, name))
+                marker = staged / MARKER
+                marker.write_text(json.dumps(listing))
+                self.client.put_object(Bucket=self.bucket, Key=self._object(key, MARKER),
+                                       Body=marker.read_bytes(),
+                                       ContentType="application/json")
+        except BaseException:
+            self._remove_quietly(key)
+            raise
+        # The importing process often serves too: its build is already the cached copy.
+        os.rename(staged, self.cache / key)
+
+    def confirm(self, keys: Iterable[str]) -> None:
+        """Raise unless each version's marker is still in the bucket."""
+        for key in keys:
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=self._object(key, MARKER))
+            except ClientError as e:
+                raise StorageError(f"version {key} is no longer complete in the bucket "
+                                   f"({e})", self.describe()) from e
+            except BotoCoreError as e:
+                raise StorageError(f"checking version {key} failed: {e}",
+                                   self.describe()) from e
+
+    def published(self, key: str) -> None:
+        """Nothing to do: the uploaded objects carry no pending state."""
+
+    def remove(self, key: str) -> None:
+        """Delete a version's objects and cached files (its catalogue row was never written)."""
+        shutil.rmtree(self.cache / key, ignore_errors=True)
+        with self._errors(f"removing version {key}"):
+            names: list[str] = []
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=self._object(key)):
+                names += [obj["Key"] for obj in page.get("Contents", [])]
+            self._delete(names)
+
+    def _remove_quietly(self, key: str) -> None:
+        # Called while another error is on its way up: that error is the one to report;
+        # whatever stays behind is an unreferenced prefix the next sweeps remove.
+        try:
+            self.remove(key)
+        except StorageError:
+            pass
+
+    def _delete(self, names: list[str]) -> None:
+        for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
+            batch = names[start:start + 1000]
+            answer = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": n} for n in batch],
+                                            "Quiet": True})
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise StorageError(f"deleting {first.get('Key')} failed: "
+                                   f"{first.get('Code')} {first.get('Message')}",
+                                   self.describe())
+
+    # --- reading ------------------------------------------------------------------------
+    def file(self, key: str, name: str) -> Path:
+        """A local copy of one file of a version, downloaded on first use."""
+        parts = PurePosixPath(name).parts
+        if not parts or ".." in parts or name.startswith("/"):
+            raise ValueError(f"not a file name inside a version: {name!r}")
+        target = self.cache / key / name
+        if target.exists():  # immutable: a cached file is never stale
+            return target
+        with self._lock_for(key, name):
+            if target.exists():  # another thread fetched it while we waited
+                return target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # A name of our own, then one rename: a racing process renames its own whole
+            # copy of the same bytes, and a reader never sees a partial file.
+            part = target.parent / f".part-{uuid.uuid4().hex}-{target.name}"
+            try:
+                self._download(self._object(key, name), part)
+                os.replace(part, target)
+            finally:
+                part.unlink(missing_ok=True)
+        return target
+
+    def _download(self, object_key: str, to: Path) -> None:
+        with self._errors(f"downloading {object_key}"):
+            answer = self.client.get_object(Bucket=self.bucket, Key=object_key)
+            expected = answer["ContentLength"]
+            with to.open("wb") as out:
+                for chunk in answer["Body"].iter_chunks(CHUNK):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())  # a cached file is trusted forever: make it durable
+        if to.stat().st_size != expected:
+            raise StorageError(f"downloading {object_key} stopped after {to.stat().st_size} "
+                               f"of {expected} bytes", self.describe())
+
+    def _lock_for(self, key: str, name: str) -> threading.Lock:
+        # One download per file at a time in this process; other files go on in parallel.
+        with self._locks_guard:
+            return self._locks.setdefault((key, name), threading.Lock())
+
+    def path(self, key: str) -> Path:
+        """A local folder with all of a version's files (downloading those not cached)."""
+        listing = json.loads(self.file(key, MARKER).read_text())
+        for name in listing["files"]:
+            self.file(key, name)
+        return self.cache / key
+
+    # --- health and housekeeping --------------------------------------------------------
+    def check(self) -> None:
+        with self._errors(f"reaching bucket {self.bucket}"):
+            self.probe.head_bucket(Bucket=self.bucket)
+
+    def sweep(self, referenced: set[str]) -> list[str]:
+        """Remove leftovers of failed or killed imports, never another process's import.
+
+        Local: staging folders of dead processes, cached versions no row names. Bucket:
+        prefixes no row names whose newest object is older than the grace period, and
+        multipart uploads that have stored no part for as long.
+        """
+        removed = self.scratch.sweep()
+        cutoff = datetime.now(UTC) - self.grace
+        base = self._object("").rstrip("/") + "/"  # <prefix>versions/
+        with self._errors("sweeping the bucket"):
+            objects: dict[str, list[str]] = defaultdict(list)
+            newest: dict[str, datetime] = {}
+            for page in self.client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=base):
+                for obj in page.get("Contents", []):
+                    key = obj["Key"][len(base):].split("/", 1)[0]
+                    objects[key].append(obj["Key"])
+                    if key not in newest or obj["LastModified"] > newest[key]:
+                        newest[key] = obj["LastModified"]
+            for key, names in objects.items():
+                if key in referenced or newest[key] > cutoff:
+                    continue
+                self._delete(names)
+                removed.append(f"s3://{self.bucket}/{base}{key}/")
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(
+                    Bucket=self.bucket, Prefix=base):
+                for upload in page.get("Uploads", []):
+                    if self._abandoned(upload, cutoff):
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                        removed.append(f"s3://{self.bucket}/{upload['Key']} (upload)")
+        return removed + self._sweep_cache(referenced, cutoff)
+
+    def _abandoned(self, upload: dict[str, Any], cutoff: datetime) -> bool:
+        """A multipart upload whose last part was stored before the cut-off.
+
+        Judged by its parts, not by when it began: a big file's upload may run for longer
+        than the grace period, and some servers misreport the start (moto: always 2010).
+        One with no part yet holds no bytes, so it is left alone.
+        """
+        if upload["Initiated"] >= cutoff:
+            return False
+        newest: datetime | None = None
+        for page in self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]):
+            for part in page.get("Parts", []):
+                if newest is None or part["LastModified"] > newest:
+                    newest = part["LastModified"]
+        return newest is not None and newest < cutoff
+
+    def _sweep_cache(self, referenced: set[str], cutoff: datetime) -> list[str]:
+        # Several processes may share this data folder: by age, never by owner.
+        removed: list[str] = []
+        limit = cutoff.timestamp()
+        for folder in self.cache.iterdir():
+            try:
+                if folder.name not in referenced and folder.stat().st_mtime < limit:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(str(folder))
+                    continue
+                for part in folder.rglob(".part-*"):  # downloads of killed processes
+                    if part.stat().st_mtime < limit:
+                        part.unlink(missing_ok=True)
+                        removed.append(str(part))
+            except FileNotFoundError:
+                continue  # another process sweeping the same folder got there first
+        return removed

@@ -1,0 +1,1 @@
+"""Tests of version storage: the local folder and S3-compatible buckets."""

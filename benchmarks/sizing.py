@@ -123,21 +123,31 @@ def peak_rss_mb(pid: int) -> float:
     return total
 
 
-def build(count: int, per_release: int, folder: Path) -> Measured:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+def build(count: int, per_release: int, folder: Path, resume: bool = False) -> Measured:
+    """Load the catalogue release by release; `resume` carries on after an interruption
+    (loads.txt records each loaded release and its seconds)."""
+    log = folder / "loads.txt"
+    if not resume:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    done = dict(line.split() for line in log.read_text().splitlines()) if log.exists() else {}
     env = {**os.environ, "OPENSTATS_DATA_DIR": str(folder / "data"),
            "OPENSTATS_DATABASE_URL": ""}
     m = Measured(count)
-    started = time.perf_counter()
     for publication, first in enumerate(range(0, count, per_release)):
         path = folder / f"release-{publication:05d}.toml"
+        if path.name in done:
+            continue
         path.write_text(manifest(publication, range(first, min(first + per_release, count))))
+        started = time.perf_counter()
         subprocess.run([OPENSTATS, "load", str(path)], env=env, check=True,
                        stdout=subprocess.DEVNULL)
+        done[path.name] = f"{time.perf_counter() - started:.3f}"
+        with log.open("a") as f:
+            f.write(f"{path.name} {done[path.name]}\n")
         if publication % 10 == 9:
             print(f"  {min(first + per_release, count):,} data sets loaded", flush=True)
-    m.load_seconds = (time.perf_counter() - started) / count
+    m.load_seconds = sum(float(v) for v in done.values()) / count
     m.data_mb = folder_mb(folder / "data")
     m.database_mb = (folder / "data" / "catalogue.sqlite").stat().st_size / 1e6
     return m
@@ -237,11 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-release", type=int, default=50)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--resume", action="store_true",
+                        help="carry on loading catalogues left by an interrupted run")
     args = parser.parse_args(argv)
     results = []
     for count in (50, args.data_sets):
         print(f"Building a catalogue of {count:,} data sets ...", flush=True)
-        m = build(count, args.per_release, OUT / str(count))
+        m = build(count, args.per_release, OUT / str(count), args.resume)
         serve_and_measure(m, OUT / str(count), args.samples, args.per_release)
         results.append(m)
     section = report(*results)

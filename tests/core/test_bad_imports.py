@@ -1,0 +1,63 @@
+"""`openstats import` of every bad file in the corpus changes nothing, on SQLite and PostgreSQL.
+
+A data folder that already holds one data set is snapshotted (every file by content, every
+catalogue row); each refused pair is imported by a real process under resource limits,
+which must exit 1 with the finding in its output and no traceback, and the snapshot must
+be the same afterwards. Pairs with warnings only are imported, as they should be.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.conftest import REFERENCE
+from tests.reliability import (
+    differences,
+    openstats_command,
+    openstats_env,
+    run_limited,
+    snapshot,
+)
+from tests.standards.bad_files import CORPUS
+from tests.standards.pairs import base
+
+
+def versions(data_dir: Path, database_url: str) -> int:
+    platform = open_platform(Settings(data_dir=data_dir, database_url=database_url,
+                                      reference_dir=REFERENCE))
+    try:
+        return platform.catalogue.counts()["data_set_versions"]
+    finally:
+        platform.close()
+
+
+def test_refused_imports_leave_storage_unchanged(tmp_path: Path, database_url: str) -> None:
+    data_dir = tmp_path / "data"
+    env = openstats_env(data_dir, database_url, REFERENCE)
+    command = [*openstats_command(), "import"]
+    first = run_limited([*command, *base().write(tmp_path / "good")], env=env)
+    assert first.code == 0, first.stderr[-2000:]
+    before = snapshot(data_dir, database_url)
+    assert any(name.startswith("files/versions/") for name in before["files"])
+    imported = 1
+    for case in CORPUS:
+        pair = case.build()
+        data, meta = pair.write(tmp_path / case.id)
+        run = run_limited([*command, data, meta], env=env)
+        assert not run.killed_at_deadline, case.id
+        assert "Traceback" not in run.stdout + run.stderr, (case.id, run.stderr[-3000:])
+        if case.passes:
+            assert run.code == 0, (case.id, run.stdout[-2000:], run.stderr[-2000:])
+            imported += 1
+            assert versions(data_dir, database_url) == imported
+            before = snapshot(data_dir, database_url)  # the new version is the new normal
+            continue
+        assert run.code == 1, (case.id, run.code, run.stderr[-2000:])
+        shown = run.stdout + run.stderr
+        for expect in case.expect:
+            assert expect.rule in shown, (case.id, expect.rule, shown[-2000:])
+        assert "nothing was imported" in shown, (case.id, shown[-2000:])
+        after = snapshot(data_dir, database_url)
+        assert differences(before, after) == [], case.id

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from openstats.catalogue import public_ids
 from openstats.catalogue.store import Catalogue
 from openstats.errors import ScreeningFailed
+from openstats.faults import crash_point
 from openstats.ingest.build import build_version
 from openstats.ingest.changes import compare
 from openstats.settings import Settings
@@ -90,6 +91,7 @@ def prepare(catalogue: Catalogue, storage: LocalStorage, s: Screening, *, data_s
     except BaseException:
         storage.discard(staged)
         raise
+    crash_point("import.built")
     if latest is None:
         major, minor, changes = 1, 0, {}
     else:
@@ -113,6 +115,7 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
     try:
         for p in prepared:
             moved.append(storage.commit(p.staged, p.key))
+        crash_point("import.moved")
         with catalogue.transaction() as conn:
             if write_catalogue is not None:
                 write_catalogue(conn)
@@ -122,6 +125,8 @@ def commit(catalogue: Catalogue, storage: LocalStorage, prepared: list[PreparedV
                                       major=p.major, minor=p.minor, storage_key=p.key,
                                       metadata=p.metadata, changes=p.changes,
                                       published=published)
+            crash_point("import.in_transaction")
+        crash_point("import.committed")
     except BaseException:
         for p in prepared:
             storage.discard(p.staged)
@@ -144,6 +149,7 @@ def import_pair(catalogue: Catalogue, storage: LocalStorage, settings: Settings,
         return ImportResult(data_set_id, f"{latest['version_major']}.{latest['version_minor']}",
                             False, latest["row_count"], None)
     with screen_for_import(settings, storage, data, meta) as s:
+        crash_point("import.screened")
         prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
                            release_id=release_id)
         commit(catalogue, storage, [prepared], write_catalogue)

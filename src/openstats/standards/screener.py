@@ -13,6 +13,7 @@ lines and rows the parser rejects keep their numbers (`Screening.row_number`).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -189,7 +190,9 @@ def screen(
     for path in (Path(data_path), Path(meta_path)):
         if not path.is_file():
             raise UsageError("file not found", where=str(path))
-    work = Path(tempfile.mkdtemp(prefix="screen-", dir=workdir))
+    # Named after this process like a staging folder: the storage sweep of another
+    # process (a restart, `openstats load`) keeps the folders of live processes.
+    work = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-screen-", dir=workdir))
     s = Screening(Path(data_path), Path(meta_path), work)
     try:
         _Checks(s, reference_dir, memory_limit, threads).run()

@@ -122,6 +122,14 @@ def field_10mb_meta() -> Pair:
     return base().meta("sex", "filter_hint", "B" * (10 * MB))
 
 
+def long_cells_many_rows() -> Pair:
+    # Under every hard limit, but each finding used to quote the whole cell (twice).
+    pair = base()
+    for row in range(2, LAST_ROW + 1):
+        pair.cell(row, "sex", f"Group {row} " + "C" * MB)
+    return pair
+
+
 def field_200kb_meta() -> Pair:
     # Over the csv module's cell limit, under the meta file's size limit.
     return base().meta("sex", "filter_hint", "B" * (200 * 1024))
@@ -235,6 +243,10 @@ CORPUS: list[BadFile] = [
             (Expect("file.unclosed_quote", M, META_ROW["sex"], None, "Line"),)),
     BadFile("field-10mb-data", "A 10 MB cell on row 3 of the data file", field_10mb_data,
             (Expect("file.line_too_long", D, 3, None, "longer than 10,000,000 bytes"),)),
+    BadFile("long-cells-many-rows", "A 1 MB filter value on every row (10 rows)",
+            long_cells_many_rows,
+            (Expect("data.filter.value_too_long", D, 2, "sex", "longer than 120"),),
+            passes=True),
     BadFile("field-200kb-meta", "A 200 kB filter_hint in the meta file", field_200kb_meta,
             (Expect("file.line_too_long", M, META_ROW["sex"], None, "cell longer than"),)),
     BadFile("field-10mb-meta", "A 10 MB filter_hint (so a 10 MB meta file)", field_10mb_meta,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.engine import Connection
+
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
@@ -61,3 +63,35 @@ def test_refused_imports_leave_storage_unchanged(tmp_path: Path, database_url: s
         assert "nothing was imported" in shown, (case.id, shown[-2000:])
         after = snapshot(data_dir, database_url)
         assert differences(before, after) == [], case.id
+
+
+def test_long_labels_are_stored_and_keep_their_ids(tmp_path: Path, database_url: str) -> None:
+    """Filter values of 1 MB (the screener only warns) import on PostgreSQL too, whose
+    unique index stops at about 2.7 kB, and keep their public ids in the next version."""
+    from openstats.ingest.service import import_pair
+    from tests.standards.bad_files import long_cells_many_rows
+
+    platform = open_platform(Settings(data_dir=tmp_path / "data", database_url=database_url,
+                                      reference_dir=REFERENCE))
+    data_set_id = "cccccccc-0000-4000-8000-000000000003"
+
+    def write(conn: Connection) -> None:
+        platform.catalogue.ensure_data_set(conn, data_set_id, title="Long labels")
+
+    try:
+        ids = []
+        for n, pair in enumerate([long_cells_many_rows(),
+                                  long_cells_many_rows().cell(3, "enrolments", "7")]):
+            data, meta = pair.write(tmp_path / f"v{n}")
+            result = import_pair(platform.catalogue, platform.storage, platform.settings,
+                                 data, meta, data_set_id=data_set_id, release_id=None,
+                                 write_catalogue=write)
+            assert result.created
+            with platform.catalogue.engine.connect() as conn:
+                latest = platform.catalogue.latest_version(conn, data_set_id)
+            meta_of = platform.catalogue.version_metadata(latest["id"])  # type: ignore[index]
+            sex = next(f for f in meta_of["filters"] if f["column"] == "sex")
+            ids.append({o["label"][:9]: o["public_id"] for o in sex["options"]})
+        assert ids[0] == ids[1] and len(ids[0]) == 10
+    finally:
+        platform.close()

@@ -358,3 +358,66 @@ def test_sweep_keeps_a_live_screening(tmp_path: Path) -> None:
         assert s.con is not None and s.con.execute("SELECT count(*) FROM data").fetchone()
     platform.close()
     assert json.dumps(os.listdir(platform.storage.staging)) == "[]"
+
+
+# --- uploads --------------------------------------------------------------------------------
+
+def test_server_killed_while_screening_an_upload(world: World, servers: list[Server]) -> None:
+    w = world
+    before = check_storage(w)
+    server = start_server(w, servers, crash_at="upload.screened")
+    person = Person(server.base)
+    assert person.sign_in("admin@example.org").status_code == 303
+    pair = base()
+    with pytest.raises(httpx.TransportError):
+        person.post(f"/admin/releases/{w.release_id}/upload",
+                    {"title": "Killed", "summary": "", "data_set_id": ""},
+                    files={"data_file": ("pupils.csv", pair.data_text(), "text/csv"),
+                           "meta_file": ("pupils.meta.csv", pair.meta_text(), "text/csv")},
+                    token_from=f"/admin/releases/{w.release_id}")
+    assert server.proc.wait(timeout=60) == KILLED
+    uploads = w.settings.data_dir / "uploads"
+    [left] = list(uploads.iterdir())  # what the crash left: the files, half-handled
+    assert (left / ".receiving").exists()
+    assert list((w.settings.data_dir / "files" / "staging").iterdir())  # its screening
+    restarted = start_server(w, servers)
+    assert list(uploads.iterdir()) == []  # the restart's sweep removed it
+    assert check_storage(w) == before
+    person = Person(restarted.base)
+    assert person.sign_in("admin@example.org").status_code == 303
+    again = person.post(f"/admin/releases/{w.release_id}/upload",
+                        {"title": "Again", "summary": "", "data_set_id": ""},
+                        files={"data_file": ("pupils.csv", pair.data_text(), "text/csv"),
+                               "meta_file": ("pupils.meta.csv", pair.meta_text(), "text/csv")},
+                        token_from=f"/admin/releases/{w.release_id}")
+    assert again.status_code == 200 and "Import this data set" in again.text
+
+
+def test_upload_sweep_keeps_live_and_waiting_uploads(tmp_path: Path) -> None:
+    from openstats.ingest.uploads import sweep_uploads
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    old = time.time() - 3 * 24 * 3600
+    made = {}
+    for name, marker, record, age in [
+            ("receiving-live", str(os.getpid()), False, None),
+            ("receiving-dead", str(dead.pid), False, None),
+            ("waiting-for-import", None, True, None),
+            ("abandoned", None, True, old),
+            ("never-finished", None, False, old),
+            ("just-created", None, False, None)]:
+        folder = tmp_path / name
+        folder.mkdir()
+        if marker:
+            (folder / ".receiving").write_text(marker)
+        if record:
+            (folder / "upload.json").write_text("{}")
+        if age:
+            for path in (folder, *folder.iterdir()):
+                os.utime(path, (age, age))
+        made[name] = folder
+    removed = {p.name for p in sweep_uploads(tmp_path)}
+    assert removed == {"receiving-dead", "abandoned", "never-finished"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "just-created", "receiving-live", "waiting-for-import"]

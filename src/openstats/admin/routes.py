@@ -28,6 +28,8 @@ from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
 from openstats.catalogue.store import RELEASE_TYPES, as_utc
 from openstats.errors import ScreeningFailed
+from openstats.faults import crash_point
+from openstats.ingest import uploads
 from openstats.ingest.service import import_pair
 from openstats.standards.screener import screen
 
@@ -368,6 +370,7 @@ def upload_name(given: str | None, which: str) -> tuple[str, str | None]:
 def _screen_upload(p: Any, data: Path, meta: Path) -> Any:
     with screen(data, meta, reference_dir=p.settings.reference_dir,
                 workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
+        crash_point("upload.screened")
         return s.report
 
 
@@ -393,13 +396,14 @@ async def upload(request: Request, release_id: str) -> Response:
         names.append(name)
     upload_id = str(uuid.uuid4())
     folder = p.settings.data_dir / "uploads" / upload_id
+    uploads.claim(folder)  # until the report is shown: a crash leaves it to the sweep
     try:
         # Each file in a folder of its own: two files of the same name, or one called
         # upload.json, cannot overwrite each other or the upload's record.
         paths = []
         for item, which, name in ((data_file, "data", names[0]), (meta_file, "meta", names[1])):
             target = folder / which / name
-            target.parent.mkdir(parents=True)
+            target.parent.mkdir()
             with target.open("wb") as out:
                 shutil.copyfileobj(item.file, out, 1 << 20)  # type: ignore[union-attr]
             paths.append(target)
@@ -418,7 +422,9 @@ async def upload(request: Request, release_id: str) -> Response:
         accounts.audit(conn, user, "upload", "release", release_id,
                        f"{paths[0].name}: {len(report.errors)} errors, "
                        f"{len(report.warnings)} warnings")
-    if not report.ok:
+    if report.ok:
+        uploads.received(folder)
+    else:
         shutil.rmtree(folder, ignore_errors=True)
     return page(request, "report.html", {"report": report, "release": release,
                                          "upload_id": upload_id, "title": title},

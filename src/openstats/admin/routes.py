@@ -362,8 +362,9 @@ def upload_name(given: str | None, which: str) -> tuple[str, str | None]:
         return name, (f"The name of the {which} file contains control characters (such as "
                       "a NUL byte). Rename the file and upload it again.")
     if len(name.encode()) > MAX_NAME_BYTES:
-        return name, (f"The name of the {which} file is {len(name):,} characters long. "
-                      "File names may have at most 150 characters before .csv.")
+        return name, (f"The name of the {which} file is {len(name):,} characters long, too "
+                      "long to store. File names may have at most 150 characters before "
+                      ".csv.")
     return name, None
 
 

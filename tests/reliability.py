@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -136,10 +135,3 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
                 out.append(f"{kind[:-1]} {key}: {how}")
     return out
 
-
-def kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL a process started with start_new_session=True, and its children."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

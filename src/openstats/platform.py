@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from openstats.catalogue.store import Catalogue
 from openstats.errors import StorageError
+from openstats.ingest.uploads import sweep_uploads
 from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
 from openstats.storage import Storage, open_storage
@@ -24,7 +25,8 @@ class Platform:
 
 
 def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
-    """Open (and migrate) the catalogue and storage; `sweep` removes orphan files."""
+    """Open (and migrate) the catalogue and storage; `sweep` removes orphan files (of
+    versions, and of uploads a crash or a walk-away left)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     storage = open_storage(settings)  # first: a bad storage setting fails before any work
     catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=settings.auto_migrate,
@@ -37,4 +39,5 @@ def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
             # Tidying is not worth refusing to start over: the bucket may be back in a
             # moment, and a readiness probe (storage.check) reports it meanwhile.
             logging.getLogger("openstats").warning("storage sweep skipped: %s", e)
+        sweep_uploads(settings.data_dir / "uploads")
     return Platform(settings, catalogue, storage, QueryEngine())

@@ -95,6 +95,14 @@ class Pair:
             row.insert(at, value)
         return self
 
+    def add_column_block(self, count: int, prefix: str = "extra") -> Pair:
+        """Append `count` columns `extra_0`... with small repeating values (fast: wide
+        files have thousands of columns)."""
+        self.header += [f"{prefix}_{i}" for i in range(count)]
+        for n, row in enumerate(self.rows):
+            row += [str(n % 3)] * count
+        return self
+
     def drop_column(self, name: str) -> Pair:
         at = self.header.index(name)
         del self.header[at]

@@ -8,6 +8,8 @@ A rule id in `RULES` without a case fails `test_every_rule_has_a_case`.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,14 @@ def at(lines: list[bytes], index: int, new: bytes | list[bytes]) -> list[bytes]:
     return lines[:index] + (new if isinstance(new, list) else [new]) + lines[index + 1:]
 
 
+def zipped(content: bytes) -> bytes:
+    """A ZIP archive holding `content`: what a renamed .zip or .xlsx upload looks like."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pupils.csv", content)
+    return buffer.getvalue()
+
+
 def names(data: str, meta: str) -> Callable[[], Pair]:
     def build() -> Pair:
         return Pair(data_name=data, meta_name=meta)
@@ -150,6 +160,10 @@ CASES: list[Case] = [
          "data", None, None),
     case("names-match", "file.names_match", names("pupils.csv", "pupils_2019.meta.csv"),
          "meta", None, None),
+    case("windows-device-name", "file.name.reserved", names("CON.csv", "CON.meta.csv"),
+         "data", None, None),
+    case("windows-device-name-lower-case", "file.name.reserved",
+         names("lpt1.csv", "lpt1.meta.csv"), "meta", None, None),
     # --- empty files ------------------------------------------------------------------------
     case("empty-data", "file.empty", raw_data(b""), "data", None, None),
     case("empty-meta", "file.empty", raw_meta(b""), "meta", None, None),
@@ -190,6 +204,26 @@ CASES: list[Case] = [
          "data.columns.country_missing"),
     case("utf16-file", "file.encoding",
          raw_data(base().data_text().decode().encode("utf-16")), "data", 1, None),
+    case("utf16-meta", "file.encoding",
+         raw_meta(base().meta_text().decode().encode("utf-16")), "meta", 1, None),
+    case("utf16-without-bom", "file.encoding",
+         raw_data(base().data_text().decode().encode("utf-16-le")), "data", 1, None),
+    case("zip-as-data", "file.unreadable", raw_data(zipped(base().data_text())), "data", 1,
+         None),
+    case("zip-as-meta", "file.unreadable", raw_meta(zipped(base().meta_text())), "meta", 1,
+         None),
+    case("meta-too-large", "file.too_large",
+         raw_meta(base().meta_text() + b"\n" * (4 * 1024 * 1024)), "meta", None, None),
+    case("too-many-columns", "file.too_many_columns",
+         lambda: base().add_column_block(2_001 - len(base().header)), "data", 1, None),
+    case("line-too-long-data", "file.line_too_long",
+         lambda: base().cell(3, "school_type", "A" * 10_000_001), "data", 3, None),
+    case("cell-too-long-meta", "file.line_too_long",
+         lambda: base().meta("sex", "filter_hint", "B" * 200_000), "meta", META_ROW["sex"],
+         None),
+    case("header-line-too-long", "file.line_too_long",
+         data_lines(lambda ls: at(ls, 0, ls[0] + b"," + b"c" * 1024 * 1024)), "data", 1,
+         None),
     case("ragged-extra-cell", "file.ragged_row",
          data_lines(lambda ls: at(ls, 2, ls[2] + b",99")), "data", 3, None),
     case("ragged-missing-cell", "file.ragged_row",
@@ -448,6 +482,23 @@ CASES: list[Case] = [
     case("meta-no-indicators", "meta.no_filters_or_indicators",
          lambda: base().drop_meta_row("enrolments").drop_meta_row("attendance_rate"),
          "meta", None, None, "data.columns.undescribed"),
+    # --- text other software would run ------------------------------------------------------
+    case("formula-in-filter", "data.formula",
+         lambda: base().replace("school_type", "Primary", "=cmd|' /C calc'!A0"), "data", 5,
+         "school_type"),
+    case("formula-minus-word", "data.formula",
+         lambda: base().replace("sex", "Girls", "-SUM(1)"), "data", 4, "sex"),
+    case("formula-in-location-name", "data.formula",
+         lambda: base().column("country_name", "@England"), "data", 2, "country_name",
+         "data.geography.lookup_mismatch"),
+    case("formula-in-label", "data.formula",
+         lambda: base().meta("sex", "label", "+Sex"), "meta", META_ROW["sex"], "label"),
+    case("markup-in-filter", "data.markup",
+         lambda: base().replace("school_type", "Secondary", "<b>Secondary</b>"), "data", 6,
+         "school_type"),
+    case("markup-in-hint", "data.markup",
+         lambda: base().meta("sex", "filter_hint", "Choose <script>alert(1)</script>"),
+         "meta", META_ROW["sex"], "filter_hint"),
     case("meta-header-only", "meta.no_filters_or_indicators",
          raw_meta(to_csv(base().meta_header, [])), "meta", None, None,
          "data.columns.undescribed"),

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 
 from openstats import sessions
 from openstats.admin import oidc
@@ -27,6 +28,8 @@ from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
 from openstats.catalogue.store import RELEASE_TYPES, as_utc
 from openstats.errors import ScreeningFailed
+from openstats.faults import crash_point
+from openstats.ingest import uploads
 from openstats.ingest.service import import_pair
 from openstats.standards.screener import screen
 
@@ -338,6 +341,40 @@ async def _release_action(request: Request, release_id: str, action: str
     return user, release, form, None
 
 
+# The longest file name kept: most file systems stop at 255 bytes, and the screener allows
+# 150 characters before .meta.csv anyway.
+MAX_NAME_BYTES = 255
+
+
+def upload_name(given: str | None, which: str) -> tuple[str, str | None]:
+    """The name a browser gave an uploaded file, without any folder part, and the reason
+    to refuse it, if any.
+
+    Browsers send the bare name, some a Windows path (C:\\fakepath\\x.csv); a crafted
+    request can send anything. The name is only ever used inside the upload's own folder,
+    so `../../etc/passwd.csv` becomes passwd.csv. Names that no file can have (empty, NUL
+    and other control characters, too long) are refused, saying why.
+    """
+    name = (given or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name in ("", ".", ".."):
+        return name, f"The {which} file has no name. Choose the file again."
+    if any(not c.isprintable() for c in name):
+        return name, (f"The name of the {which} file contains control characters (such as "
+                      "a NUL byte). Rename the file and upload it again.")
+    if len(name.encode()) > MAX_NAME_BYTES:
+        return name, (f"The name of the {which} file is {len(name):,} characters long, too "
+                      "long to store. File names may have at most 150 characters before "
+                      ".csv.")
+    return name, None
+
+
+def _screen_upload(p: Any, data: Path, meta: Path) -> Any:
+    with screen(data, meta, reference_dir=p.settings.reference_dir,
+                workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
+        crash_point("upload.screened")
+        return s.report
+
+
 @router.post("/releases/{release_id}/upload")
 async def upload(request: Request, release_id: str) -> Response:
     """Stream both files to disk, screen them, and show the report."""
@@ -351,29 +388,44 @@ async def upload(request: Request, release_id: str) -> Response:
         return page(request, "admin_message.html", {
             "title": "Choose both files and give a title",
             "message": "A data set needs its data CSV, its meta CSV and a title."}, 400)
+    names = []
+    for item, which in ((data_file, "data"), (meta_file, "meta")):
+        name, problem = upload_name(item.filename, which)  # type: ignore[union-attr]
+        if problem is not None:
+            return page(request, "admin_message.html", {
+                "title": "The file name cannot be used", "message": problem}, 400)
+        names.append(name)
     upload_id = str(uuid.uuid4())
     folder = p.settings.data_dir / "uploads" / upload_id
-    folder.mkdir(parents=True)
-    paths = []
-    for item in (data_file, meta_file):
-        name = Path(item.filename or "file.csv").name  # type: ignore[union-attr]
-        target = folder / name
-        with target.open("wb") as out:
-            shutil.copyfileobj(item.file, out, 1 << 20)  # type: ignore[union-attr]
-        paths.append(target)
-    replaces = str(form.get("data_set_id", "")).strip()
-    (folder / "upload.json").write_text(json.dumps({
-        "release_id": release_id, "title": title, "summary": str(form.get("summary", "")),
-        "data": paths[0].name, "meta": paths[1].name, "data_set_id": replaces,
-        "user": user["id"]}))
-    with screen(paths[0], paths[1], reference_dir=p.settings.reference_dir,
-                workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
-        report = s.report
+    uploads.claim(folder)  # until the report is shown: a crash leaves it to the sweep
+    try:
+        # Each file in a folder of its own: two files of the same name, or one called
+        # upload.json, cannot overwrite each other or the upload's record.
+        paths = []
+        for item, which, name in ((data_file, "data", names[0]), (meta_file, "meta", names[1])):
+            target = folder / which / name
+            target.parent.mkdir()
+            with target.open("wb") as out:
+                shutil.copyfileobj(item.file, out, 1 << 20)  # type: ignore[union-attr]
+            paths.append(target)
+        replaces = str(form.get("data_set_id", "")).strip()
+        (folder / "upload.json").write_text(json.dumps({
+            "release_id": release_id, "title": title, "summary": str(form.get("summary", "")),
+            "data": f"data/{names[0]}", "meta": f"meta/{names[1]}", "data_set_id": replaces,
+            "user": user["id"]}))
+        # Screening a large file takes seconds to minutes: in a worker thread, so the site
+        # goes on answering everyone else meanwhile.
+        report = await run_in_threadpool(_screen_upload, p, paths[0], paths[1])
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half-uploaded stays behind
+        raise
     with p.catalogue.transaction() as conn:
         accounts.audit(conn, user, "upload", "release", release_id,
                        f"{paths[0].name}: {len(report.errors)} errors, "
                        f"{len(report.warnings)} warnings")
-    if not report.ok:
+    if report.ok:
+        uploads.received(folder)
+    else:
         shutil.rmtree(folder, ignore_errors=True)
     return page(request, "report.html", {"report": report, "release": release,
                                          "upload_id": upload_id, "title": title},
@@ -408,12 +460,14 @@ async def import_upload(request: Request, upload_id: str) -> Response:
             p.catalogue.upsert_data_set(conn, data_set_id,
                                         publication_id=release["publication_id"],
                                         title=info["title"], summary=info["summary"])
-        accounts.audit(conn, user, "import", "data_set", data_set_id, info["data"])
+        accounts.audit(conn, user, "import", "data_set", data_set_id, Path(info["data"]).name)
 
     try:
-        import_pair(p.catalogue, p.storage, p.settings, folder / info["data"],
-                    folder / info["meta"], data_set_id=data_set_id, release_id=release["id"],
-                    write_catalogue=write)
+        # Building the version reads every row: in a worker thread, like screening.
+        await run_in_threadpool(
+            import_pair, p.catalogue, p.storage, p.settings, folder / info["data"],
+            folder / info["meta"], data_set_id=data_set_id, release_id=release["id"],
+            write_catalogue=write)
     except ScreeningFailed:
         return page(request, "admin_message.html", {"title": "The files have errors",
                                                     "message": "Nothing was imported."}, 422)

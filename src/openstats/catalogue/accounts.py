@@ -28,6 +28,7 @@ from openstats.catalogue.schema import (
 )
 from openstats.catalogue.store import Catalogue, as_utc, new_id, now
 from openstats.errors import OpenstatsError
+from openstats.faults import crash_point
 
 ROLES = ("admin", "publisher", "approver")
 MAX_FAILED_LOGINS = 5
@@ -197,14 +198,17 @@ def approve(catalogue: Catalogue, user: dict[str, Any], release_id: str,
         first = release["published"] is None or as_utc(release["published"]) > now()
         values: dict[str, Any] = {"published": when} if first else {"last_updated": when}
         conn.execute(update(releases).where(releases.c.id == release_id).values(**values))
+        crash_point("approve.release_dated")
         conn.execute(update(data_set_versions).where(
             data_set_versions.c.release_id == release_id,
             data_set_versions.c.published.is_(None)).values(published=when))
+        crash_point("approve.versions_dated")
         conn.execute(delete(release_states).where(release_states.c.release_id == release_id))
         conn.execute(insert(release_states).values(release_id=release_id, state="approved",
                                                    scheduled=when, approved_by=user["id"]))
         audit(conn, user, "approve", "release", release_id,
               f"public at {when.isoformat(timespec='seconds')}")
+    crash_point("approve.committed")
 
 
 def unschedule(catalogue: Catalogue, user: dict[str, Any], release_id: str) -> None:
@@ -247,6 +251,8 @@ def publish_due(catalogue: Catalogue, at: datetime | None = None) -> list[str]:
             if claimed.rowcount == 1:
                 audit(conn, None, "published", "release", release_id, "")
                 marked.append(release_id)
+                crash_point("publish_due.one_marked")
+    crash_point("publish_due.committed")
     return marked
 
 

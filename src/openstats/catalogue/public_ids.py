@@ -8,6 +8,7 @@ and label (within a data set), locations by level, codes and name (across data s
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqids import Sqids
@@ -19,6 +20,8 @@ from openstats.catalogue.schema import public_ids
 ALPHABET = "UjIo1rQXDHTmNsy6p4SlAtO0uqhfCiexFMVc5nG3v2Bbz8dKgWJRa79PZYwkEL"
 _SQIDS = Sqids(alphabet=ALPHABET, min_length=5)
 SEP = "\x1f"  # joins key parts; never appears in a CSV cell we keep
+# Longer keys are stored as a digest (see stored_key); shorter ones, as they are.
+MAX_KEY_BYTES = 1000
 
 
 def encode(number: int) -> str:
@@ -41,23 +44,36 @@ def location_key(location: dict[str, Any]) -> str:
     return SEP.join((location["level"], location["code"], second, location["name"]))
 
 
+def stored_key(key: str) -> str:
+    """The key as the table keeps it: itself, or a digest when it is long.
+
+    The unique index over keys holds at most about 2,700 bytes per entry on PostgreSQL,
+    and an option label or location name may be far longer (the screener only warns). A
+    digest names the same label the same way every time, so ids stay stable.
+    """
+    if len(key.encode()) <= MAX_KEY_BYTES:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _numbers(conn: Connection, kind: str, scope: str, keys: list[str]) -> dict[str, int]:
     """Numbers for `keys`, creating those not seen before."""
-    wanted = set(keys)
-    found: dict[str, int] = {}
+    stored = {k: stored_key(k) for k in keys}
+    wanted = set(stored.values())
+    by_stored: dict[str, int] = {}
     rows = conn.execute(select(public_ids.c.key, public_ids.c.number).where(
         public_ids.c.kind == kind, public_ids.c.scope == scope))
     for key, number in rows:
         if key in wanted:
-            found[key] = number
-    missing = [k for k in dict.fromkeys(keys) if k not in found]
+            by_stored[key] = number
+    missing = [k for k in dict.fromkeys(stored.values()) if k not in by_stored]
     if missing:
         conn.execute(public_ids.insert(),
                      [{"kind": kind, "scope": scope, "key": k} for k in missing])
         rows = conn.execute(select(public_ids.c.key, public_ids.c.number).where(
             public_ids.c.kind == kind, public_ids.c.scope == scope))
-        found.update({k: n for k, n in rows if k in wanted})
-    return found
+        by_stored.update({k: n for k, n in rows if k in wanted})
+    return {k: by_stored[s] for k, s in stored.items()}
 
 
 def assign(conn: Connection, data_set_id: str, metadata: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from openstats.catalogue import locks, public_ids
 from openstats.catalogue.store import Catalogue
 from openstats.errors import ScreeningFailed
+from openstats.faults import crash_point
 from openstats.ingest.build import build_version
 from openstats.ingest.changes import compare
 from openstats.settings import Settings
@@ -91,6 +92,7 @@ def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id
     except BaseException:
         storage.discard(staged)
         raise
+    crash_point("import.built")
     if latest is None:
         major, minor, changes = 1, 0, {}
     else:
@@ -115,6 +117,7 @@ def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersio
         for p in prepared:
             storage.commit(p.staged, p.key)
             stored.append(p.key)
+        crash_point("import.moved")
         with catalogue.transaction(immediate=True) as conn:
             # Imports on other replicas may be assigning public ids at this moment, some
             # for the same new locations (their ids are shared by every data set): take
@@ -132,6 +135,8 @@ def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersio
             # Last thing before the rows commit: another replica's sweep only takes files
             # older than its grace period, but a slow load must not publish a gap.
             storage.confirm(stored)
+            crash_point("import.in_transaction")
+        crash_point("import.committed")
     except BaseException:
         for p in prepared:
             storage.discard(p.staged)
@@ -169,6 +174,7 @@ def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data
         return ImportResult(data_set_id, f"{latest['version_major']}.{latest['version_minor']}",
                             False, latest["row_count"], None)
     with screen_for_import(settings, storage, data, meta) as s:
+        crash_point("import.screened")
         prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
                            release_id=release_id)
         commit(catalogue, storage, [prepared], write_catalogue)

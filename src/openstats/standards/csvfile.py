@@ -22,6 +22,14 @@ BOM = codecs.BOM_UTF8
 # Every blank line is kept (the screener needs them to number rows after them), up to
 # this many; a file with more blank lines than this is not worth numbering exactly.
 MAX_BLANK_LINES_LISTED = 1_000_000
+# The header row is read on its own, up to this many bytes (ten thousand long column
+# names fit): a first line longer than this is not a header.
+MAX_HEADER_BYTES = 1024 * 1024
+# A meta file has a row per filter or indicator, a few kB; it is read whole, so one far
+# larger (the data file picked twice, a database dump) is refused before it is read.
+MAX_META_BYTES = 4 * 1024 * 1024
+# Python's csv module stops at cells longer than this (its default field limit).
+MAX_META_CELL = csv.field_size_limit()
 
 
 @dataclass
@@ -174,22 +182,69 @@ class _BlankLines:
 
 
 class CsvProblem(Exception):
-    """A file cannot be parsed as CSV; `line` is 1-based."""
+    """A file cannot be parsed as CSV; `line` is 1-based.
 
-    def __init__(self, rule: str, message: str, line: int | None = None) -> None:
+    `whole_file` says the problem is what the file is (an archive, UTF-16, far too big):
+    then nothing else about its bytes (blank lines, line endings) is worth reporting.
+    """
+
+    def __init__(self, rule: str, message: str, line: int | None = None, *,
+                 whole_file: bool = False) -> None:
         super().__init__(message)
         self.rule = rule
         self.message = message
         self.line = line
+        self.whole_file = whole_file
 
 
-def _header_end(head: bytes) -> int:
+def _header_end(head: bytes) -> int | None:
     """Where the header record ends: after the first line break (LF, CRLF or a lone CR)
-    outside double quotes."""
+    outside double quotes; None when `head` holds no such line break."""
     for match in re.finditer(rb"\r\n?|\n", head):
         if head.count(b'"', 0, match.start()) % 2 == 0:
             return match.end()
-    return len(head)
+    return None
+
+
+# The first bytes of files that are often uploaded by mistake, and what they are. ZIP
+# covers Excel's .xlsx and OpenDocument spreadsheets, which are ZIP archives inside.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one too)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) workbook"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG picture"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+)
+_UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
+               codecs.BOM_UTF16_BE)
+
+
+def not_csv(head: bytes) -> CsvProblem | None:
+    """A problem naming what the file is, when its first bytes say it is no CSV text at
+    all: an archive, a workbook, a picture, or UTF-16/UTF-32 text.
+
+    Said once, on line 1, instead of a finding for every undecodable line; and nothing
+    is ever unpacked or decompressed.
+    """
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return CsvProblem("file.unreadable", f"The file is {kind}, not a CSV file.", 1,
+                              whole_file=True)
+    bom = next((b for b in _UTF16_BOMS if head.startswith(b)), None)
+    if bom is not None:
+        bits = "32" if len(bom) == 4 else "16"
+        return CsvProblem("file.encoding", f"The file is UTF-{bits} text; it must be saved "
+                          "as UTF-8.", 1, whole_file=True)
+    sample = head[:4096]
+    # UTF-16 without a byte-order mark: ASCII text with a zero byte after every letter.
+    if len(sample) >= 16 and sample.count(b"\0") * 3 >= len(sample):
+        return CsvProblem("file.encoding", "The file looks like UTF-16 text (every other "
+                          "byte is zero); it must be saved as UTF-8.", 1, whole_file=True)
+    return None
 
 
 def read_header(path: Path) -> list[str]:
@@ -199,10 +254,20 @@ def read_header(path: Path) -> list[str]:
     parser's to report, row by row.
     """
     with path.open("rb") as raw:
-        head = raw.read(1024 * 1024)
+        head = raw.read(MAX_HEADER_BYTES)
     if not head.strip():
         raise CsvProblem("file.empty", "The file is empty.")
-    head = head[: _header_end(head)]
+    problem = not_csv(head)
+    if problem is not None:
+        raise problem
+    end = _header_end(head)
+    if end is None:
+        if len(head) == MAX_HEADER_BYTES:
+            raise CsvProblem(
+                "file.line_too_long", f"The header row is longer than {MAX_HEADER_BYTES:,} "
+                "bytes: the first line break is further on, or missing.", 1)
+        end = len(head)  # a file of one line: the header and nothing else
+    head = head[:end]
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -231,11 +296,22 @@ def read_meta_rows(path: Path) -> MetaRead:
 
     Lines that are not UTF-8 are listed in `problems` and read with the bad bytes replaced
     (U+FFFD), so the rest of the file is still checked. Raises CsvProblem when the file
-    cannot be read at all: empty, or a quoted cell that is never closed.
+    cannot be read at all: empty, too large to be a meta file, not CSV text, a cell
+    longer than the csv module reads, or a quoted cell that is never closed.
     """
+    size = path.stat().st_size
+    if size > MAX_META_BYTES:
+        raise CsvProblem(
+            "file.too_large", f"The meta file is {size / 1024 / 1024:,.1f} MB; a meta file "
+            f"has one row per filter or indicator and may be at most "
+            f"{MAX_META_BYTES // 1024 // 1024} MB. Check that this is the meta file and "
+            "not the data file.", whole_file=True)
     data = path.read_bytes()
     if not data.strip():
         raise CsvProblem("file.empty", "The file is empty.")
+    problem = not_csv(data[:MAX_HEADER_BYTES])
+    if problem is not None:
+        raise problem
     result = MetaRead([], [])
     try:
         text = data.decode("utf-8-sig")
@@ -265,6 +341,14 @@ def read_meta_rows(path: Path) -> MetaRead:
                 continue
             result.rows.append((line, dict(zip(result.header, cells, strict=False))))
     except csv.Error as e:
+        if "field limit" in str(e):
+            raise CsvProblem(
+                "file.line_too_long", f"Line {start} has a cell longer than "
+                f"{MAX_META_CELL:,} characters.", start) from None
+        if "unexpected end of data" in str(e):
+            raise CsvProblem(
+                "file.unclosed_quote", f"Line {start}: a quoted cell is never closed (the "
+                "file ends inside it).", start) from None
         raise CsvProblem("file.unclosed_quote", f"Line {start}: {e}.", start) from None
     return result
 

@@ -8,6 +8,17 @@ from typing import Any
 from openstats.standards.rules import RULES, Severity
 
 CAP_PER_RULE = 100  # each rule lists at most this many findings, then counts the rest
+# A finding repeats at most this many characters of a value, and of its message: a 10 MB
+# cell must not make a 1 GB report (100 findings, each quoting it twice).
+MAX_VALUE = 200
+MAX_MESSAGE = 500
+
+
+def shorten(text: str | None, limit: int) -> str | None:
+    """`text` cut to `limit` characters, saying how long it was."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,8 @@ class Report:
         if listed < CAP_PER_RULE:
             self._listed[rule_id] = listed + 1
             self.findings.append(
-                Finding(rule_id, rule.severity, file, message, rule.advice, row, column, value)
+                Finding(rule_id, rule.severity, file, shorten(message, MAX_MESSAGE) or "",
+                        rule.advice, row, shorten(column, MAX_VALUE), shorten(value, MAX_VALUE))
             )
 
     @property

@@ -34,6 +34,13 @@ MAX_COLUMN_NAME = 50
 MAX_LOCATION_CODE = 30
 MAX_FILTER_ITEM = 120
 MAX_FILTER_OPTIONS = 25_000
+# Columns of a data file. Statistics files have tens; the parser needs memory for every
+# column of a batch of rows, and 512 MB runs out between 4,000 and 6,000 columns.
+MAX_DATA_COLUMNS = 2_000
+# Names Windows keeps for devices: a download saved as CON.csv fails there.
+WINDOWS_DEVICE_NAMES = frozenset({"CON", "PRN", "AUX", "NUL",
+                                  *(f"COM{i}" for i in range(1, 10)),
+                                  *(f"LPT{i}" for i in range(1, 10))})
 
 # Indicator names that mix a breakdown into the measure (pivot longer and add a filter).
 SMUSHED_WORDS: tuple[str, ...] = (

@@ -49,6 +49,20 @@ RULES: dict[str, Rule] = _rules(
      "Save the file as 'CSV UTF-8 (comma delimited)'. Check it is a comma-separated text "
      "file (not a spreadsheet or ZIP renamed to .csv) and that no cell holds a lone "
      "carriage return.", "file_read"),
+    ("file.name.reserved", W, "File name is a Windows device name",
+     "Rename the files: Windows cannot save a download called CON, PRN, AUX, NUL, COM1-9 "
+     "or LPT1-9 (whatever follows the dot).", ""),
+    ("file.too_large", E, "File is far too large for what it is",
+     "A meta file has one row per filter or indicator, a few kB. Check that you chose the "
+     "meta file and not the data file.", ""),
+    ("file.too_many_columns", E, "File has too many columns",
+     "A data file may have at most 2,000 columns. Put the data in long format: one "
+     "indicator column per measure, with filters for the breakdowns, not a column for "
+     "each.", ""),
+    ("file.line_too_long", E, "Line or cell is far too long",
+     "A line of the data file may be at most 10 MB, a cell of the meta file 131,072 "
+     "characters, and the header row 1 MB. Such lines are usually a quote that is never "
+     "closed, or a file that is not CSV text.", "file_read"),
     ("file.encoding", E, "File is not UTF-8",
      "Save the file as 'CSV UTF-8 (comma delimited)'.", "utf8"),
     ("file.bom", W, "File starts with a byte-order mark",
@@ -186,6 +200,13 @@ RULES: dict[str, Rule] = _rules(
     ("data.null_marker", W, "Cell holds a missing-value marker",
      "NULL or NA came from the software that made the file; use a GSS symbol or a "
      "label.", "general_null"),
+    ("data.formula", W, "Text starts like a spreadsheet formula",
+     "Cells starting with =, +, -, @, a tab or a carriage return are run as formulas by "
+     "spreadsheets that open a download (CSV injection). Reword the text, e.g. put it in "
+     "words or start with a letter.", ""),
+    ("data.markup", W, "Text looks like HTML",
+     "Labels and filter values are shown exactly as typed, tags included. Remove the "
+     "HTML; write plain text.", ""),
     ("data.rows.duplicate", E, "Rows repeat the same observation",
      "Each combination of time, location and filters may appear once. Remove the "
      "repeats or add the filter that tells them apart.", "general_dupes"),

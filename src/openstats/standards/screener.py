@@ -45,7 +45,17 @@ from openstats.standards.reference import load_lookups
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
 FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
 DATA = "data"  # the DuckDB table holding the data file's cells
+# Text a spreadsheet would take for a formula (CSV injection): =, +, @, a tab or carriage
+# return first, or a minus that does not start a number. RE2 and Python read it alike.
+FORMULA = re.compile(r"^[=+@\t\r]|^-[^0-9. ]")
+FORMULA_MESSAGE = ("'{value}' in {column} starts like a spreadsheet formula: a spreadsheet "
+                   "opening a download could run it.")
+# An HTML tag or comment: '<' and a letter, '/' or '!', up to a '>'. "<5" is not one.
+MARKUP = re.compile(r"<\s*[A-Za-z/!][^>]*>")
+MARKUP_MESSAGE = "'{value}' in {column} looks like HTML; it will be shown as typed."
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
+# The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
+MAX_LINE_BYTES = 10_000_000
 
 
 def q(name: str) -> str:
@@ -181,7 +191,8 @@ def screen(
         if not path.is_file():
             raise UsageError("file not found", where=str(path))
     # Named after our pid like every staging folder: another process starting on the same
-    # data folder (a replica) sweeps staging, and keeps only folders of live processes.
+    # data folder (a replica, a restart, `openstats load`) sweeps staging, and keeps only
+    # the folders of live processes.
     work = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-screen-", dir=workdir))
     s = Screening(Path(data_path), Path(meta_path), work)
     try:
@@ -291,6 +302,7 @@ class _Checks:
                 self.check_filters()
                 self.check_indicators()
                 self.check_duplicates()
+                self.check_text_cells()
                 self.count_batch()
             finally:
                 deferred, self.r = self.r, report
@@ -451,6 +463,10 @@ class _Checks:
             if bad:
                 self.r.add("file.name.special", name,
                            f"'{name}' contains {' '.join(repr(c) for c in bad)}.")
+            if stem.split(".")[0].upper() in meta_columns.WINDOWS_DEVICE_NAMES:
+                self.r.add("file.name.reserved", name,
+                           f"'{name}' is named like a Windows device ({stem.split('.')[0]}); "
+                           "Windows cannot save a file of that name from a download.")
             if len(stem) > meta_columns.MAX_FILE_STEM:
                 self.r.add("file.name.length", name,
                            f"The name part of '{name}' has {len(stem)} characters; "
@@ -493,7 +509,8 @@ class _Checks:
                 self.r.add(p.rule, self.data, "The data file has no header row, only "
                            "blank lines.")
                 return False
-            self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+            if not p.whole_file:
+                self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
         # Blank lines are looked for only if the counts after loading say there are some.
@@ -502,6 +519,13 @@ class _Checks:
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
                        "the column names.", row=1)
+            return False
+        if len(header) > meta_columns.MAX_DATA_COLUMNS:
+            # Each column costs the parser memory for a whole batch of rows: far more
+            # columns than any statistics file has would exhaust the memory limit.
+            self.r.add("file.too_many_columns", self.data,
+                       f"The header has {len(header):,} columns; at most "
+                       f"{meta_columns.MAX_DATA_COLUMNS:,} are allowed.", row=1)
             return False
         self.s.header = header
         loadable = True
@@ -553,12 +577,14 @@ class _Checks:
         if self.s.meta_path.stat().st_size == 0:
             self.r.add("file.empty", file, "The meta file is empty: it has no header row.")
             return
-        self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
         try:
             parsed = read_meta_rows(self.s.meta_path)
         except CsvProblem as p:
+            if not p.whole_file:
+                self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
             self.r.add(p.rule, file, p.message, row=p.line)
             return
+        self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
         header, rows = parsed.header, parsed.rows
         self.s.meta_read = True
         for p in parsed.problems:
@@ -586,6 +612,7 @@ class _Checks:
                 if raw in symbols.NULL_MARKERS:
                     self.r.add("data.null_marker", file, f"'{raw}' in {column}.", row=line,
                                column=column, value=raw)
+                self.check_text(raw or "", file, line, column)
             dp_text = values.get("indicator_dp", "")
             dp = int(dp_text) if dp_text.isdigit() else None
             meta.append(MetaColumn(
@@ -630,6 +657,15 @@ class _Checks:
             self.r.add("meta.no_filters_or_indicators", file,
                        "No row of the meta file is an Indicator.")
         self.s.meta = [m for m in meta if m.name]
+
+    def check_text(self, text: str, file: str, row: int, column: str) -> None:
+        """Formula and markup warnings for one piece of text from the meta file."""
+        if FORMULA.search(text):
+            self.r.add("data.formula", file, FORMULA_MESSAGE.format(value=text, column=column),
+                       row=row, column=column, value=text)
+        if MARKUP.search(text):
+            self.r.add("data.markup", file, MARKUP_MESSAGE.format(value=text, column=column),
+                       row=row, column=column, value=text)
 
     def check_meta_row(self, m: MetaColumn, cells: dict[str, str]) -> None:
         file, row = self.meta_file, m.row
@@ -733,14 +769,23 @@ class _Checks:
                 f"CREATE TABLE {DATA} AS SELECT * FROM read_csv(?, header = true, "
                 "columns = ?, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
                 "strict_mode = true, store_rejects = true, rejects_table = 'rejects', "
-                "rejects_scan = 'reject_scans', max_line_size = 10000000, "
-                "encoding = 'utf-8')",
+                f"rejects_scan = 'reject_scans', max_line_size = {MAX_LINE_BYTES}, "
+                # Never decompress: a .gz or .zst name must not unpack a bomb.
+                "encoding = 'utf-8', compression = 'none')",
                 [str(source or self.s.data_path), columns],
             )
         except duckdb.InvalidInputException as e:
             # What the parser cannot get past at all (a lone carriage return, binary
             # bytes): no cells to check.
             self._unreadable = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
+            con.close()
+            self.s.con = None
+            return False
+        except duckdb.OutOfMemoryException:
+            # Very wide rows or huge cells: say so rather than crash the screening.
+            self._unreadable = (f"reading it needs more than the {self.memory_limit} of "
+                                "memory the screener may use; its rows or cells are "
+                                "unusually large")
             con.close()
             self.s.con = None
             return False
@@ -806,7 +851,7 @@ class _Checks:
             "UNQUOTED VALUE": ("file.unclosed_quote", 1),
             "MISSING COLUMNS": ("file.ragged_row", 2),
             "TOO MANY COLUMNS": ("file.ragged_row", 2),
-            "LINE SIZE OVER MAXIMUM": ("file.ragged_row", 2),
+            "LINE SIZE OVER MAXIMUM": ("file.line_too_long", 2),
         }
         rule_of = _case("error_type", {k: v[0] for k, v in kinds.items()})
         rank = _case("error_type", {k: str(v[1]) for k, v in kinds.items()})
@@ -818,7 +863,8 @@ class _Checks:
             "AS message, "
             f"arg_min(column_name, (coalesce(CAST({rank} AS INTEGER), 3), column_idx)) "
             "AS column_name FROM rejects GROUP BY line")
-        for rule in ("file.encoding", "file.unclosed_quote", "file.ragged_row"):
+        for rule in ("file.encoding", "file.unclosed_quote", "file.ragged_row",
+                     "file.line_too_long"):
             rows = self.sql("SELECT line, message, column_name FROM bad_lines WHERE rule = ? "
                             f"ORDER BY line LIMIT {CAP_PER_RULE}", [rule])
             total = len(rows)
@@ -826,9 +872,10 @@ class _Checks:
                 total = self.sql("SELECT count(*) FROM bad_lines WHERE rule = ?", [rule])[0][0]
             for i, (line, message, column) in enumerate(rows):
                 text = {
-                    "file.ragged_row": f"Line {line}: {message}.",
+                    "file.ragged_row": _ragged_message(line, message),
                     "file.unclosed_quote": f"Line {line}: a quoted cell is never closed.",
                     "file.encoding": f"Line {line} is not UTF-8 text.",
+                    "file.line_too_long": _long_line_message(line, message),
                 }[rule]
                 self.r.add(rule, self.data, text, row=int(line), column=column,
                            count=1 if i < len(rows) - 1 else total - len(rows) + 1)
@@ -1144,6 +1191,23 @@ class _Checks:
                        row=row, column=c, value=value,
                        count=1 if i < len(rows) - 1 else total - len(rows) + 1)
 
+    # --- text that other software would run -----------------------------------------------
+    def check_text_cells(self) -> None:
+        """Formulas and markup in the text columns an import keeps: filters, their groups
+        and location names. Both are stored and shown as typed (escaped on every page), so
+        they only warn: a spreadsheet opening a download would run a formula, and markup
+        in a label is almost always pasted by mistake."""
+        header = self.s.header
+        names = {lv.name_column for lv in geography.LEVELS}
+        columns = [c for m in self.s.filters for c in (m.name, m.filter_grouping_column)
+                   if c in header]
+        columns += [c for c in header if c in names]
+        for c in dict.fromkeys(columns):
+            self.add_rows("data.formula", f"regexp_matches({q(c)}, {lit(FORMULA.pattern)})",
+                          c, FORMULA_MESSAGE)
+            self.add_rows("data.markup", f"regexp_matches({q(c)}, {lit(MARKUP.pattern)})",
+                          c, MARKUP_MESSAGE)
+
     # --- duplicates ---------------------------------------------------------------------
     def check_duplicates(self) -> None:
         header = self.s.header
@@ -1188,3 +1252,19 @@ class _Checks:
                        f"Rows {', '.join(str(r) for r in rows)}{more} have the same time, "
                        "location and filter values.", row=rows[1],
                        count=len(rowids) - 1 + extra)
+
+
+def _ragged_message(line: int, message: str) -> str:
+    """DuckDB's "Expected Number of Columns: 9 Found: 10" in the publisher's words."""
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if found is None:
+        return f"Line {line}: {message.rstrip('.')}."
+    expected, cells = found.groups()
+    return f"Line {line} has {cells} cells but the header has {expected}."
+
+
+def _long_line_message(line: int, message: str) -> str:
+    size = re.search(r"Actual Size:\s*(\d+)", message)
+    actual = f" ({int(size[1]):,} bytes)" if size else ""
+    return (f"Line {line} is longer than {MAX_LINE_BYTES:,} bytes{actual}: a cell that size "
+            "is usually a quote that is never closed, or not CSV text at all.")

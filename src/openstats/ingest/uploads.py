@@ -1,0 +1,67 @@
+"""Upload folders: where the publishing side keeps a pair between screening and import.
+
+Each upload gets `uploads/<id>/`. While its files are being received and screened, a
+marker in it names the process doing that; the marker goes once the report is shown
+(the folder then waits for the publisher to import it) and the folder goes at once if
+the files are refused. `sweep_uploads`, run at every start with the storage sweep,
+removes what a crash or a walk-away leaves: folders whose process died mid-upload, and
+uploads nobody imported within two days.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+RECEIVING = ".receiving"  # holds the id of the process receiving and screening the files
+RECORD = "upload.json"  # written once the files are complete
+MAX_AGE = timedelta(days=2)  # a screened upload not imported by then is abandoned
+GRACE = timedelta(minutes=1)  # a folder this young may be being set up right now
+
+
+def claim(folder: Path) -> None:
+    """Create an upload's folder, marked as being received by this process."""
+    folder.mkdir(parents=True)
+    (folder / RECEIVING).write_text(str(os.getpid()))
+
+
+def received(folder: Path) -> None:
+    """The files are in and screened: the upload now waits for its import."""
+    (folder / RECEIVING).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
+    """Remove upload folders a crash left half-done, and those abandoned for `max_age`."""
+    if not root.is_dir():
+        return []
+    removed = []
+    now = time.time()
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        marker = folder / RECEIVING
+        age = now - folder.stat().st_mtime
+        if marker.exists():
+            owner = marker.read_text().strip()
+            stale = not (owner.isdigit() and _alive(int(owner)))
+        elif (folder / RECORD).exists():
+            stale = now - (folder / RECORD).stat().st_mtime > max_age.total_seconds()
+        else:
+            stale = age > GRACE.total_seconds()  # no marker and no record: never finished
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

@@ -1,0 +1,97 @@
+"""`openstats import` of every bad file in the corpus changes nothing, on SQLite and PostgreSQL.
+
+A data folder that already holds one data set is snapshotted (every file by content, every
+catalogue row); each refused pair is imported by a real process under resource limits,
+which must exit 1 with the finding in its output and no traceback, and the snapshot must
+be the same afterwards. Pairs with warnings only are imported, as they should be.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.conftest import REFERENCE
+from tests.reliability import (
+    differences,
+    openstats_command,
+    openstats_env,
+    run_limited,
+    snapshot,
+)
+from tests.standards.bad_files import CORPUS
+from tests.standards.pairs import base
+
+
+def versions(data_dir: Path, database_url: str) -> int:
+    platform = open_platform(Settings(data_dir=data_dir, database_url=database_url,
+                                      reference_dir=REFERENCE))
+    try:
+        return platform.catalogue.counts()["data_set_versions"]
+    finally:
+        platform.close()
+
+
+def test_refused_imports_leave_storage_unchanged(tmp_path: Path, database_url: str) -> None:
+    data_dir = tmp_path / "data"
+    env = openstats_env(data_dir, database_url, REFERENCE)
+    command = [*openstats_command(), "import"]
+    first = run_limited([*command, *base().write(tmp_path / "good")], env=env)
+    assert first.code == 0, first.stderr[-2000:]
+    before = snapshot(data_dir, database_url)
+    assert any(name.startswith("files/versions/") for name in before["files"])
+    imported = 1
+    for case in CORPUS:
+        pair = case.build()
+        data, meta = pair.write(tmp_path / case.id)
+        run = run_limited([*command, data, meta], env=env)
+        assert not run.killed_at_deadline, case.id
+        assert "Traceback" not in run.stdout + run.stderr, (case.id, run.stderr[-3000:])
+        if case.passes:
+            assert run.code == 0, (case.id, run.stdout[-2000:], run.stderr[-2000:])
+            imported += 1
+            assert versions(data_dir, database_url) == imported
+            before = snapshot(data_dir, database_url)  # the new version is the new normal
+            continue
+        assert run.code == 1, (case.id, run.code, run.stderr[-2000:])
+        shown = run.stdout + run.stderr
+        for expect in case.expect:
+            assert expect.rule in shown, (case.id, expect.rule, shown[-2000:])
+        assert "nothing was imported" in shown, (case.id, shown[-2000:])
+        after = snapshot(data_dir, database_url)
+        assert differences(before, after) == [], case.id
+
+
+def test_long_labels_are_stored_and_keep_their_ids(tmp_path: Path, database_url: str) -> None:
+    """Filter values of 1 MB (the screener only warns) import on PostgreSQL too, whose
+    unique index stops at about 2.7 kB, and keep their public ids in the next version."""
+    from openstats.ingest.service import import_pair
+    from tests.standards.bad_files import long_cells_many_rows
+
+    platform = open_platform(Settings(data_dir=tmp_path / "data", database_url=database_url,
+                                      reference_dir=REFERENCE))
+    data_set_id = "cccccccc-0000-4000-8000-000000000003"
+
+    def write(conn: Connection) -> None:
+        platform.catalogue.ensure_data_set(conn, data_set_id, title="Long labels")
+
+    try:
+        ids = []
+        for n, pair in enumerate([long_cells_many_rows(),
+                                  long_cells_many_rows().cell(3, "enrolments", "7")]):
+            data, meta = pair.write(tmp_path / f"v{n}")
+            result = import_pair(platform.catalogue, platform.storage, platform.settings,
+                                 data, meta, data_set_id=data_set_id, release_id=None,
+                                 write_catalogue=write)
+            assert result.created
+            with platform.catalogue.engine.connect() as conn:
+                latest = platform.catalogue.latest_version(conn, data_set_id)
+            meta_of = platform.catalogue.version_metadata(latest["id"])  # type: ignore[index]
+            sex = next(f for f in meta_of["filters"] if f["column"] == "sex")
+            ids.append({o["label"][:9]: o["public_id"] for o in sex["options"]})
+        assert ids[0] == ids[1] and len(ids[0]) == 10
+    finally:
+        platform.close()

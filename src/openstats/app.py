@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from openstats import __version__
+from openstats import __version__, security
 from openstats.admin import oidc
 from openstats.admin import routes as admin_routes
 from openstats.api import docs
@@ -109,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
+    security.install(app, settings)  # headers, body limits, API rate limit (security.py)
     return app

@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -65,9 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def lower_case_api_paths(request: Request, call_next):  # type: ignore[no-untyped-def]
         # EES redirects any API path with capitals to its lower-case form (308).
-        path = request.url.path
+        # The decoded path, re-encoded: escapes such as %5C are not capitals (lower-casing
+        # them made a redirect loop, found by tests/security/test_api_fuzz.py).
+        path = request.scope["path"]
         if path.startswith(("/api/v1/", "/statistics/v1/")) and path != path.lower():
-            target = path.lower() + (f"?{request.url.query}" if request.url.query else "")
+            target = quote(path.lower()) + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(target, status_code=308)
         return await call_next(request)
 

@@ -99,7 +99,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("api")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    # No rate limit: these tests and the fuzzing (tests/security) send requests as fast as
+    # loopback allows; the limiter has its own servers in tests/security/test_http_guards.py.
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+                        rate_limit=0)
     platform = open_platform(settings)
     from openstats.demo import MANIFEST
 

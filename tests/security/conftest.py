@@ -10,7 +10,7 @@ from openstats.catalogue import accounts
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
-from tests.api.conftest import LiveServer, serve
+from tests.api.conftest import LiveServer, live, serve  # noqa: F401 (live: the API tests' server)
 from tests.conftest import REFERENCE
 from tests.security.hostile import write_release
 

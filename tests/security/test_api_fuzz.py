@@ -1,0 +1,93 @@
+"""Schemathesis fuzzes the public API from its own OpenAPI document, over real HTTP.
+
+Every operation of /api/openapi.json gets generated requests, valid ("positive") and
+invalid ("negative": wrong types, formats, missing or extra parts), against the live test
+server with EES's samples loaded. Path ids are mostly the real ones, so queries reach the
+data instead of all being 404s. Every answer must: not be a 5xx, have a status the
+document lists for the operation, a content type it lists, a body matching the listed
+schema; and an invalid request must be refused with a 4xx.
+
+Examples are bounded (OPENSTATS_FUZZ_EXAMPLES per operation and mode, default 30) so the
+whole file stays around a minute on a shared machine; raise it for a longer hunt.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode, checks
+
+from openstats.api import routes as api_routes
+from tests.api.conftest import DATA_SETS, FUTURE_ID, LiveServer
+
+FUZZ_EXAMPLES = int(os.environ.get("OPENSTATS_FUZZ_EXAMPLES", "30"))
+# The same examples on every run in CI (a failure is then every run's, not a lottery);
+# OPENSTATS_FUZZ_RANDOM=1 draws new ones, for hunting.
+DERANDOMIZE = not os.environ.get("OPENSTATS_FUZZ_RANDOM")
+CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
+          checks.content_type_conformance, checks.response_schema_conformance,
+          checks.negative_data_rejection]
+# The operations of the document, known without a server: the API router's routes.
+OPERATIONS = sorted((method, "/api/v1" + route.path) for route in api_routes.router.routes
+                    for method in getattr(route, "methods", ()) if method != "HEAD")
+TALLY: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module")
+def api_schema(live: LiveServer) -> Any:
+    return schemathesis.openapi.from_url(f"{live.api}/openapi.json")
+
+
+@pytest.fixture(scope="module")
+def real_ids(live: LiveServer) -> dict[str, list[str]]:
+    publications = httpx.get(f"{live.api}/v1/publications?pageSize=40").json()["results"]
+    return {"dataSetId": [i for i, _ in DATA_SETS.values()] + [FUTURE_ID],
+            "publicationId": [p["id"] for p in publications],
+            "dataSetVersion": ["1.0", "1.*", "*", "1", "2.0", "v1.0"]}
+
+
+def test_every_route_is_in_the_document(api_schema: Any) -> None:
+    documented = {(method.upper(), path) for path, item in api_schema.raw_schema["paths"].items()
+                  for method in item}
+    assert set(OPERATIONS) == documented
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_api_answers_as_documented(api_schema: Any, real_ids: dict[str, list[str]],
+                                   live: LiveServer, method: str, path: str,
+                                   mode: GenerationMode) -> None:
+    operation = api_schema[path][method]
+    names = [p.name for p in operation.path_parameters]
+    real = st.fixed_dictionaries({n: st.sampled_from(real_ids[n]) for n in names})
+    free = operation.as_strategy(mode)  # generated ids: unknown ones must be clean 404s
+    # With real ids pinned, invalid data can only go in the query or the body.
+    has_more = bool(list(operation.query)) or operation.body
+    strategy = st.one_of(real.flatmap(
+        lambda ids: operation.as_strategy(mode, path_parameters=ids)), free) \
+        if names and (has_more or mode == GenerationMode.POSITIVE) else free
+
+    @given(case=strategy)
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+              derandomize=DERANDOMIZE, suppress_health_check=list(HealthCheck))
+    def fuzz(case: Any) -> None:
+        # A path with capitals is redirected (308) to its lower-case form: the checks
+        # apply to the answer at the end of it.
+        response = case.call(base_url=live.base, timeout=30, allow_redirects=True)
+        TALLY[f"{mode.value} {response.status_code}"] = TALLY.get(
+            f"{mode.value} {response.status_code}", 0) + 1
+        case.validate_response(response, checks=CHECKS)
+
+    fuzz()
+
+
+def test_report_tally() -> None:
+    """Prints what the fuzzing sent and got (for docs/reliability.md), with -s."""
+    print("\nfuzz requests by mode and status:", dict(sorted(TALLY.items())),
+          "total", sum(TALLY.values()))

@@ -7,6 +7,8 @@
   else is small (`max_body_bytes`). A declared Content-Length over the limit is refused
   before any byte is read; a body without one is counted as it arrives and refused at the
   first byte past the limit, so no route ever holds more than the limit in memory.
+  Uploads are two CSV files, never archives: nothing is ever unpacked, so a "ZIP bomb"
+  is just a small file that fails screening.
 - Per-client rate limiting of the public API (/api/v1 and /statistics/v1): a token bucket
   per client address, refilled at `rate_limit` tokens a second up to `rate_burst`. Over
   the limit the client gets 429 with Retry-After and a problem-details body. Buckets live

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from openstats.query import criteria, periods
@@ -201,11 +201,16 @@ def test_valid_bodies_round_trip(tree: dict[str, Any], page: int, size: int, deb
     assert (first.page, first.page_size, first.debug) == (page, size, debug)
 
 
-@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+NUMBERS = st.integers(-10**6, 10**6) | st.integers(-2**70, 2**70) | st.sampled_from(
+    [criteria.MAX_INT32, criteria.MAX_INT32 + 1, -criteria.MAX_INT32 - 1])
+
+
+@given(NUMBERS, NUMBERS)
+@example(2**73, 1)  # page x pageSize once overflowed the query's OFFSET (a 500)
 def test_paging_bounds(page: int, size: int) -> None:
     req = criteria.parse_post({"page": page, "pageSize": size})
     codes = {e.path: e.code for e in req.errors}
-    assert ("page" in codes) == (page < 1)
+    assert ("page" in codes) == (not 1 <= page <= criteria.MAX_INT32)
     assert ("pageSize" in codes) == (not 1 <= size <= criteria.MAX_PAGE_SIZE)
     get, _ = criteria.parse_get([("page", str(page)), ("pageSize", str(size))])
     assert {e.path: e.code for e in get.errors} == codes

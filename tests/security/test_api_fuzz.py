@@ -91,3 +91,34 @@ def test_report_tally() -> None:
     """Prints what the fuzzing sent and got (for docs/reliability.md), with -s."""
     print("\nfuzz requests by mode and status:", dict(sorted(TALLY.items())),
           "total", sum(TALLY.values()))
+
+
+# --- what the fuzzing found, kept as plain tests ----------------------------------------------
+DS = DATA_SETS["absence"][0]
+
+
+@pytest.mark.parametrize("segment", ["%5C", "%3F", "A%3FB", "%5CA", "%E2%84%AA", "A%20B"])
+def test_escapes_in_paths_never_loop(live: LiveServer, segment: str) -> None:
+    """`%5C` was lower-cased to `%5c`, which clients send back as `%5C`: a 308 loop."""
+    answer = httpx.get(f"{live.api}/v1/data-sets/{segment}/versions", follow_redirects=True,
+                       timeout=30)
+    assert answer.status_code == 404
+    assert len(answer.history) <= 1
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/v1/publications/not-a-uuid/data-sets", None),
+    ("POST", f"/v1/data-sets/{DS}/query", b"null"),
+    ("GET", f"/v1/data-sets/{DS}/query?debug=", None),
+    ("GET", f"/v1/data-sets/{DS}/query?page=", None),
+    ("GET", f"/v1/data-sets/{DS}/query?page=11028946974858289348608", None),
+    ("POST", f"/v1/data-sets/{DS}/query?page=11028946974858289348608", b"{}"),
+    ("POST", f"/v1/data-sets/{DS}/query", b'{"page": 11028946974858289348608}'),
+    ("GET", "/v1/publications?page=2147483648", None),
+])
+def test_found_by_fuzzing_are_clean_refusals(live: LiveServer, method: str, path: str,
+                                             body: bytes | None) -> None:
+    answer = httpx.request(method, live.api + path, content=body, timeout=30,
+                           headers={"content-type": "application/json"} if body else None)
+    assert answer.status_code in (400, 404), answer.text[:300]
+    assert answer.headers["content-type"] == "application/problem+json"

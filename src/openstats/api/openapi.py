@@ -127,8 +127,8 @@ def query(name: str, schema: Schema, description: str, *, explode: bool = True
 
 
 def paging(maximum: int, default: int) -> list[dict[str, Any]]:
-    return [query("page", {"type": "integer", "minimum": 1, "default": 1},
-                  "Page number, from 1."),
+    return [query("page", {"type": "integer", "minimum": 1, "maximum": criteria.MAX_INT32,
+                           "default": 1}, "Page number, from 1."),
             query("pageSize", {"type": "integer", "minimum": 1, "maximum": maximum,
                                "default": default}, f"Results per page (1-{maximum}).")]
 

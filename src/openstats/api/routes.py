@@ -22,6 +22,7 @@ from openstats.api import changes, openapi, views
 from openstats.query import versions as version_specs
 from openstats.query.criteria import (
     DEFAULT_PAGE_SIZE,
+    MAX_INT32,
     MAX_PAGE_SIZE,
     Problem,
     group_params,
@@ -107,6 +108,9 @@ def paging_params(request: Request, default: int, maximum: int,
         try:
             value = int(raw)
         except ValueError:
+            errors.append(Problem("InvalidValue", name))
+            continue
+        if abs(value) > MAX_INT32:  # not a 32-bit number, as EES's binding refuses it
             errors.append(Problem("InvalidValue", name))
             continue
         if name == "page":

@@ -2,7 +2,8 @@
 
 - Security headers on every response: a Content-Security-Policy with no 'unsafe-inline'
   (our pages load scripts and styles from /static only), nosniff, no framing, a referrer
-  policy and a permissions policy. A header a route has set itself is left alone.
+  policy and a permissions policy; HSTS when the request came over HTTPS. A header a
+  route has set itself is left alone.
 - Limits on request bodies: a data-file upload may be large (`max_upload_bytes`), anything
   else is small (`max_body_bytes`). A declared Content-Length over the limit is refused
   before any byte is read; a body without one is counted as it arrives and refused at the
@@ -56,6 +57,8 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
         ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
         ("cross-origin-opener-policy", "same-origin"),
     ))
+# Only over HTTPS (a browser ignores it over HTTP, and it must not pin a plain-HTTP dev site).
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 API_PREFIXES = ("/api/v1/", "/statistics/v1/")
 UPLOAD_PATH = re.compile(r"^/admin/releases/[^/]+/upload$")
 MAX_BUCKETS = 100_000  # distinct clients remembered before idle ones are forgotten
@@ -177,6 +180,7 @@ class SecurityLayer:
             return
         path: str = scope.get("path", "")
         is_api = path.startswith(("/api", "/statistics"))
+        headers = HEADERS + ((HSTS,) if scope.get("scheme") == "https" else ())
         started = False
         exceeded = False  # the body passed its limit: our 413 replaces whatever follows
 
@@ -188,7 +192,7 @@ class SecurityLayer:
                 started = True
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
-                                      *(h for h in HEADERS if h[0] not in present)]
+                                      *(h for h in headers if h[0] not in present)]
             await send(message)
 
         if self.buckets is not None and path.lower().startswith(API_PREFIXES):

@@ -73,6 +73,24 @@ def test_every_answer_has_the_security_headers(hostile: LiveServer, method: str,
     assert answer.headers.get("permissions-policy")
 
 
+def test_hsts_only_over_https(tmp_path: Path) -> None:
+    """Strict-Transport-Security is sent over HTTPS (as a TLS proxy passes it on), not HTTP."""
+    import asyncio
+
+    from openstats.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=""))
+
+    async def headers(base: str) -> httpx.Headers:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url=base) as client:
+            return (await client.get("/healthz")).headers
+
+    assert "strict-transport-security" not in asyncio.run(headers("http://stats.example"))
+    assert asyncio.run(headers("https://stats.example"))["strict-transport-security"] \
+        .startswith("max-age=")
+
+
 # --- body limits ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

@@ -14,7 +14,9 @@ whole file stays around a minute on a shared machine; raise it for a longer hunt
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode, checks
+from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 
 from openstats.api import routes as api_routes
 from tests.api.conftest import DATA_SETS, FUTURE_ID, LiveServer
@@ -82,9 +85,45 @@ def test_api_answers_as_documented(api_schema: Any, real_ids: dict[str, list[str
         response = case.call(base_url=live.base, timeout=30, allow_redirects=True)
         TALLY[f"{mode.value} {response.status_code}"] = TALLY.get(
             f"{mode.value} {response.status_code}", 0) + 1
-        case.validate_response(response, checks=CHECKS)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except FailureGroup as found:
+            # "Negative" query values can come out of query-string encoding valid after
+            # all (the integer 303 is the string "303"; an object is nothing): then the
+            # API was right to accept them. Judge the bytes actually sent, not the intent.
+            accepted_only = all(isinstance(e, AcceptedNegativeData) for e in found.exceptions)
+            if not (accepted_only and sent_query_is_valid(operation, response)):
+                raise
 
     fuzz()
+
+
+def sent_query_is_valid(operation: Any, response: Any) -> bool:
+    """Whether the query string sent fits the document's parameters (as strings)."""
+    request = getattr(response, "request", None)
+    if request is None or getattr(request, "body", None) not in (None, b"", "", b"{}"):
+        return False  # a body was sent: its invalidity is not an encoding artefact
+    documented = {p["name"]: p for p in operation.definition.raw.get("parameters", [])
+                  if p.get("in") == "query"}
+    sent = parse_qsl(urlsplit(request.url).query, keep_blank_values=True)
+    return all(name in documented and _fits(value, documented[name]["schema"])
+               for name, value in sent)
+
+
+def _fits(value: str, schema: dict[str, Any]) -> bool:
+    if schema.get("type") == "array":
+        return all(_fits(item, schema.get("items", {})) for item in value.split(",")
+                   if item.strip()) and (bool(value.strip()) or not schema.get("minItems"))
+    if "enum" in schema:
+        return value in schema["enum"]
+    if schema.get("type") == "integer":
+        if not re.fullmatch(r"-?\d+", value):
+            return False
+        number = int(value)
+        return schema.get("minimum", number) <= number <= schema.get("maximum", number)
+    if "pattern" in schema:
+        return re.search(schema["pattern"], value) is not None
+    return True
 
 
 def test_report_tally() -> None:

@@ -17,16 +17,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
-from openstats.catalogue import accounts
-from openstats.ingest.manifest import load_manifest
-from openstats.platform import open_platform
-from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD
 from tests.api.conftest import LiveServer, serve
 from tests.browser.conftest import _context
 from tests.browser.pages import PAGE_TYPES
-from tests.conftest import REFERENCE
-from tests.security.hostile import DATA_SET_ID, PUBLICATION_SLUG, RELEASE_SLUG, write_release
+from tests.security.hostile import (
+    DATA_SET_ID,
+    PUBLICATION_SLUG,
+    RELEASE_SLUG,
+    hostile_settings,
+    write_release,
+)
 from tests.security.test_xss import table_path
 
 LISTEN = """
@@ -41,13 +42,7 @@ ADMIN = "csp-admin@example.org"
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("hostile-browser")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
-    platform = open_platform(settings)
-    load_manifest(platform, write_release(folder / "files"))
-    accounts.create_user(platform.catalogue, ADMIN, PASSWORD, "admin")
-    platform.close()
-    yield from serve(settings)
+    yield from serve(hostile_settings(tmp_path_factory.mktemp("hostile-browser"), ADMIN))
 
 
 class Watch:
@@ -97,7 +92,8 @@ def test_page_types_keep_the_policy(page: Page, name: str) -> None:
     path, status = PAGE_TYPES[name]
     answer = page.goto(path)
     assert answer is not None and answer.status == status
-    assert "unsafe-inline" not in (answer.headers.get("content-security-policy") or "-")
+    policy = answer.headers.get("content-security-policy")
+    assert policy and "unsafe-inline" not in policy
     page.wait_for_load_state("networkidle")
     if name != "api-docs":
         assert_javascript_ran(page)

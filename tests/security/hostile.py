@@ -4,7 +4,7 @@ attribute break-outs, `javascript:` links and spreadsheet formulas.
 The payloads go into the theme, publication, release (title, guidance, next update,
 contact), data set titles and summaries, footnotes, featured tables, and inside the data
 files: filter labels, hints, filter options and indicator labels. `write_release` writes
-the files and a manifest; `serve_hostile` loads it into a fresh data folder and serves it.
+the files and a manifest; `hostile_settings` loads it into a fresh data folder.
 Tests then read every page and check that all of it came out as text.
 """
 
@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
-from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE
 
 SCRIPT = "<script>alert(1)</script>"
@@ -113,14 +111,19 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(_toml(v) for v in values) + "]"
 
 
-def serve_hostile(folder: Path, **settings: object) -> Iterator[LiveServer]:
-    """Load the hostile release into `folder` and serve it (a generator, like `serve`)."""
-    config = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
-                      **settings)  # type: ignore[arg-type]
-    platform = open_platform(config)
+def hostile_settings(folder: Path, admin: str | None = None) -> Settings:
+    """A data folder in `folder` holding the hostile release (and an admin account, when
+    `admin` names one); the settings to serve it with `tests.api.conftest.serve`."""
+    from openstats.catalogue import accounts
+    from tests.admin.helpers import PASSWORD
+
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
+    platform = open_platform(settings)
     load_manifest(platform, write_release(folder / "files"))
+    if admin:
+        accounts.create_user(platform.catalogue, admin, PASSWORD, "admin")
     platform.close()
-    yield from serve(config)
+    return settings
 
 
 class Markup(HTMLParser):

@@ -7,13 +7,14 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from openstats import __version__, metrics, observability
+from openstats import __version__, metrics, observability, security
 from openstats.admin import oidc
 from openstats.admin import routes as admin_routes
 from openstats.api import docs
@@ -75,9 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def lower_case_api_paths(request: Request, call_next):  # type: ignore[no-untyped-def]
         # EES redirects any API path with capitals to its lower-case form (308).
-        path = request.url.path
+        # The decoded path, re-encoded: escapes such as %5C are not capitals (lower-casing
+        # them made a redirect loop, found by tests/security/test_api_fuzz.py).
+        path = request.scope["path"]
         if path.startswith(("/api/v1/", "/statistics/v1/")) and path != path.lower():
-            target = path.lower() + (f"?{request.url.query}" if request.url.query else "")
+            target = quote(path.lower()) + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(target, status_code=308)
         return await call_next(request)
 
@@ -124,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")
-    # Added last, so it is the outermost middleware and sees every answer (and redirect).
+    # Added last, so it is the outermost app middleware and sees every answer (and redirect).
     observability.install(app)  # request ids, JSON access log, /metrics, /readyz
+    # Wraps even Starlette's error middleware: 500s carry the headers, floods are refused
+    # before any other work (so 413/429 answers are not in the access log or metrics).
+    security.install(app, settings)  # headers, body limits, API rate limit (security.py)
     return app
 
 

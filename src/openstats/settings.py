@@ -51,6 +51,23 @@ class Settings:
         default_factory=lambda: int(os.environ.get("OPENSTATS_TABLE_CELL_LIMIT", "25000"))
     )
 
+    # Per-client rate limit of the public API (requests per second, and the burst a client
+    # may spend at once); 0 switches it off. Generous by default: it stops floods, not use.
+    rate_limit: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_RATE_LIMIT", "50")))
+    rate_burst: int = field(
+        default_factory=lambda: int(os.environ.get("OPENSTATS_RATE_BURST", "100")))
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed;
+    # empty means the connecting address is the client, whatever the headers say.
+    trusted_proxies: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_TRUSTED_PROXIES", ""))
+    # Largest request body accepted (bytes): uploads of data files, and anything else.
+    max_upload_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("OPENSTATS_MAX_UPLOAD_BYTES",
+                                                   str(2 * 1024**3))))
+    max_body_bytes: int = field(
+        default_factory=lambda: int(os.environ.get("OPENSTATS_MAX_BODY_BYTES", "1000000")))
+
     # Signs session cookies; empty means a random key kept in data_dir/secret.key.
     secret_key: str = field(default_factory=lambda: os.environ.get("OPENSTATS_SECRET_KEY", ""))
     # How long before its publication a release is shown to its pre-release users.

@@ -114,8 +114,10 @@ def start_live(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterat
 def _start_live(tmp_path_factory: pytest.TempPathFactory,
                 database_url: str) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("api")
+    # No rate limit: these tests and the fuzzing (tests/security) send requests as fast as
+    # loopback allows; the limiter has its own servers in tests/security/test_http_guards.py.
     settings = Settings(data_dir=folder / "data", database_url=database_url,
-                        reference_dir=REFERENCE)
+                        reference_dir=REFERENCE, rate_limit=0)
     platform = open_platform(settings)
     from openstats.demo import MANIFEST
 

@@ -63,7 +63,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("load")
     data_dir = folder / "data"
     env = {**os.environ, "OPENSTATS_DATA_DIR": str(data_dir),
-           "OPENSTATS_REFERENCE_DIR": str(REFERENCE), "OPENSTATS_DATABASE_URL": ""}
+           "OPENSTATS_REFERENCE_DIR": str(REFERENCE), "OPENSTATS_DATABASE_URL": "",
+           # Every client here comes from 127.0.0.1; the per-client rate limit would turn
+           # a crowd into one greedy client (it has its own tests in tests/security).
+           "OPENSTATS_RATE_LIMIT": "0"}
     assert cli(env, "load-demo").returncode == 0
     (folder / "samples.toml").write_text(manifest_text(
         "Load test samples", "load-test-samples", "2024-06-13T09:30:00Z",

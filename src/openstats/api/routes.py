@@ -14,14 +14,17 @@ import zlib
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
-from openstats.api import changes, views
+from openstats.api import changes, openapi, views
 from openstats.query import versions as version_specs
 from openstats.query.criteria import (
+    DEFAULT_PAGE_SIZE,
+    MAX_INT32,
+    MAX_PAGE_SIZE,
     Problem,
     group_params,
     parse_get,
@@ -32,6 +35,22 @@ from openstats.query.engine import QueryError
 router = APIRouter()
 ALL_TYPES = ("Filters", "Indicators", "Locations", "TimePeriods")
 MAX_BODY = 1_000_000  # bytes of a POST query
+
+
+# Path parameters, with the formats the document gives them (checked by the routes: an id
+# or version that does not fit is a 404, as in EES).
+DataSetId = Annotated[str, Path(description="The data set's id (a UUID).",
+                                json_schema_extra={"format": "uuid"})]
+PublicationId = Annotated[str, Path(description="The publication's id (a UUID).",
+                                    json_schema_extra={"format": "uuid"})]
+VersionSpec = Annotated[str, Path(description="A version: 1.0, v1.0, 1.*, or *.",
+                                  json_schema_extra={"pattern": openapi.VERSION_PATTERN})]
+
+
+def hidden() -> Any:
+    """A query parameter FastAPI passes in but leaves out of the document: api/openapi.py
+    documents what each route really accepts (the routes check the raw values)."""
+    return Query(include_in_schema=False)
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -91,6 +110,9 @@ def paging_params(request: Request, default: int, maximum: int,
         except ValueError:
             errors.append(Problem("InvalidValue", name))
             continue
+        if abs(value) > MAX_INT32:  # not a 32-bit number, as EES's binding refuses it
+            errors.append(Problem("InvalidValue", name))
+            continue
         if name == "page":
             if value < 1:
                 errors.append(Problem("GreaterThanOrEqual", "page", {
@@ -135,12 +157,17 @@ def _find(request: Request, data_set_id: str, spec: str | None) -> dict[str, Any
 
 
 # --- publications ----------------------------------------------------------------------------
-@router.get("/publications", tags=["Publications"], summary="List publications")
+@router.get("/publications", tags=["Publications"], summary="List publications",
+            responses=openapi.responses(openapi.paginated(openapi.PUBLICATION),
+                                        "A page of publications."),
+            openapi_extra={"parameters": [openapi.query("search", {"type": "string"},
+                                                        "Search term (3 characters or more)."),
+                                          *openapi.paging(40, 20)]})
 def list_publications(
     request: Request,
-    search: Annotated[str | None, Query(description="Search term (3 characters or more)")] = None,
-    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
-    pageSize: Annotated[str | None, Query(description="Results per page (1-40)")] = None,  # noqa: N803
+    search: Annotated[str | None, hidden()] = None,
+    page: Annotated[str | None, hidden()] = None,
+    pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Publications that have at least one published data set, optionally searched."""
     errors = unknown_params(request, ("search", "page", "pageSize"))
@@ -171,8 +198,9 @@ def list_publications(
 
 
 @router.get("/publications/{publicationId}", tags=["Publications"],
-            summary="Get a publication")
-def get_publication(request: Request, publicationId: str) -> Response:  # noqa: N803
+            summary="Get a publication",
+            responses=openapi.responses(openapi.PUBLICATION, "The publication."))
+def get_publication(request: Request, publicationId: PublicationId) -> Response:  # noqa: N803
     """A publication's summary; 404 unless it has a published data set."""
     pid = _uuid(publicationId)
     rows = platform(request).catalogue.public_versions(publication_id=pid) if pid else []
@@ -184,19 +212,25 @@ def get_publication(request: Request, publicationId: str) -> Response:  # noqa: 
 
 
 @router.get("/publications/{publicationId}/data-sets", tags=["Publications"],
-            summary="List a publication's data sets")
+            summary="List a publication's data sets",
+            responses=openapi.responses(openapi.paginated(openapi.DATA_SET),
+                                        "A page of the publication's data sets."),
+            openapi_extra={"parameters": openapi.paging(20, 10)})
 def publication_data_sets(
-    request: Request, publicationId: str,  # noqa: N803
-    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
-    pageSize: Annotated[str | None, Query(description="Results per page (1-20)")] = None,  # noqa: N803
+    request: Request, publicationId: PublicationId,  # noqa: N803
+    page: Annotated[str | None, hidden()] = None,
+    pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The publication's data sets, newest published first (empty for unknown ids)."""
+    pid = _uuid(publicationId)
+    if pid is None:
+        # Not an id at all: 404, as for the publication itself (EES's routes take GUIDs).
+        return not_found()
     errors = unknown_params(request, ("page", "pageSize"))
     page_no, size = paging_params(request, 10, 20, errors)
     if errors:
         return problem(400, errors)
-    pid = _uuid(publicationId)
-    rows = platform(request).catalogue.public_versions(publication_id=pid) if pid else []
+    rows = platform(request).catalogue.public_versions(publication_id=pid)
     latest: dict[str, dict[str, Any]] = {}
     for r in rows:
         latest.setdefault(r["data_set_id"], r)
@@ -207,8 +241,9 @@ def publication_data_sets(
 
 
 # --- data sets -------------------------------------------------------------------------------
-@router.get("/data-sets/{dataSetId}", tags=["Data sets"], summary="Get a data set")
-def get_data_set(request: Request, dataSetId: str) -> Response:  # noqa: N803
+@router.get("/data-sets/{dataSetId}", tags=["Data sets"], summary="Get a data set",
+            responses=openapi.responses(openapi.DATA_SET, "The data set."))
+def get_data_set(request: Request, dataSetId: DataSetId) -> Response:  # noqa: N803
     """A data set and a summary of its latest version."""
     row = _find(request, dataSetId, None)
     if row is None:
@@ -219,11 +254,14 @@ def get_data_set(request: Request, dataSetId: str) -> Response:  # noqa: N803
 
 
 @router.get("/data-sets/{dataSetId}/versions", tags=["Data sets"],
-            summary="List a data set's versions")
+            summary="List a data set's versions",
+            responses=openapi.responses(openapi.paginated(openapi.VERSION),
+                                        "A page of versions, newest first."),
+            openapi_extra={"parameters": openapi.paging(20, 10)})
 def list_versions(
-    request: Request, dataSetId: str,  # noqa: N803
-    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
-    pageSize: Annotated[str | None, Query(description="Results per page (1-20)")] = None,  # noqa: N803
+    request: Request, dataSetId: DataSetId,  # noqa: N803
+    page: Annotated[str | None, hidden()] = None,
+    pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Published versions, newest first."""
     ds = _uuid(dataSetId)
@@ -239,8 +277,9 @@ def list_versions(
 
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}", tags=["Data sets"],
-            summary="Get a data set version")
-def get_version(request: Request, dataSetId: str, dataSetVersion: str) -> Response:  # noqa: N803
+            summary="Get a data set version",
+            responses=openapi.responses(openapi.VERSION, "The version."))
+def get_version(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec) -> Response:  # noqa: N803
     row = _find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
@@ -251,11 +290,14 @@ def get_version(request: Request, dataSetId: str, dataSetVersion: str) -> Respon
 
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/changes", tags=["Data sets"],
-            summary="Get the changes made in a data set version")
+            summary="Get the changes made in a data set version",
+            responses=openapi.responses(openapi.CHANGES, "Major and minor changes."),
+            openapi_extra={"parameters": [openapi.query(
+                "includePatchHistory", openapi.BOOLEAN_TEXT,
+                "Also list earlier patch versions' changes (we publish no patches).")]})
 def get_changes(
-    request: Request, dataSetId: str, dataSetVersion: str,  # noqa: N803
-    includePatchHistory: Annotated[str | None, Query(  # noqa: N803
-        description="Also list earlier patch versions' changes (we publish no patches)")] = None,
+    request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
+    includePatchHistory: Annotated[str | None, hidden()] = None,
 ) -> Response:
     """What changed from the version before: removals are major, additions minor."""
     row = _find(request, dataSetId, dataSetVersion)
@@ -278,13 +320,14 @@ def get_changes(
 
 
 @router.get("/data-sets/{dataSetId}/meta", tags=["Data sets"],
-            summary="Get a data set's metadata")
+            summary="Get a data set's metadata",
+            responses=openapi.responses(openapi.META, "The metadata asked for."),
+            openapi_extra={"parameters": [openapi.VERSION_PARAM, openapi.query(
+                "types", openapi.TYPES, "Which metadata (default: all).")]})
 def get_meta(
-    request: Request, dataSetId: str,  # noqa: N803
-    dataSetVersion: Annotated[str | None, Query(  # noqa: N803
-        description="Version: 1.0, 2.*, or omit for the latest")] = None,
-    types: Annotated[list[str] | None, Query(
-        description="Any of Filters, Indicators, Locations, TimePeriods")] = None,
+    request: Request, dataSetId: DataSetId,  # noqa: N803
+    dataSetVersion: Annotated[str | None, hidden()] = None,
+    types: Annotated[list[str] | None, hidden()] = None,
 ) -> Response:
     """Filters with options, indicators, geographic levels, locations and time periods."""
     row = _find(request, dataSetId, dataSetVersion)
@@ -309,17 +352,17 @@ def get_meta(
 
 
 @router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
-            summary="Query a data set (GET)")
+            summary="Query a data set (GET)",
+            responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
+            openapi_extra={"parameters": openapi.query_parameters()})
 def query_get(
-    request: Request, dataSetId: str,  # noqa: N803
-    dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803
-    indicators: Annotated[list[str] | None, Query(
-        description="Indicator ids (default: all)", examples=["0kT5D,HTzLj"])] = None,
-    sorts: Annotated[list[str] | None, Query(
-        description="Sorts as field|direction", examples=["timePeriod|Desc"])] = None,
-    debug: Annotated[str | None, Query(description="Labels instead of ids")] = None,
-    page: Annotated[str | None, Query(description="Page number, from 1")] = None,
-    pageSize: Annotated[str | None, Query(description="Rows per page (1-10000)")] = None,  # noqa: N803
+    request: Request, dataSetId: DataSetId,  # noqa: N803
+    dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
+    indicators: Annotated[list[str] | None, hidden()] = None,
+    sorts: Annotated[list[str] | None, hidden()] = None,
+    debug: Annotated[str | None, hidden()] = None,
+    page: Annotated[str | None, hidden()] = None,
+    pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Rows matching `filters.*`, `geographicLevels.*`, `locations.*`, `timePeriods.*`."""
     row = _find(request, dataSetId, dataSetVersion)
@@ -343,12 +386,16 @@ QUERY_EXAMPLE = {
 
 @router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
              summary="Query a data set (POST, with and/or/not criteria)",
+             responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"},
-                                      "example": QUERY_EXAMPLE}}}})
+                                      "example": QUERY_EXAMPLE}}},
+                 "parameters": [openapi.VERSION_PARAM, *openapi.paging(
+                     MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
+                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids.")]})
 async def query_post(
-    request: Request, dataSetId: str,  # noqa: N803
-    dataSetVersion: Annotated[str | None, Query(description="Version to query")] = None,  # noqa: N803
+    request: Request, dataSetId: DataSetId,  # noqa: N803
+    dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The body is EES's DataSetQueryRequest: criteria, indicators, sorts, debug, paging."""
     row = _find(request, dataSetId, dataSetVersion)
@@ -367,6 +414,8 @@ async def query_post(
         try:
             body = json.loads(_strip_comments(raw.decode("utf-8")))
         except (ValueError, RecursionError, UnicodeDecodeError):
+            return problem(400, [Problem("InvalidValue", "")])
+        if body is None:  # a JSON `null` is not a query (an empty body is: everything)
             return problem(400, [Problem("InvalidValue", "")])
     req = parse_post(body)
     req.errors[:0] = errors
@@ -428,10 +477,13 @@ def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bo
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],
-            summary="Download a data set version as CSV")
+            summary="Download a data set version as CSV",
+            responses=openapi.responses(None, "The data file, as uploaded.",
+                                        ok_media="text/csv", cached=False),
+            openapi_extra={"parameters": [openapi.VERSION_PARAM]})
 def get_csv(
-    request: Request, dataSetId: str,  # noqa: N803
-    dataSetVersion: Annotated[str | None, Query(description="Version to download")] = None,  # noqa: N803
+    request: Request, dataSetId: DataSetId,  # noqa: N803
+    dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The data file exactly as uploaded, gzip-encoded when the client accepts it."""
     row = _find(request, dataSetId, dataSetVersion)

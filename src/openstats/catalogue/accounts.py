@@ -29,6 +29,7 @@ from openstats.catalogue.schema import (
 from openstats.catalogue.store import Catalogue, as_utc, new_id, now
 from openstats.errors import OpenstatsError
 from openstats.faults import crash_point
+from openstats.formulas import neutralise_row
 
 ROLES = ("admin", "publisher", "approver")
 MAX_FAILED_LOGINS = 5
@@ -171,8 +172,10 @@ def audit_csv(catalogue: Catalogue) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["when (UTC)", "who", "action", "object type", "object id", "detail"])
     for r in reversed(audit_rows(catalogue, limit=1_000_000)):
-        writer.writerow([as_utc(r["at"]).isoformat(timespec="seconds"), r["user_email"],
-                         r["action"], r["object_type"], r["object_id"], r["detail"]])
+        # Emails, titles and file names are typed by people: no cell may become a formula.
+        writer.writerow(neutralise_row([as_utc(r["at"]).isoformat(timespec="seconds"),
+                                        r["user_email"], r["action"], r["object_type"],
+                                        r["object_id"], r["detail"]]))
     return buffer.getvalue()
 
 

@@ -1,4 +1,10 @@
-"""A built table as CSV, XLSX (openpyxl) or ODS (odfpy): headers and formatted cells."""
+"""A built table as CSV, XLSX (openpyxl) or ODS (odfpy): headers and formatted cells.
+
+Labels and symbols come from publishers' files, so no text may become a formula
+(`formulas.py`): in CSV a risky text cell gets OWASP's leading `'`; in XLSX and ODS every
+cell is stored as a typed text cell (XLSX also with Excel's "quote prefix" mark on risky
+ones), which no spreadsheet evaluates, so those files show the text exactly as written.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from odf.table import TableCell, TableRow
 from odf.text import P
 from openpyxl import Workbook
 
+from openstats.formulas import neutralise_row, risky
 from openstats.query.tables import Table
 
 
@@ -35,10 +42,10 @@ def grid(table: Table) -> list[list[str]]:
 def to_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([table.caption])
-    writer.writerows(grid(table))
+    writer.writerow(neutralise_row([table.caption]))
+    writer.writerows(neutralise_row(row) for row in grid(table))
     for symbol, meaning in table.symbols_used:
-        writer.writerow([f"{symbol} = {meaning}"])
+        writer.writerow(neutralise_row([f"{symbol} = {meaning}"]))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -46,11 +53,14 @@ def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet: Any = book.active
     sheet.title = "Table"
-    sheet.append([table.caption])
-    for row in grid(table):
-        sheet.append(row)
-    for symbol, meaning in table.symbols_used:
-        sheet.append([f"{symbol} = {meaning}"])
+    rows = [[table.caption], *grid(table), *([f"{s} = {m}"] for s, m in table.symbols_used)]
+    for number, values in enumerate(rows, start=1):
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=number, column=column, value=value)
+            # openpyxl stores any text starting with "=" as a formula: force text.
+            cell.data_type = "s"
+            if risky(value):
+                cell.quotePrefix = True
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -65,6 +65,9 @@ RANGE = ("gt", "gte", "lt", "lte")
 MAX_DEPTH = 32
 MAX_NODES = 2_000
 MAX_PAGE_SIZE = 10_000
+# Page numbers are 32-bit in EES; beyond that is not a page (and page x size would
+# overflow the query's OFFSET: a 500 the API fuzzing found).
+MAX_INT32 = 2**31 - 1
 DEFAULT_PAGE_SIZE = 1_000
 
 
@@ -161,7 +164,7 @@ class QueryRequest:
 # --- shared checks -----------------------------------------------------------------------
 def check_page(req: QueryRequest, page: Any, page_size: Any, prefix: str = "") -> None:
     if page is not None:
-        if not _is_int(page):
+        if not _is_int(page) or abs(page) > MAX_INT32:
             req.errors.append(Problem("InvalidValue", prefix + "page"))
         elif page < 1:
             req.errors.append(Problem("GreaterThanOrEqual", prefix + "page",
@@ -170,7 +173,7 @@ def check_page(req: QueryRequest, page: Any, page_size: Any, prefix: str = "") -
         else:
             req.page = page
     if page_size is not None:
-        if not _is_int(page_size):
+        if not _is_int(page_size) or abs(page_size) > MAX_INT32:
             req.errors.append(Problem("InvalidValue", prefix + "pageSize"))
         elif not 1 <= page_size <= MAX_PAGE_SIZE:
             req.errors.append(Problem("InclusiveBetween", prefix + "pageSize",
@@ -257,21 +260,23 @@ def group_params(items: list[tuple[str, str]], allowed: dict[str, str],
     return grouped
 
 
-def _bool(errors: list[Problem], values: list[str], path: str) -> bool:
-    if not values:
+def _bool(errors: list[Problem], values: list[str] | None, path: str) -> bool:
+    # None: not given (false). Given but empty (`debug=`) is no value: InvalidValue, as
+    # ASP.NET's binding of an empty string to a bool gives (found by the API fuzzing).
+    if values is None:
         return False
-    if values[-1].lower() in ("true", "false"):
+    if values and values[-1].lower() in ("true", "false"):
         return values[-1].lower() == "true"
     errors.append(Problem("InvalidValue", path))
     return False
 
 
 def _int(errors: list[Problem], values: list[str] | None, path: str) -> Any:
-    if not values:
+    if values is None:
         return None
     try:
         return int(values[-1])
-    except ValueError:
+    except (ValueError, IndexError):  # IndexError: `page=`, given but empty
         errors.append(Problem("InvalidValue", path))
         return None
 
@@ -326,7 +331,7 @@ def parse_get(items: list[tuple[str, str]]) -> tuple[QueryRequest, str | None]:
                                           {"value": text, "allowed": ["Asc", "Desc"]}))
             else:
                 req.sorts.append(Sort(field_text, direction, text))
-    req.debug = _bool(req.errors, params.get("debug", []), "debug")
+    req.debug = _bool(req.errors, params.get("debug"), "debug")
     check_page(req, _int(req.errors, params.get("page"), "page"),
                _int(req.errors, params.get("pageSize"), "pageSize"))
     version = params.get("dataSetVersion", [None])[-1] if params.get("dataSetVersion") else None

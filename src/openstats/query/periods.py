@@ -25,8 +25,9 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 def api_period(csv_period: str) -> str:
     """'202021' -> '2020/2021'; '2020' -> '2020'."""
     if len(csv_period) == 6:
+        # Keep the year's four digits (0999 -> 0999/1000): the API reader wants \d{4}.
         start = int(csv_period[:4])
-        return f"{start}/{start + 1}"
+        return f"{csv_period[:4]}/{start + 1:04d}"
     return csv_period
 
 

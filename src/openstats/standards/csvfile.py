@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,12 +83,12 @@ def scan_bytes(path: Path, chunk_size: int = CHUNK, *, blank_lines: bool = True)
     blank = _BlankLines()
     trailing_newlines = 0  # newlines in the run of CR/LF bytes that ends the file so far
     previous_tail = b""  # the last two bytes read before this chunk
+    head = b""  # the first bytes, enough to see a BOM even when chunks are tiny
     with path.open("rb") as f:
-        first = True
         while chunk := f.read(chunk_size):
-            if first:
-                has_bom = chunk.startswith(BOM)
-                first = False
+            if len(head) < len(BOM):
+                head += chunk[: len(BOM)]
+                has_bom = head.startswith(BOM)
             digest.update(chunk)
             size += len(chunk)
             newlines = chunk.count(b"\n")
@@ -247,6 +248,15 @@ def not_csv(head: bytes) -> CsvProblem | None:
     return None
 
 
+def _lines(text: str) -> io.StringIO:
+    """The text's lines as the csv module wants them: split at LF, CRLF or CR only.
+
+    Not str.splitlines, which also splits at form feeds, U+2028, U+0085 and others: a
+    cell holding one of those would be cut in two (found by tests/property).
+    """
+    return io.StringIO(text, newline="")
+
+
 def read_header(path: Path) -> list[str]:
     """The header row of a CSV file, decoded as UTF-8 (a BOM is dropped).
 
@@ -276,7 +286,7 @@ def read_header(path: Path) -> list[str]:
             "file.encoding", f"The file is not UTF-8: byte {head[e.start]:#04x} on line "
             f"{line} cannot be read.", line) from None
     try:
-        row = next(csv.reader(text.splitlines(keepends=True), strict=True))
+        row = next(csv.reader(_lines(text), strict=True))
     except (csv.Error, StopIteration) as e:
         raise CsvProblem("file.unclosed_quote", f"The header row cannot be read: {e}.", 1) from None
     return row
@@ -324,7 +334,7 @@ def read_meta_rows(path: Path) -> MetaRead:
                     "file.encoding", f"Line {number} is not UTF-8: byte {raw[e.start]:#04x} "
                     "cannot be read.", number))
         text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(_lines(text), strict=True)
     start = 1  # the line the record being read starts on
     try:
         result.header = [h.strip() for h in next(reader)]

@@ -54,7 +54,7 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 24 * len(lines)}"'
         f' role="img" aria-labelledby="chart-title-{number} chart-desc-{number}" '
-        'class="app-chart" style="max-width: 100%; height: auto">',
+        'class="app-chart">',
         f'<title id="chart-title-{number}">Chart: {escape(caption)}</title>',
         f'<desc id="chart-desc-{number}">The same numbers are in the table above, which is '
         'the text alternative to this chart.</desc>',

@@ -161,8 +161,10 @@ def json_ld(request: Request, row: dict[str, Any], meta: dict[str, Any],
             ]},
         },
     }
-    # `</` cannot close the script element early when written as `<\/`.
-    return json.dumps(doc, ensure_ascii=False).replace("</", "<\\/")
+    # Inside <script> no markup may appear: `<`, `>` and `&` are written as JSON escapes,
+    # so no title (`</script>`, `<!--`) can end the element early or change how it parses.
+    return (json.dumps(doc, ensure_ascii=False).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @router.get("/data-catalogue/data-set/{data_set_id}", response_class=HTMLResponse,

@@ -3,9 +3,11 @@ attribute break-outs, `javascript:` links and spreadsheet formulas.
 
 The payloads go into the theme, publication, release (title, guidance, next update,
 contact), data set titles and summaries, footnotes, featured tables, and inside the data
-files: filter labels, hints, filter options and indicator labels. `write_release` writes
-the files and a manifest; `hostile_settings` loads it into a fresh data folder.
-Tests then read every page and check that all of it came out as text.
+files: filter labels, hints, filter options and indicator labels. The fields that are
+markdown (guidance, summaries, footnotes) also get markdown and raw-HTML attacks, beside
+some honest formatting (`FORMATTED`) that must come out as GOV.UK-styled HTML.
+`write_release` writes the files and a manifest; `hostile_settings` loads it into a fresh
+data folder. Tests then read every page and check that all of it came out as text.
 """
 
 from __future__ import annotations
@@ -27,6 +29,18 @@ SVG = "<svg onload=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil.example/","click")'
 DDE = "@SUM(1+1)*cmd|' /C calc'!A0"
 PAYLOADS = (SCRIPT, BREAKOUT, JS_LINK, SVG, FORMULA, DDE)
+# Markdown that tries to make a script link, an image or a frame, or to smuggle raw HTML.
+MARKDOWN_ATTACKS = (
+    "[x](javascript:alert(1))", "[x](JAVASCRIPT:alert(1))", "[x]( javascript:alert(1))",
+    "[x](&#106;avascript:alert(1))", "[x](vbscript:msgbox(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "![x](data:text/html,<script>alert(1)</script>)", "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">raw link</a>', "<iframe src=javascript:alert(1)></iframe>",
+    '<p style="color:red">styled</p>', "[x](https://example.org/ \"title\")")
+# Honest markdown (shown once each in guidance, summaries and a footnote).
+FORMATTED = ("# Heading one\n\n**Bold words** and [a safe link](https://example.org/safe)."
+             "\n\n- first item\n- second item")
+FOOTNOTE = "**Bold footnote** with [a footnote link](mailto:team@example.org)"
 # Strings that must never appear in a page as markup (escaped they read differently).
 RAW_MARKUP = ("<script>alert", "<img src=x", "<svg onload", "onerror=alert(1)>")
 DATA_SET_ID = "33333333-0000-4000-8000-000000000001"
@@ -36,7 +50,8 @@ RELEASE_SLUG = "hostile-release"
 
 def _toml(text: str) -> str:
     """A TOML basic string holding `text` exactly."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -62,6 +77,13 @@ def write_release(folder: Path) -> Path:
             ["pupils", "Indicator", f"Pupils {BREAKOUT}", "", "", "0", "", ""],
             ["rate", "Indicator", f"{FORMULA}", "", "%", "1", "", ""]]
     (folder / "hostile.meta.csv").write_text(_csv(meta), encoding="utf-8")
+    # Markdown fields: the old one-line attacks, then honest formatting, then markdown attacks.
+    attacks = "\n\n".join(MARKDOWN_ATTACKS)
+    publication_summary = "\n\n".join(["Summary " + SVG + " " + JS_LINK, FORMATTED, attacks])
+    guidance = "\n\n".join(["Guidance " + SCRIPT + " [link](" + JS_LINK + ") " + BREAKOUT,
+                             FORMATTED, attacks])
+    data_set_summary = "\n\n".join(["Data set summary " + BREAKOUT + " " + FORMULA,
+                                     FORMATTED, attacks])
     manifest = f"""
 [theme]
 title = {_toml("Theme " + SCRIPT)}
@@ -69,7 +91,7 @@ title = {_toml("Theme " + SCRIPT)}
 [publication]
 title = {_toml("Publication " + BREAKOUT)}
 slug = "{PUBLICATION_SLUG}"
-summary = {_toml("Summary " + SVG + " " + JS_LINK)}
+summary = {_toml(publication_summary)}
 
 [publication.contact]
 team_name = {_toml("Team " + SCRIPT)}
@@ -82,15 +104,16 @@ slug = "{RELEASE_SLUG}"
 type = "Official statistics"
 published = 2024-01-01T09:30:00Z
 next_update = {_toml(BREAKOUT)}
-data_guidance = {_toml("Guidance " + SCRIPT + " [link](" + JS_LINK + ") " + BREAKOUT)}
+data_guidance = {_toml(guidance)}
 
 [[data_sets]]
 id = "{DATA_SET_ID}"
 title = {_toml("Data set " + SCRIPT)}
-summary = {_toml("Data set summary " + BREAKOUT + " " + FORMULA)}
+summary = {_toml(data_set_summary)}
 data = "hostile.csv"
 meta = "hostile.meta.csv"
-footnotes = [{_toml("Footnote " + SCRIPT)}, {_toml("[click](" + JS_LINK + ") " + SVG)}]
+footnotes = [{_toml("Footnote " + SCRIPT)}, {_toml("[click](" + JS_LINK + ") " + SVG)},
+             {_toml(FOOTNOTE)}, {_toml(attacks)}]
 
 [[data_sets.featured_tables]]
 name = {_toml("Featured " + SCRIPT)}

@@ -29,6 +29,7 @@ from openstats.exports.guidance import guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
 from openstats.standards import geography
+from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter()
@@ -43,6 +44,9 @@ def long_date(value: datetime) -> str:
 
 
 templates.env.filters["long_date"] = long_date
+# Publishers' markdown: sanitised HTML where it is the content, plain words in lists.
+templates.env.filters["markdown"] = markdown.render
+templates.env.filters["markdown_text"] = markdown.plain
 
 
 def not_found(request: Request) -> HTMLResponse:

@@ -29,7 +29,9 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest
+	# Two worker processes (this machine has 2 cores); a file's tests stay on one worker,
+	# so its module fixtures (live servers, big files) are built once.
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(ARGS)

@@ -30,7 +30,8 @@ def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A few hundred thousand valid rows, so an import takes long enough to interrupt."""
     folder = tmp_path_factory.mktemp("big")
     data, meta = folder / "big.csv", folder / "big.meta.csv"
-    duckdb.sql(f"""
+    with duckdb.connect() as con:  # not the shared default connection
+        con.execute(f"""
         COPY (SELECT (2000 + i % 20)::VARCHAR AS time_period, 'Calendar year' AS time_identifier,
                      'National' AS geographic_level, 'E92000001' AS country_code,
                      'England' AS country_name, '' AS region_code, '' AS region_name,

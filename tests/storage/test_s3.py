@@ -191,7 +191,8 @@ def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Enough valid rows that an import takes long enough to be killed part way."""
     folder = tmp_path_factory.mktemp("big")
     data, meta = folder / "big.csv", folder / "big.meta.csv"
-    duckdb.sql(f"""
+    with duckdb.connect() as con:  # not the shared default connection
+        con.execute(f"""
         COPY (SELECT (2000 + i % 20)::VARCHAR AS time_period, 'Calendar year' AS time_identifier,
                      'National' AS geographic_level, 'E92000001' AS country_code,
                      'England' AS country_name, '' AS region_code, '' AS region_name,
@@ -255,8 +256,9 @@ def test_a_killed_import_leaves_nothing_visible(
         assert len(referenced) == 1 if code == 0 else len(referenced) <= 1
         for key in referenced:  # a visible version is whole
             parquet = platform.storage.file(key, "data.parquet")
-            assert duckdb.execute("SELECT count(*) FROM read_parquet(?)",
-                                  [str(parquet)]).fetchone() == (200000,)
+            with duckdb.connect() as con:  # not the shared default connection
+                assert con.execute("SELECT count(*) FROM read_parquet(?)",
+                                   [str(parquet)]).fetchall() == [(200000,)]
         platform.close()
         assert files_under(data_dir / "files" / "staging") == []
 

@@ -142,3 +142,20 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def s3_bucket(s3_server: S3Server) -> str:
     """A new empty bucket on the session's server."""
     return s3_server.new_bucket()
+
+
+def wait_until_up(base: str, seconds: float = 30.0) -> None:
+    """Wait for a server on `base` to answer /healthz with 200; fail the test if it never does."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"no server answered {base}/healthz within {seconds:g} s")

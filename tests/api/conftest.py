@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.api.ees_schema import assert_matches, response_schema
-from tests.conftest import REFERENCE, SAMPLES, postgres_schema
+from tests.conftest import REFERENCE, SAMPLES, postgres_schema, wait_until_up
 
 # Data sets served by the test server: name -> (id, sample path without .csv)
 DATA_SETS = {
@@ -143,12 +142,7 @@ def serve(settings: Settings) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(base + "/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
+    wait_until_up(base)
     try:
         yield LiveServer(base, base + "/api", settings.data_dir)
     finally:

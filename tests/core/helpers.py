@@ -45,3 +45,25 @@ def make_settings(tmp_path: Path, database_url: str) -> Settings:
 
 def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def write_big_pair(folder: Path, rows: int) -> tuple[Path, Path]:
+    """A valid pair of `rows` national rows (TINY_META's columns), written by DuckDB: big
+    enough that an import takes long enough to be interrupted part way."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data, meta = folder / "big.csv", folder / "big.meta.csv"
+    with duckdb.connect() as con:  # not DuckDB's default connection, shared in a process
+        con.execute(f"""
+            COPY (SELECT (2000 + i % 20)::VARCHAR AS time_period,
+                         'Calendar year' AS time_identifier, 'National' AS geographic_level,
+                         'E92000001' AS country_code, 'England' AS country_name,
+                         '' AS region_code, '' AS region_name,
+                         CASE WHEN i % 3 = 0 THEN 'Total' ELSE 'Sex ' || (i % 3) END AS sex,
+                         'Phase ' || (i // 60) AS phase, (i * 7 % 1000)::VARCHAR AS pupils,
+                         CASE WHEN i % 11 = 0 THEN 'c' ELSE (i % 97 / 10)::VARCHAR END AS rate
+                  FROM range({int(rows)}) t(i))
+            TO '{data}' (HEADER, DELIMITER ',')""")
+    meta.write_text(TINY_META, encoding="utf-8")
+    return data, meta

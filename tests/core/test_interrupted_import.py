@@ -20,29 +20,15 @@ import pytest
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
-from tests.core.helpers import TINY_META, files_under
+from tests.core.helpers import files_under, write_big_pair
 
 ROWS = 300_000
 
 
 @pytest.fixture(scope="module")
 def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A few hundred thousand valid rows, so an import takes long enough to interrupt."""
-    folder = tmp_path_factory.mktemp("big")
-    data, meta = folder / "big.csv", folder / "big.meta.csv"
-    with duckdb.connect() as con:  # not the shared default connection
-        con.execute(f"""
-        COPY (SELECT (2000 + i % 20)::VARCHAR AS time_period, 'Calendar year' AS time_identifier,
-                     'National' AS geographic_level, 'E92000001' AS country_code,
-                     'England' AS country_name, '' AS region_code, '' AS region_name,
-                     CASE WHEN i % 3 = 0 THEN 'Total' ELSE 'Sex ' || (i % 3) END AS sex,
-                     'Phase ' || (i // 60) AS phase,
-                     (i * 7 % 1000)::VARCHAR AS pupils,
-                     CASE WHEN i % 11 = 0 THEN 'c' ELSE (i % 97 / 10)::VARCHAR END AS rate
-              FROM range({ROWS}) t(i))
-        TO '{data}' (HEADER, DELIMITER ',')""")
-    meta.write_text(TINY_META)
-    return data, meta
+    """Enough valid rows that an import takes long enough to be killed part way."""
+    return write_big_pair(tmp_path_factory.mktemp("big"), ROWS)
 
 
 # Seeded, so a failure can be replayed: one delay drawn in each of six equal slices of

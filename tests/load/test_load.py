@@ -29,7 +29,7 @@ import pytest
 
 from tests.api.conftest import _free_port, manifest_text
 from tests.api.decode import Decoder
-from tests.conftest import REFERENCE, SAMPLES
+from tests.conftest import REFERENCE, SAMPLES, wait_until_up
 from tests.load import loadgen
 
 SECONDS = float(os.environ.get("OPENSTATS_LOAD_SECONDS", "60"))
@@ -88,14 +88,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                                stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not start")
+        wait_until_up(base)
         yield Server(base, data_dir, env, publish_at)
     finally:
         process.send_signal(signal.SIGTERM)

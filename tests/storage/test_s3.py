@@ -36,8 +36,8 @@ from openstats.settings import Settings
 from openstats.storage.s3 import MARKER, S3Storage
 from tests.api.conftest import DATA_SETS, LiveServer, manifest_text, serve
 from tests.api.decode import Decoder, expected
-from tests.conftest import REFERENCE, SAMPLES, S3Server, free_port
-from tests.core.helpers import TINY_META, files_under, write_pair
+from tests.conftest import REFERENCE, SAMPLES, S3Server, free_port, wait_until_up
+from tests.core.helpers import files_under, write_big_pair, write_pair
 
 ABSENCE_ID, ABSENCE_SAMPLE = DATA_SETS["absence"]
 ABSENCE_CSV = SAMPLES / f"{ABSENCE_SAMPLE}.csv"
@@ -189,20 +189,7 @@ def test_a_failed_catalogue_write_takes_the_upload_back(
 @pytest.fixture(scope="module")
 def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Enough valid rows that an import takes long enough to be killed part way."""
-    folder = tmp_path_factory.mktemp("big")
-    data, meta = folder / "big.csv", folder / "big.meta.csv"
-    with duckdb.connect() as con:  # not the shared default connection
-        con.execute(f"""
-        COPY (SELECT (2000 + i % 20)::VARCHAR AS time_period, 'Calendar year' AS time_identifier,
-                     'National' AS geographic_level, 'E92000001' AS country_code,
-                     'England' AS country_name, '' AS region_code, '' AS region_name,
-                     CASE WHEN i % 3 = 0 THEN 'Total' ELSE 'Sex ' || (i % 3) END AS sex,
-                     'Phase ' || (i // 60) AS phase, (i * 7 % 1000)::VARCHAR AS pupils,
-                     (i % 97 / 10)::VARCHAR AS rate
-              FROM range(200000) t(i))
-        TO '{data}' (HEADER, DELIMITER ',')""")
-    meta.write_text(TINY_META)
-    return data, meta
+    return write_big_pair(tmp_path_factory.mktemp("big"), 200000)
 
 
 def test_a_killed_import_leaves_nothing_visible(
@@ -401,12 +388,7 @@ def test_replicas_on_one_bucket_both_come_up_and_agree(
         answers = []
         for port in ports:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    if httpx.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_until_up(base)
             answer = httpx.get(f"{base}/api/v1/data-sets/{ABSENCE_ID}/query",
                                params={"pageSize": 500}, timeout=30)
             assert answer.status_code == 200, answer.text

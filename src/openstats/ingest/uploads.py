@@ -16,6 +16,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from openstats.storage.staging import pid_alive
+
 RECEIVING = ".receiving"  # holds the id of the process receiving and screening the files
 RECORD = "upload.json"  # written once the files are complete
 MAX_AGE = timedelta(days=2)  # a screened upload not imported by then is abandoned
@@ -33,16 +35,6 @@ def received(folder: Path) -> None:
     (folder / RECEIVING).unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
     """Remove upload folders a crash left half-done, and those abandoned for `max_age`."""
     if not root.is_dir():
@@ -56,7 +48,7 @@ def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
         age = now - folder.stat().st_mtime
         if marker.exists():
             owner = marker.read_text().strip()
-            stale = not (owner.isdigit() and _alive(int(owner)))
+            stale = not (owner.isdigit() and pid_alive(int(owner)))
         elif (folder / RECORD).exists():
             stale = now - (folder / RECORD).stat().st_mtime > max_age.total_seconds()
         else:

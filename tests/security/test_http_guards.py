@@ -240,7 +240,9 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from demo_server(tmp_path_factory.mktemp("limited"), rate_limit=2.0, rate_burst=5,
+    # One new token every 5 s: slow enough that a busy machine (each request here opens a
+    # new connection) cannot refill the bucket between the test's requests.
+    yield from demo_server(tmp_path_factory.mktemp("limited"), rate_limit=0.2, rate_burst=5,
                            trusted_proxies="127.0.0.1")
 
 

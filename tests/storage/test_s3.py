@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -429,3 +430,55 @@ def test_the_cli_names_a_bad_storage_setting(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "OPENSTATS_STORAGE_URL: 's3://' names no bucket" in done.stderr
+
+
+def test_an_upload_screened_on_one_replica_imports_on_another(
+        tmp_path: Path, s3_server: S3Server, s3_bucket: str) -> None:
+    """The screening report and the import are two requests; behind a load balancer they
+    may reach different replicas, each with its own data folder, sharing the catalogue
+    and the bucket."""
+    from openstats.catalogue import accounts
+    from tests.admin.helpers import PASSWORD, Person
+    from tests.admin.test_publishing import DEMO_DATA, DEMO_META, data_set_ids, make_release
+    from tests.admin.test_publishing import upload as upload_form
+
+    catalogue = f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+    replicas = [Settings(data_dir=tmp_path / name, database_url=catalogue,
+                         reference_dir=REFERENCE, storage_url=f"s3://{s3_bucket}/stats",
+                         s3_endpoint_url=s3_server.endpoint, secret_key="shared " * 8)
+                for name in ("a", "b")]
+    platform = open_platform(replicas[0])
+    accounts.create_user(platform.catalogue, "admin@example.org", PASSWORD, "admin")
+    servers = [serve(s) for s in replicas]
+    a, b = (next(s) for s in servers)
+    try:
+        at_a, at_b = Person(a.base), Person(b.base)
+        assert at_a.sign_in("admin@example.org").status_code == 303
+        assert at_b.sign_in("admin@example.org").status_code == 303
+        release = make_release(at_a, "Replicated statistics")
+        report = upload_form(at_a, release, DEMO_DATA.read_bytes(), DEMO_META.read_bytes(),
+                             "Uploaded on A")
+        assert report.status_code == 200, report.text[:1000]
+        [action] = re.findall(r'action="(/admin/uploads/([0-9a-f-]+)/import)"', report.text)
+        shared = {o["Key"] for o in s3_server.client().list_objects_v2(
+            Bucket=s3_bucket, Prefix=f"stats/uploads/{action[1]}/").get("Contents", [])}
+        assert f"stats/uploads/{action[1]}/upload.json" in shared and len(shared) == 3
+        # B never saw the upload: it fetches the shared copy and imports it.
+        assert not (replicas[1].data_dir / "uploads" / action[1]).exists()
+        done = at_b.post(action[0], {"acknowledge": "yes"},
+                         token_from=f"/admin/releases/{release}")
+        assert done.status_code == 303, done.text[:1000]
+        assert len(data_set_ids(at_a, release)) == 1  # A sees what B imported
+        gone = s3_server.client().list_objects_v2(Bucket=s3_bucket,
+                                                  Prefix=f"stats/uploads/{action[1]}/")
+        assert gone.get("KeyCount", 0) == 0  # imported: the shared copy is dropped
+        # Importing again (the same form sent twice) finds nothing, on either replica.
+        for who in (at_a, at_b):
+            again = who.post(action[0], {"acknowledge": "yes"},
+                             token_from=f"/admin/releases/{release}")
+            assert again.status_code in (303, 404)
+        assert len(data_set_ids(at_a, release)) == 1
+    finally:
+        for s in servers:
+            s.close()
+        platform.close()

@@ -27,7 +27,7 @@ from openstats.catalogue import accounts, footnotes
 from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
 from openstats.catalogue.store import RELEASE_TYPES, as_utc
-from openstats.errors import ScreeningFailed
+from openstats.errors import ScreeningFailed, StorageError
 from openstats.faults import crash_point
 from openstats.ingest import uploads
 from openstats.ingest.service import import_pair
@@ -425,6 +425,15 @@ async def upload(request: Request, release_id: str) -> Response:
                        f"{len(report.warnings)} warnings")
     if report.ok:
         uploads.received(folder)
+        try:
+            # The import may be confirmed through another replica: share the files.
+            await run_in_threadpool(p.storage.share_upload, upload_id, folder)
+        except StorageError:
+            shutil.rmtree(folder, ignore_errors=True)
+            return page(request, "admin_message.html", {
+                "title": "The files could not be stored",
+                "message": "The file store did not answer. Nothing was kept: upload the "
+                           "files again in a few minutes."}, 503)
     else:
         shutil.rmtree(folder, ignore_errors=True)
     return page(request, "report.html", {"report": report, "release": release,
@@ -439,6 +448,18 @@ async def import_upload(request: Request, upload_id: str) -> Response:
         return refusal
     p = platform(request)
     folder = p.settings.data_dir / "uploads" / Path(upload_id).name
+    try:
+        if not (folder / "upload.json").exists():
+            # Screened through another replica: fetch its shared copy, if there is one.
+            await run_in_threadpool(p.storage.fetch_upload, Path(upload_id).name, folder)
+        elif await run_in_threadpool(p.storage.upload_gone, Path(upload_id).name):
+            # Screened here but imported through another replica (the form sent twice):
+            # this copy is stale, and importing it would make a second data set.
+            shutil.rmtree(folder, ignore_errors=True)
+    except StorageError:
+        return page(request, "admin_message.html", {
+            "title": "The file store did not answer",
+            "message": "Nothing was imported. Try again in a few minutes."}, 503)
     if not (folder / "upload.json").exists():
         return page(request, "admin_message.html", {"title": "Upload not found",
                                                     "message": "Upload the files again."}, 404)
@@ -473,6 +494,10 @@ async def import_upload(request: Request, upload_id: str) -> Response:
                                                     "message": "Nothing was imported."}, 422)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        try:
+            await run_in_threadpool(p.storage.drop_upload, Path(upload_id).name)
+        except StorageError:
+            pass  # an unimported shared upload is swept after two days
     return RedirectResponse(f"/admin/releases/{release['id']}", status_code=303)
 
 

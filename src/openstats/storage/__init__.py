@@ -69,6 +69,24 @@ class Storage(Protocol):
         """Return if the storage answers; raise StorageError if not (for readiness probes)."""
         ...
 
+    # A publisher's upload waits between its screening report and its import, and the two
+    # requests may reach different replicas: storage that replicas share keeps a copy.
+    def share_upload(self, upload_id: str, folder: Path) -> None:
+        """Keep a copy of a screened upload's folder where every replica can fetch it."""
+        ...
+
+    def fetch_upload(self, upload_id: str, folder: Path) -> bool:
+        """Fill `folder` with a shared upload's files; False if there is no such upload."""
+        ...
+
+    def drop_upload(self, upload_id: str) -> None:
+        """Forget a shared upload (imported, or refused)."""
+        ...
+
+    def upload_gone(self, upload_id: str) -> bool:
+        """True if a shared upload was dropped (imported through another replica)."""
+        ...
+
     def sweep(self, referenced: set[str]) -> list[str]:
         """Remove leftovers no catalogue row names, safely while other replicas run."""
         ...

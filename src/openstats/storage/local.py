@@ -67,6 +67,20 @@ class LocalStorage:
     def file(self, key: str, name: str) -> Path:
         return self.versions / key / name
 
+    # Uploads wait in the data folder itself (uploads/<id>/): replicas that share the data
+    # folder share them already, so there is nothing to copy.
+    def share_upload(self, upload_id: str, folder: Path) -> None:
+        return None
+
+    def fetch_upload(self, upload_id: str, folder: Path) -> bool:
+        return False
+
+    def drop_upload(self, upload_id: str) -> None:
+        return None
+
+    def upload_gone(self, upload_id: str) -> bool:
+        return False
+
     def check(self) -> None:
         if not os.access(self.versions, os.W_OK):
             raise StorageError("the versions folder is missing or not writable",

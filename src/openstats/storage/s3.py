@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -42,7 +43,10 @@ from openstats.errors import StorageError
 from openstats.storage.staging import Staging
 
 MARKER = "_complete.json"
+UPLOAD_RECORD = "upload.json"  # an upload's record, copied last: its presence means whole
+UPLOAD_MAX_AGE = timedelta(days=2)  # as uploads.MAX_AGE: abandoned after this
 GRACE = timedelta(hours=1)
+UPLOAD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 CHUNK = 1 << 20
 
 
@@ -212,6 +216,97 @@ class S3Storage:
             self.file(key, name)
         return self.cache / key
 
+    # --- uploads waiting for their import ------------------------------------------------
+    def _upload_object(self, upload_id: str, name: str = "") -> str:
+        if not UPLOAD_ID.fullmatch(upload_id):
+            raise ValueError(f"not an upload id: {upload_id!r}")
+        return f"{self.prefix}uploads/{upload_id}/{name}"
+
+    def share_upload(self, upload_id: str, folder: Path) -> None:
+        """Copy a screened upload's files to the bucket, its record last."""
+        files = sorted((p for p in folder.rglob("*") if p.is_file()
+                        and not p.name.startswith(".")),
+                       key=lambda p: p.name == UPLOAD_RECORD)
+        with self._errors(f"storing upload {upload_id}"):
+            for path in files:
+                self.client.upload_file(str(path), self.bucket, self._upload_object(
+                    upload_id, path.relative_to(folder).as_posix()))
+
+    def fetch_upload(self, upload_id: str, folder: Path) -> bool:
+        """Download a shared upload into `folder` (a new folder); False if it is not there."""
+        if not UPLOAD_ID.fullmatch(upload_id):
+            return False
+        base = self._upload_object(upload_id)
+        with self._errors(f"fetching upload {upload_id}"):
+            names = [obj["Key"] for page in self.client.get_paginator("list_objects_v2")
+                     .paginate(Bucket=self.bucket, Prefix=base)
+                     for obj in page.get("Contents", [])]
+            if base + UPLOAD_RECORD not in names:
+                return False  # never shared, already imported, or not whole
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            part = folder.parent / f".part-{uuid.uuid4().hex}"
+            try:
+                for name in names:
+                    relative = PurePosixPath(name[len(base):])
+                    if ".." in relative.parts:
+                        continue
+                    target = part / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._download(name, target)
+                os.rename(part, folder)  # whole, or (a racing request got there) not at all
+            except OSError:
+                if not (folder / UPLOAD_RECORD).exists():
+                    raise
+            finally:
+                shutil.rmtree(part, ignore_errors=True)
+        return True
+
+    def drop_upload(self, upload_id: str) -> None:
+        if not UPLOAD_ID.fullmatch(upload_id):
+            return
+        base = self._upload_object(upload_id)
+        with self._errors(f"removing upload {upload_id}"):
+            names = [obj["Key"] for page in self.client.get_paginator("list_objects_v2")
+                     .paginate(Bucket=self.bucket, Prefix=base)
+                     for obj in page.get("Contents", [])]
+            self._delete(names)
+
+    def upload_gone(self, upload_id: str) -> bool:
+        if not UPLOAD_ID.fullmatch(upload_id):
+            return True
+        try:
+            self.client.head_object(Bucket=self.bucket,
+                                    Key=self._upload_object(upload_id, UPLOAD_RECORD))
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return True
+            raise StorageError(f"checking upload {upload_id} failed: {e}",
+                               self.describe()) from e
+        except BotoCoreError as e:
+            raise StorageError(f"checking upload {upload_id} failed: {e}",
+                               self.describe()) from e
+        return False
+
+    def _sweep_uploads(self) -> list[str]:
+        """Shared uploads nobody imported within UPLOAD_MAX_AGE."""
+        cutoff = datetime.now(UTC) - UPLOAD_MAX_AGE
+        base = f"{self.prefix}uploads/"
+        objects: dict[str, list[str]] = defaultdict(list)
+        newest: dict[str, datetime] = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=base):
+            for obj in page.get("Contents", []):
+                upload = obj["Key"][len(base):].split("/", 1)[0]
+                objects[upload].append(obj["Key"])
+                if upload not in newest or obj["LastModified"] > newest[upload]:
+                    newest[upload] = obj["LastModified"]
+        removed = []
+        for upload, names in objects.items():
+            if newest[upload] < cutoff:
+                self._delete(names)
+                removed.append(f"s3://{self.bucket}/{base}{upload}/")
+        return removed
+
     # --- health and housekeeping --------------------------------------------------------
     def check(self) -> None:
         with self._errors(f"reaching bucket {self.bucket}"):
@@ -249,6 +344,7 @@ class S3Storage:
                         self.client.abort_multipart_upload(
                             Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
                         removed.append(f"s3://{self.bucket}/{upload['Key']} (upload)")
+            removed += self._sweep_uploads()
         return removed + self._sweep_cache(referenced, cutoff)
 
     def _abandoned(self, upload: dict[str, Any], cutoff: datetime) -> bool:

@@ -142,11 +142,7 @@ class S3Storage:
         """Delete a version's objects and cached files (its catalogue row was never written)."""
         shutil.rmtree(self.cache / key, ignore_errors=True)
         with self._errors(f"removing version {key}"):
-            names: list[str] = []
-            for page in self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=self._object(key)):
-                names += [obj["Key"] for obj in page.get("Contents", [])]
-            self._delete(names)
+            self._delete(self._names(self._object(key)))
 
     def _remove_quietly(self, key: str) -> None:
         # Called while another error is on its way up: that error is the one to report;
@@ -155,6 +151,25 @@ class S3Storage:
             self.remove(key)
         except StorageError:
             pass
+
+    def _names(self, prefix: str) -> list[str]:
+        """Every object key under `prefix`."""
+        return [obj["Key"] for page in self.client.get_paginator("list_objects_v2")
+                .paginate(Bucket=self.bucket, Prefix=prefix) for obj in page.get("Contents", [])]
+
+    def _folders(self, base: str) -> tuple[dict[str, list[str]], dict[str, datetime]]:
+        """The objects under `base` grouped by their first path part (a version key or an
+        upload id), with each group's newest modification time, for the sweeps."""
+        objects: dict[str, list[str]] = defaultdict(list)
+        newest: dict[str, datetime] = {}
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=base):
+            for obj in page.get("Contents", []):
+                folder = obj["Key"][len(base):].split("/", 1)[0]
+                objects[folder].append(obj["Key"])
+                if folder not in newest or obj["LastModified"] > newest[folder]:
+                    newest[folder] = obj["LastModified"]
+        return objects, newest
 
     def _delete(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
@@ -238,9 +253,7 @@ class S3Storage:
             return False
         base = self._upload_object(upload_id)
         with self._errors(f"fetching upload {upload_id}"):
-            names = [obj["Key"] for page in self.client.get_paginator("list_objects_v2")
-                     .paginate(Bucket=self.bucket, Prefix=base)
-                     for obj in page.get("Contents", [])]
+            names = self._names(base)
             if base + UPLOAD_RECORD not in names:
                 return False  # never shared, already imported, or not whole
             folder.parent.mkdir(parents=True, exist_ok=True)
@@ -266,9 +279,7 @@ class S3Storage:
             return
         base = self._upload_object(upload_id)
         with self._errors(f"removing upload {upload_id}"):
-            names = [obj["Key"] for page in self.client.get_paginator("list_objects_v2")
-                     .paginate(Bucket=self.bucket, Prefix=base)
-                     for obj in page.get("Contents", [])]
+            names = self._names(base)
             self._delete(names)
 
     def upload_gone(self, upload_id: str) -> bool:
@@ -291,15 +302,7 @@ class S3Storage:
         """Shared uploads nobody imported within UPLOAD_MAX_AGE."""
         cutoff = datetime.now(UTC) - UPLOAD_MAX_AGE
         base = f"{self.prefix}uploads/"
-        objects: dict[str, list[str]] = defaultdict(list)
-        newest: dict[str, datetime] = {}
-        for page in self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=base):
-            for obj in page.get("Contents", []):
-                upload = obj["Key"][len(base):].split("/", 1)[0]
-                objects[upload].append(obj["Key"])
-                if upload not in newest or obj["LastModified"] > newest[upload]:
-                    newest[upload] = obj["LastModified"]
+        objects, newest = self._folders(base)
         removed = []
         for upload, names in objects.items():
             if newest[upload] < cutoff:
@@ -323,15 +326,7 @@ class S3Storage:
         cutoff = datetime.now(UTC) - self.grace
         base = self._object("").rstrip("/") + "/"  # <prefix>versions/
         with self._errors("sweeping the bucket"):
-            objects: dict[str, list[str]] = defaultdict(list)
-            newest: dict[str, datetime] = {}
-            for page in self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=base):
-                for obj in page.get("Contents", []):
-                    key = obj["Key"][len(base):].split("/", 1)[0]
-                    objects[key].append(obj["Key"])
-                    if key not in newest or obj["LastModified"] > newest[key]:
-                        newest[key] = obj["LastModified"]
+            objects, newest = self._folders(base)
             for key, names in objects.items():
                 if key in referenced or newest[key] > cutoff:
                     continue

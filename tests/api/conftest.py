@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.api.ees_schema import assert_matches, response_schema
-from tests.conftest import REFERENCE, SAMPLES, postgres_schema, wait_until_up
+from tests.conftest import REFERENCE, SAMPLES, free_port, postgres_schema, wait_until_up
 
 # Data sets served by the test server: name -> (id, sample path without .csv)
 DATA_SETS = {
@@ -89,12 +88,6 @@ def checked(method: str, path: str, answer: httpx.Response) -> httpx.Response:
     return answer
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
@@ -136,7 +129,7 @@ def _start_live(tmp_path_factory: pytest.TempPathFactory,
 
 def serve(settings: Settings) -> Iterator[LiveServer]:
     """Run the app on a free loopback port in a thread until the generator is closed."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from openstats.ingest.service import import_pair
 from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, free_port
 from tests.core.helpers import files_under
 from tests.reliability import openstats_command, openstats_env
 from tests.standards.pairs import Pair, base
@@ -146,12 +145,6 @@ def run_cli(w: World, args: list[str | Path], crash_at: str | None = None
 
 
 # --- a live server, as a process of its own -------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @dataclass
 class Server:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,19 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, free_port
+from tests.ops.helpers import openstats
 
 DEMO_ID = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def openstats(*args: str) -> list[str]:
-    return [sys.executable, "-m", "openstats.cli", *args]
 
 
 @pytest.fixture(scope="module")

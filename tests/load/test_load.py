@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import _free_port, manifest_text
+from tests.api.conftest import manifest_text
 from tests.api.decode import Decoder
-from tests.conftest import REFERENCE, SAMPLES, wait_until_up
+from tests.conftest import REFERENCE, SAMPLES, free_port, wait_until_up
 from tests.load import loadgen
 
 SECONDS = float(os.environ.get("OPENSTATS_LOAD_SECONDS", "60"))
@@ -82,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     done = cli(env, "load", str(folder / "scheduled.toml"))
     assert done.returncode == 0, done.stderr
 
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([OPENSTATS, "serve", "--workers", "2", "--host", "127.0.0.1",
                                 "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)

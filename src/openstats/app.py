@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openstats import __version__, metrics, observability, security
-from openstats.admin import oidc
+from openstats.admin import auth, oidc
 from openstats.admin import routes as admin_routes
 from openstats.api import docs
 from openstats.api import routes as api_routes
@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
     app.include_router(admin_routes.router, include_in_schema=False)
+    app.include_router(auth.router, include_in_schema=False)
     app.include_router(oidc.router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)

@@ -188,31 +188,67 @@ def user_add(
         help="Slug of a publication they work on")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Create an account; the password is read from standard input (not the command line)."""
-    from sqlalchemy import select
+    """Create an account; the password is read from standard input (not the command line).
 
+    Nothing is created if anything is wrong, an unknown --publication included.
+    """
     from openstats.catalogue import accounts
-    from openstats.catalogue.schema import publications
     from openstats.platform import open_platform
 
     password = sys.stdin.readline().rstrip("\n")
     platform = open_platform(settings_for(data_dir))
     try:
-        user_id = accounts.create_user(platform.catalogue, email, password, role, name)
-        if publication:
-            with platform.catalogue.engine.connect() as conn:
-                pub = conn.execute(select(publications.c.id).where(
-                    publications.c.slug == publication)).scalar_one_or_none()
-            if pub is None:
-                err.print(f"--publication: no publication '{publication}'")
-                raise typer.Exit(1)
-            accounts.assign(platform.catalogue, user_id, pub)
+        accounts.create_user(platform.catalogue, email, password, role, name,
+                             publication_slug=publication)
     except accounts.AccountError as e:
         err.print(str(e), markup=False)
         raise typer.Exit(1) from None
     finally:
         platform.close()
     out.print(f"Created {role} account for {email}", highlight=False)
+
+
+@user_app.command("end-sessions")
+def user_end_sessions(
+    email: Annotated[str, typer.Argument(help="The person's email address")],
+    data_dir: DataDir = None,
+) -> None:
+    """Sign someone out everywhere at once (a lost laptop, someone leaving)."""
+    from openstats.catalogue import accounts, sessions
+    from openstats.platform import open_platform
+
+    platform = open_platform(settings_for(data_dir))
+    try:
+        user = accounts.user_by_email(platform.catalogue, email)
+        if user is None:
+            err.print(f"There is no account for {email}.", markup=False, highlight=False)
+            raise typer.Exit(1)
+        ended = sessions.end_every_session(platform.catalogue, user["id"], by=None)
+    finally:
+        platform.close()
+    out.print(f"Ended {ended} session(s) of {user['email']}", highlight=False)
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Argument(help="The person's email address")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give an account a new password, read from standard input; ends its sessions."""
+    from openstats.catalogue import accounts, sign_in
+    from openstats.platform import open_platform
+
+    password = sys.stdin.readline().rstrip("\n")
+    platform = open_platform(settings_for(data_dir))
+    try:
+        sign_in.set_password(platform.catalogue, email, password)
+    except accounts.AccountError as e:
+        err.print(str(e), markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    out.print(f"New password set for {email.strip().lower()}; its sessions have ended",
+              highlight=False)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""The publishing side at /admin: sign in, draft, upload, screen, approve, audit.
+"""The publishing side at /admin: draft, upload, screen, approve, audit.
 
 Every page needs a signed-in user; every form that changes something needs the session's
 CSRF token; every action asks `accounts.allowed` and is written to the audit log.
@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -21,8 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
-from openstats import sessions
-from openstats.admin import oidc
+from openstats import sessions, urls
 from openstats.catalogue import accounts, footnotes
 from openstats.catalogue.accounts import AccountError
 from openstats.catalogue.schema import data_set_versions, data_sets, publications, releases
@@ -44,8 +44,7 @@ def platform(request: Request) -> Any:
 
 
 def current_user(request: Request) -> dict[str, Any] | None:
-    user_id = sessions.read(request).get("uid")
-    return accounts.user_by_id(platform(request).catalogue, user_id) if user_id else None
+    return sessions.signed_in_user(request)
 
 
 def london(value: datetime | None) -> str:
@@ -68,7 +67,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
 
 
 def to_login(request: Request) -> Response:
-    return RedirectResponse(f"/admin/login?next={request.url.path}", status_code=303)
+    return RedirectResponse(f"/admin/login?next={quote(request.url.path)}", status_code=303)
 
 
 def forbidden(request: Request) -> Response:
@@ -107,42 +106,7 @@ def bad_csrf(request: Request) -> Response:
         "again."}, status=400)
 
 
-# --- sign in -------------------------------------------------------------------------------
-
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/admin") -> Response:  # noqa: A002
-    return page(request, "login.html", {"next": next if next.startswith("/admin") else "/admin",
-                                        "error": "", "oidc": oidc.configured(request)})
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
-    target = str(form.get("next", "/admin"))
-    try:
-        user = accounts.authenticate(platform(request).catalogue, str(form.get("email", "")),
-                                     str(form.get("password", "")))
-    except AccountError as e:
-        return page(request, "login.html", {"next": target, "error": e.message,
-                                            "email": form.get("email", ""),
-                                            "oidc": oidc.configured(request)}, status=400)
-    response = RedirectResponse(target if target.startswith("/admin") else "/admin",
-                                status_code=303)
-    # A new session (and CSRF token) at sign-in, so a planted cookie is worth nothing.
-    sessions.write(request, response, {"uid": user["id"]})
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request) -> Response:
-    form = await form_of(request)
-    if form is None:
-        return bad_csrf(request)
-    response = RedirectResponse("/admin/login", status_code=303)
-    response.delete_cookie(sessions.COOKIE, path="/")
-    return response
+# (Signing in and out, and accounts: admin/auth.py.)
 
 
 # --- dashboard, themes, publications -------------------------------------------------------
@@ -550,7 +514,7 @@ async def edit_data_set(request: Request, data_set_id: str) -> Response:
         conn.execute(update(data_sets).where(data_sets.c.id == data_set_id).values(
             title=title, summary=str(form.get("summary", "")).strip()))
         accounts.audit(conn, user, "edit_data_set", "data_set", data_set_id, title)
-    return RedirectResponse(str(form.get("back", "/admin")), status_code=303)
+    return RedirectResponse(urls.admin_target(str(form.get("back", ""))), status_code=303)
 
 
 @router.post("/data-sets/{data_set_id}/footnotes")
@@ -582,7 +546,7 @@ async def add_footnote(request: Request, data_set_id: str) -> Response:
                      .values(footnotes=json.dumps(notes)))
         accounts.audit(conn, user, "add_footnote", "data_set", data_set_id,
                        f"{target or 'data set'}: {text[:80]}")
-    return RedirectResponse(str(form.get("back", "/admin")), status_code=303)
+    return RedirectResponse(urls.admin_target(str(form.get("back", ""))), status_code=303)
 
 
 @router.post("/releases/{release_id}/approve")
@@ -683,24 +647,7 @@ def audit_export(request: Request) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
 
 
-@router.post("/users")
-async def create_user(request: Request) -> Response:
-    user, form, refusal = await signed_in_form(request)
-    if refusal is not None:
-        return refusal
-    catalogue = platform(request).catalogue
-    if not accounts.allowed(catalogue, user, "manage_users"):
-        return forbidden(request)
-    try:
-        new_user = accounts.create_user(catalogue, str(form.get("email", "")),
-                                        str(form.get("password", "")),
-                                        str(form.get("role", "")), str(form.get("name", "")))
-        if form.get("publication_id"):
-            accounts.assign(catalogue, new_user, str(form["publication_id"]), user)
-    except AccountError as e:
-        return page(request, "admin_message.html", {"title": "Cannot create the account",
-                                                    "message": e.message}, 400)
-    return RedirectResponse("/admin", status_code=303)
+# Creating accounts and ending their sessions: admin/auth.py.
 
 
 def scheduled_in_future(value: datetime | None) -> bool:

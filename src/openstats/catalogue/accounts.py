@@ -22,6 +22,7 @@ from openstats.catalogue.schema import (
     data_set_versions,
     pre_release_access,
     publication_roles,
+    publications,
     release_states,
     releases,
     users,
@@ -32,8 +33,7 @@ from openstats.faults import crash_point
 from openstats.formulas import neutralise_row
 
 ROLES = ("admin", "publisher", "approver")
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 12
 _hasher = PasswordHasher()
 
 # action -> roles that may do it (on publications they are assigned to, unless admin)
@@ -60,71 +60,83 @@ def hash_password(password: str) -> str:
     return str(_hasher.hash(password))
 
 
+def password_matches(stored_hash: str, password: str) -> bool:
+    """Does `password` match this argon2 hash? (Always one full argon2 check.)"""
+    try:
+        return bool(_hasher.verify(stored_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"passwords need at least {MIN_PASSWORD} characters")
+
+
 def create_user(catalogue: Catalogue, email: str, password: str | None, role: str,
-                name: str = "") -> str:
+                name: str = "", by: dict[str, Any] | None = None, *,
+                publication_id: str | None = None,
+                publication_slug: str | None = None) -> str:
+    """Create an account, assigned to a publication if one is named (by id or slug).
+
+    Everything is checked before anything is written, and written in one transaction:
+    an unknown publication leaves no account behind.
+    """
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
     if "@" not in email:
         raise AccountError(f"'{email}' is not an email address")
-    if password is not None and len(password) < 12:
-        raise AccountError("passwords need at least 12 characters")
+    if password is not None:
+        check_new_password(password)
     with catalogue.transaction() as conn:
         if conn.execute(select(users.c.id).where(users.c.email == email)).first():
             raise AccountError(f"there is already an account for {email}")
+        publication = None
+        if publication_id or publication_slug:
+            publication = conn.execute(select(publications.c.id).where(
+                publications.c.id == publication_id if publication_id
+                else publications.c.slug == publication_slug)).scalar_one_or_none()
+            if publication is None:
+                raise AccountError(f"there is no publication '{publication_id or publication_slug}'"
+                                   ": no account was created")
         user_id = new_id()
         conn.execute(insert(users).values(
-            id=user_id, email=email, name=name, role=role, failed_logins=0, created=now(),
+            id=user_id, email=email, name=name, role=role, created=now(),
             password_hash=hash_password(password) if password else None))
-        audit(conn, None, "create_user", "user", user_id, f"{email} as {role}")
+        audit(conn, by, "create_user", "user", user_id, f"{email} as {role}")
+        if publication is not None:
+            conn.execute(insert(publication_roles).values(user_id=user_id,
+                                                          publication_id=publication))
+            audit(conn, by, "assign_publication", "publication", publication, user_id)
     return user_id
-
-
-def authenticate(catalogue: Catalogue, email: str, password: str,
-                 at: datetime | None = None) -> dict[str, Any]:
-    """The user for a correct email and password; AccountError otherwise (and counts it)."""
-    at = at or now()
-    email = email.strip().lower()
-    # Failures are recorded in their own committed transaction before the error is raised:
-    # raising inside the transaction would roll the count back and defeat the lockout.
-    problem: str | None = None
-    with catalogue.transaction() as conn:
-        row = conn.execute(select(users).where(users.c.email == email)).mappings().first()
-        if row is None:
-            _hasher.hash(password)  # same work as a real check, so timing tells nothing
-            problem = "Enter a correct email address and password"
-        elif (locked := as_utc(row["locked_until"])) and locked > at:
-            problem = ("This account is locked after too many failed sign-ins. "
-                       f"Try again after {locked:%H:%M} UTC.")
-        else:
-            try:
-                ok = bool(row["password_hash"]) and _hasher.verify(row["password_hash"],
-                                                                   password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if ok:
-                conn.execute(update(users).where(users.c.id == row["id"])
-                             .values(failed_logins=0, locked_until=None))
-                audit(conn, row, "sign_in", "user", row["id"], "")
-            else:
-                failures = row["failed_logins"] + 1
-                values: dict[str, Any] = {"failed_logins": failures}
-                if failures >= MAX_FAILED_LOGINS:
-                    values = {"failed_logins": 0, "locked_until": at + LOCKOUT}
-                    audit(conn, row, "lock_account", "user", row["id"],
-                          "too many failed sign-ins")
-                conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
-                problem = "Enter a correct email address and password"
-    if problem is not None:
-        raise AccountError(problem)
-    assert row is not None
-    return dict(row)
 
 
 def user_by_id(catalogue: Catalogue, user_id: str) -> dict[str, Any] | None:
     with catalogue.engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     return dict(row) if row else None
+
+
+def user_by_email(catalogue: Catalogue, email: str) -> dict[str, Any] | None:
+    with catalogue.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.email == email.strip().lower())
+                           ).mappings().first()
+    return dict(row) if row else None
+
+
+def all_users(catalogue: Catalogue) -> list[dict[str, Any]]:
+    """Every account with the titles of its publications, by email (the users page)."""
+    with catalogue.engine.connect() as conn:
+        people = [dict(r) for r in conn.execute(select(users).order_by(users.c.email))
+                  .mappings()]
+        assigned = conn.execute(select(publication_roles.c.user_id, publications.c.title)
+                                .join(publications, publications.c.id
+                                      == publication_roles.c.publication_id)
+                                .order_by(publications.c.title)).all()
+    for person in people:
+        person["publications"] = [t for u, t in assigned if u == person["id"]]
+    return people
 
 
 def assign(catalogue: Catalogue, user_id: str, publication_id: str,

@@ -64,11 +64,10 @@ def viewer_releases(request: Request) -> frozenset[str]:
     from openstats import sessions
     from openstats.catalogue import accounts
 
-    user_id = sessions.read(request).get("uid")
-    if not user_id:
+    user = sessions.signed_in_user(request)
+    if user is None:
         return frozenset()
     p = platform(request)
-    user = accounts.user_by_id(p.catalogue, user_id)
     return accounts.pre_release_ids(p.catalogue, user,
                                     timedelta(hours=p.settings.pre_release_hours))
 

@@ -11,8 +11,8 @@ message and nobody signed in.
 from __future__ import annotations
 
 import base64
-import html
 import hashlib
+import html
 import secrets
 import threading
 import time
@@ -72,7 +72,8 @@ def identity_provider(base: str, who: dict[str, Any]) -> FastAPI:
                   code_challenge_method: str = "") -> RedirectResponse:
         assert client_id == CLIENT_ID and response_type == "code"
         if not code_challenge or code_challenge_method != "S256":
-            return RedirectResponse(f"{redirect_uri}?{urlencode({'error': 'invalid_request', 'state': state})}")
+            refusal = urlencode({"error": "invalid_request", "state": state})
+            return RedirectResponse(f"{redirect_uri}?{refusal}")
         code = secrets.token_urlsafe(8)
         codes[code] = {"email": who["email"], "nonce": nonce, "challenge": code_challenge}
         return RedirectResponse(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}")

@@ -28,10 +28,14 @@ from openstats.catalogue.published import Published
 from openstats.exports.guidance import guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
-from openstats.standards import geography
+from openstats.standards import bidi, geography
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# A title or label holding direction controls (U+202E and friends) must not reorder the
+# text around it: every plain string a public page prints is isolated (standards/bidi.py).
+# Sound because these pages' form values are ids and keys, never publishers' labels.
+templates.env.finalize = bidi.isolate_plain_text
 router = APIRouter()
 PREVIEW_ROWS = 5
 FULL_TABLE_LIMIT = 1_000  # "show the full table" is offered up to this many rows

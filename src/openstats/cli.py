@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +15,9 @@ from sqlalchemy.engine import Connection
 
 from openstats.errors import OpenstatsError
 from openstats.settings import Settings
+
+if TYPE_CHECKING:  # the platform is imported where a command needs it (start-up time)
+    from openstats.platform import Platform
 
 app = typer.Typer(help="openstats: publish official statistics as open data.",
                   no_args_is_help=True, add_completion=False)
@@ -179,6 +184,23 @@ user_app = typer.Typer(help="Accounts for the publishing side.", no_args_is_help
 app.add_typer(user_app, name="user")
 
 
+@contextmanager
+def account_command(data_dir: Path | None) -> Iterator[Platform]:
+    """The platform for a `user` command; an AccountError becomes its message and exit
+    status 1."""
+    from openstats.catalogue.accounts import AccountError
+    from openstats.platform import open_platform
+
+    platform = open_platform(settings_for(data_dir))
+    try:
+        yield platform
+    except AccountError as e:
+        err.print(str(e), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+
+
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Argument(help="The person's email address")],
@@ -193,18 +215,11 @@ def user_add(
     Nothing is created if anything is wrong, an unknown --publication included.
     """
     from openstats.catalogue import accounts
-    from openstats.platform import open_platform
 
     password = sys.stdin.readline().rstrip("\n")
-    platform = open_platform(settings_for(data_dir))
-    try:
+    with account_command(data_dir) as platform:
         accounts.create_user(platform.catalogue, email, password, role, name,
                              publication_slug=publication)
-    except accounts.AccountError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        platform.close()
     out.print(f"Created {role} account for {email}", highlight=False)
 
 
@@ -215,17 +230,12 @@ def user_end_sessions(
 ) -> None:
     """Sign someone out everywhere at once (a lost laptop, someone leaving)."""
     from openstats.catalogue import accounts, sessions
-    from openstats.platform import open_platform
 
-    platform = open_platform(settings_for(data_dir))
-    try:
+    with account_command(data_dir) as platform:
         user = accounts.user_by_email(platform.catalogue, email)
         if user is None:
-            err.print(f"There is no account for {email}.", markup=False, highlight=False)
-            raise typer.Exit(1)
+            raise accounts.AccountError(f"There is no account for {email}.")
         ended = sessions.end_every_session(platform.catalogue, user["id"], by=None)
-    finally:
-        platform.close()
     out.print(f"Ended {ended} session(s) of {user['email']}", highlight=False)
 
 
@@ -235,18 +245,11 @@ def user_set_password(
     data_dir: DataDir = None,
 ) -> None:
     """Give an account a new password, read from standard input; ends its sessions."""
-    from openstats.catalogue import accounts, sign_in
-    from openstats.platform import open_platform
+    from openstats.catalogue import sign_in
 
     password = sys.stdin.readline().rstrip("\n")
-    platform = open_platform(settings_for(data_dir))
-    try:
+    with account_command(data_dir) as platform:
         sign_in.set_password(platform.catalogue, email, password)
-    except accounts.AccountError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        platform.close()
     out.print(f"New password set for {email.strip().lower()}; its sessions have ended",
               highlight=False)
 

@@ -121,14 +121,22 @@ def users_page(request: Request) -> Response:
                                         "live": stored_sessions.live_counts(catalogue)})
 
 
+async def _admin_form(request: Request) -> tuple[Any, Any, Response | None]:
+    """(user, form, None) for an administrator's form with a good CSRF token, or
+    (None, None, the answer to give instead)."""
+    user, form, refusal = await signed_in_form(request)
+    if refusal is None and not accounts.allowed(platform(request).catalogue, user,
+                                                "manage_users"):
+        refusal = forbidden(request)
+    return (None, None, refusal) if refusal is not None else (user, form, None)
+
+
 @router.post("/users")
 async def create_user(request: Request) -> Response:
-    user, form, refusal = await signed_in_form(request)
+    user, form, refusal = await _admin_form(request)
     if refusal is not None:
         return refusal
     catalogue = platform(request).catalogue
-    if not accounts.allowed(catalogue, user, "manage_users"):
-        return forbidden(request)
     try:
         accounts.create_user(catalogue, str(form.get("email", "")),
                              str(form.get("password", "")), str(form.get("role", "")),
@@ -142,12 +150,10 @@ async def create_user(request: Request) -> Response:
 
 @router.post("/users/{user_id}/end-sessions")
 async def end_sessions(request: Request, user_id: str) -> Response:
-    user, form, refusal = await signed_in_form(request)
+    user, _, refusal = await _admin_form(request)
     if refusal is not None:
         return refusal
     catalogue = platform(request).catalogue
-    if not accounts.allowed(catalogue, user, "manage_users"):
-        return forbidden(request)
     if accounts.user_by_id(catalogue, user_id) is None:
         return page(request, "admin_message.html", {"title": "There is no such account",
                                                     "message": ""}, 404)

@@ -20,7 +20,7 @@ from openstats.catalogue.published import Published
 from openstats.exports import tables as table_exports
 from openstats.query import tables
 from openstats.query.engine import Version
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 from openstats.web.charts import charts
 from openstats.web.pages import long_date, not_found, slug_file, templates
 
@@ -73,7 +73,8 @@ def summary(v: Version, row: dict[str, Any], sel: tables.Selection) -> list[dict
             "href": "/data-tables?" + sel.query_string(step="locations")})
     times = tables.periods_between(v, sel.start, sel.end)
     if times:
-        out.append({"key": "Time period", "value": f"{times[0]['label']} to {times[-1]['label']}",
+        first, last = (time_periods.label(t["period"], t["code"]) for t in (times[0], times[-1]))
+        out.append({"key": "Time period", "value": f"{first} to {last}",
                     "href": "/data-tables?" + sel.query_string(step="time")})
     return out
 
@@ -137,7 +138,8 @@ def table_tool_step(request: Request) -> Response:
     if step == "time":
         times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
         return templates.TemplateResponse(request, "table_tool/time.html", {
-            **context, "times": [(tables.time_key(t), t["label"]) for t in times],
+            **context, "times": [(tables.time_key(t), time_periods.label(t["period"], t["code"]))
+                              for t in times],
             "start": sel.start or tables.time_key(times[0]),
             "end": sel.end or tables.time_key(times[-1]),
             "hidden": [(k, val) for k, val in sel.params() if k not in ("start", "end")]})

@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from openstats.catalogue import accounts, sessions
+from openstats.catalogue.migrate import alembic_config
 from openstats.catalogue.schema import metadata
-from openstats.catalogue.store import Catalogue
+from openstats.catalogue.store import Catalogue, now
 from openstats.platform import open_platform
 from openstats.sessions import COOKIE
 from openstats.settings import Settings
@@ -206,3 +208,28 @@ def test_migrations_make_the_schema_of_schema_py(database_url: str) -> None:
     engine.dispose()
     catalogue.close()
     assert differences == []
+
+
+def test_migration_0005_keeps_accounts_and_goes_back(database_url: str) -> None:
+    """Upgrading a catalogue that has accounts (at 0004) keeps them and their
+    publications; downgrading restores the old columns."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(text("INSERT INTO users (id, email, name, role, failed_logins, created) "
+                          "VALUES ('u1', 'a@example.org', '', 'admin', 3, :at)"), {"at": now()})
+        conn.execute(text("INSERT INTO themes (id, title, slug, summary) "
+                          "VALUES ('t1', 'T', 't', '')"))
+        conn.execute(text("INSERT INTO publications (id, theme_id, title, slug, summary, "
+                          "contact_team_name, contact_team_email, contact_name, "
+                          "contact_telephone) VALUES ('p1', 't1', 'P', 'p', '', '', '', '', '')"))
+        conn.execute(text("INSERT INTO publication_roles VALUES ('u1', 'p1')"))
+    catalogue = Catalogue(database_url)  # migrates to head
+    user = accounts.user_by_email(catalogue, "a@example.org")
+    assert user is not None and "failed_logins" not in user
+    assert accounts.allowed(catalogue, user, "upload", "p1")
+    catalogue.close()
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+        assert conn.execute(text("SELECT id, failed_logins FROM users")).all() == [("u1", 0)]
+    engine.dispose()

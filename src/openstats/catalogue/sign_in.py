@@ -73,9 +73,10 @@ def client_key(address: str) -> str:
 
 
 def authenticate(catalogue: Catalogue, email: str, password: str, client: str,
-                 at: datetime | None = None) -> dict[str, Any]:
+                 at: datetime | None = None, action: str = "sign_in") -> dict[str, Any]:
     """The account for a correct email and password, signing in from `client` (an
-    address); AccountError otherwise, its failure counted."""
+    address); AccountError otherwise, its failure counted. A success is audited as
+    `action`."""
     at = at or now()
     since = at - WINDOW
     key = client_key(client)
@@ -107,7 +108,7 @@ def authenticate(catalogue: Catalogue, email: str, password: str, client: str,
                 # This client's slips on this account are forgiven; others' still count.
                 conn.execute(delete(sign_in_failures).where(
                     sign_in_failures.c.user_id == row["id"], sign_in_failures.c.client == key))
-                audit(conn, row, "sign_in", "user", row["id"], "")
+                audit(conn, row, action, "user", row["id"], "")
             else:
                 conn.execute(insert(sign_in_failures).values(at=at, client=key,
                                                              user_id=user_id))
@@ -129,7 +130,7 @@ def change_password(catalogue: Catalogue, user: dict[str, Any], current: str, ne
     """A signed-in person changes their own password: the current one is checked (and
     throttled) like a sign-in, and every session of theirs ends."""
     check_new_password(new)
-    authenticate(catalogue, user["email"], current, client)
+    authenticate(catalogue, user["email"], current, client, action="confirm_password")
     _set(catalogue, user, new, user, "password changed")
 
 

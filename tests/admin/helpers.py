@@ -4,7 +4,7 @@ real HTTP or in-process (FastAPI's TestClient, which is an httpx client too)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,8 +45,11 @@ class Person:
         return self.client.get(path)
 
 
+Browser = Callable[..., "Person"]  # browser(address="192.0.2.1") -> a new Person
+
+
 @contextmanager
-def in_process(settings: Settings) -> Iterator[Any]:
+def in_process(settings: Settings) -> Iterator[Browser]:
     """The app on `settings`, in this process: `browser(address)` makes a new browser
     (own cookies) whose requests come from that client address."""
     app = create_app(settings)

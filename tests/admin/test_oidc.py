@@ -38,6 +38,7 @@ from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE, free_port
 
 CLIENT_ID, CLIENT_SECRET = "openstats", "s3cret"
+SSO = tuple[LiveServer, dict[str, Any]]  # the site, and what the provider is told to do
 KEY = RSAKey.generate_key(2048, parameters={"kid": "key-1"})
 # Another key with the same key id: what a forger would sign with.
 FORGER = RSAKey.generate_key(2048, parameters={"kid": "key-1"})
@@ -121,7 +122,7 @@ def id_token(base: str, grant: dict[str, str], tamper: str, who: dict[str, Any])
 
 
 @pytest.fixture(scope="module")
-def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict]]:
+def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SSO]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     who: dict[str, Any] = {"email": "sso@example.org"}
@@ -145,7 +146,7 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, 
 
 
 @pytest.fixture(autouse=True)
-def honest(sso: tuple[LiveServer, dict]) -> Iterator[None]:
+def honest(sso: SSO) -> Iterator[None]:
     """Each test starts with an honest provider and the usual person."""
     who = sso[1]
     who.clear()
@@ -166,13 +167,13 @@ def sign_in(site: LiveServer, browser: httpx.Client | None = None) -> httpx.Resp
     return browser.get(f"{site.base}/admin/oidc/start")
 
 
-def test_single_sign_on_for_an_existing_account(sso: tuple[LiveServer, dict]) -> None:
+def test_single_sign_on_for_an_existing_account(sso: SSO) -> None:
     site, _ = sso
     answer = sign_in(site)
     assert answer.status_code == 200 and "Signed in as sso@example.org" in answer.text
 
 
-def test_the_authorisation_request_carries_pkce_and_a_nonce(sso: tuple[LiveServer, dict]
+def test_the_authorisation_request_carries_pkce_and_a_nonce(sso: SSO
                                                            ) -> None:
     site, _ = sso
     start = httpx.get(f"{site.base}/admin/oidc/start", follow_redirects=False)
@@ -191,7 +192,7 @@ def test_the_authorisation_request_carries_pkce_and_a_nonce(sso: tuple[LiveServe
     ("issuer", "issued by another identity provider"),
     ("nonce", "belongs to another sign-in"),
 ])
-def test_a_bad_id_token_signs_nobody_in(sso: tuple[LiveServer, dict], tamper: str,
+def test_a_bad_id_token_signs_nobody_in(sso: SSO, tamper: str,
                                         words: str) -> None:
     site, who = sso
     who["tamper"] = tamper
@@ -203,7 +204,7 @@ def test_a_bad_id_token_signs_nobody_in(sso: tuple[LiveServer, dict], tamper: st
         assert not signed_in(browser)
 
 
-def test_a_stolen_code_is_useless_without_its_pkce_verifier(sso: tuple[LiveServer, dict]
+def test_a_stolen_code_is_useless_without_its_pkce_verifier(sso: SSO
                                                            ) -> None:
     """An attacker who intercepts the victim's code and replays it in their own browser,
     with a sign-in of their own (own state, own verifier), gets nothing."""
@@ -220,7 +221,7 @@ def test_a_stolen_code_is_useless_without_its_pkce_verifier(sso: tuple[LiveServe
         assert not signed_in(attacker)
 
 
-def test_a_sign_in_without_its_pkce_verifier_is_refused(sso: tuple[LiveServer, dict]
+def test_a_sign_in_without_its_pkce_verifier_is_refused(sso: SSO
                                                        ) -> None:
     site, _ = sso
     key = Settings(data_dir=site.data_dir).signing_key()
@@ -234,7 +235,7 @@ def test_a_sign_in_without_its_pkce_verifier_is_refused(sso: tuple[LiveServer, d
         assert not signed_in(browser)
 
 
-def test_a_provider_refusing_pkce_less_requests_is_reported(sso: tuple[LiveServer, dict]
+def test_a_provider_refusing_pkce_less_requests_is_reported(sso: SSO
                                                            ) -> None:
     site, _ = sso
     with httpx.Client(base_url=site.base, timeout=30) as browser:
@@ -249,7 +250,7 @@ def test_a_provider_refusing_pkce_less_requests_is_reported(sso: tuple[LiveServe
         assert again.status_code == 400 and not signed_in(browser)
 
 
-def test_userinfo_is_believed_only_for_the_id_tokens_subject(sso: tuple[LiveServer, dict]
+def test_userinfo_is_believed_only_for_the_id_tokens_subject(sso: SSO
                                                             ) -> None:
     site, who = sso
     who.update(tamper="no_email")  # the ID token names no email: userinfo is asked
@@ -263,7 +264,7 @@ def test_userinfo_is_believed_only_for_the_id_tokens_subject(sso: tuple[LiveServ
         assert not signed_in(browser)
 
 
-def test_unknown_people_and_unverified_emails_are_refused(sso: tuple[LiveServer, dict]) -> None:
+def test_unknown_people_and_unverified_emails_are_refused(sso: SSO) -> None:
     site, who = sso
     who.update(email="stranger@example.org", verified=True)
     assert sign_in(site).status_code == 403
@@ -271,13 +272,13 @@ def test_unknown_people_and_unverified_emails_are_refused(sso: tuple[LiveServer,
     assert sign_in(site).status_code == 403
 
 
-def test_a_forged_callback_is_refused(sso: tuple[LiveServer, dict]) -> None:
+def test_a_forged_callback_is_refused(sso: SSO) -> None:
     site, _ = sso
     answer = httpx.get(f"{site.base}/admin/oidc/callback", params={"code": "x", "state": "y"})
     assert answer.status_code == 400
 
 
-def test_accounts_without_a_password_cannot_use_one(sso: tuple[LiveServer, dict]) -> None:
+def test_accounts_without_a_password_cannot_use_one(sso: SSO) -> None:
     site, _ = sso
     from tests.admin.helpers import Person
 

@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
@@ -26,14 +25,14 @@ from openstats.catalogue.store import Catalogue, now
 from openstats.platform import open_platform
 from openstats.sessions import COOKIE
 from openstats.settings import Settings
-from tests.admin.helpers import PASSWORD, Person, in_process
+from tests.admin.helpers import PASSWORD, Browser, Person, in_process
 from tests.conftest import REFERENCE
 
 NEW_PASSWORD = "a different horse battery staple"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Any, Settings]]:
+def site(tmp_path: Path) -> Iterator[tuple[Browser, Settings]]:
     settings = Settings(data_dir=tmp_path / "data", database_url="", reference_dir=REFERENCE,
                         scheduler_seconds=0)
     platform = open_platform(settings)
@@ -44,14 +43,14 @@ def site(tmp_path: Path) -> Iterator[tuple[Any, Settings]]:
         yield browser, settings
 
 
-def signed_in(browser: Any, email: str, password: str = PASSWORD) -> Person:
+def signed_in(browser: Browser, email: str, password: str = PASSWORD) -> Person:
     person = browser()
     assert person.sign_in(email, password).status_code == 303
     assert person.get("/admin").status_code == 200
     return person
 
 
-def copy_of(browser: Any, person: Person) -> Person:
+def copy_of(browser: Browser, person: Person) -> Person:
     """Another browser holding a copy of this person's session cookie."""
     thief = browser("203.0.113.66")
     thief.client.cookies.set(COOKIE, person.client.cookies[COOKIE])
@@ -63,7 +62,7 @@ def is_signed_out(person: Person) -> bool:
     return answer.status_code == 303 and answer.headers["location"].startswith("/admin/login")
 
 
-def test_a_cookie_copied_before_sign_out_stops_working(site: tuple[Any, Settings]) -> None:
+def test_a_cookie_copied_before_sign_out_stops_working(site: tuple[Browser, Settings]) -> None:
     browser, _ = site
     person = signed_in(browser, "pub@example.org")
     thief = copy_of(browser, person)
@@ -73,14 +72,14 @@ def test_a_cookie_copied_before_sign_out_stops_working(site: tuple[Any, Settings
     assert is_signed_out(thief)
 
 
-def test_signing_out_ends_only_that_browsers_session(site: tuple[Any, Settings]) -> None:
+def test_signing_out_ends_only_that_browsers_session(site: tuple[Browser, Settings]) -> None:
     browser, _ = site
     laptop, phone = signed_in(browser, "pub@example.org"), signed_in(browser, "pub@example.org")
     assert laptop.post("/admin/logout").status_code == 303
     assert is_signed_out(laptop) and phone.get("/admin").status_code == 200
 
 
-def test_a_password_change_ends_every_other_session(site: tuple[Any, Settings]) -> None:
+def test_a_password_change_ends_every_other_session(site: tuple[Browser, Settings]) -> None:
     browser, _ = site
     here, elsewhere = signed_in(browser, "pub@example.org"), signed_in(browser, "pub@example.org")
     thief = copy_of(browser, here)
@@ -95,7 +94,7 @@ def test_a_password_change_ends_every_other_session(site: tuple[Any, Settings]) 
     signed_in(browser, "pub@example.org", NEW_PASSWORD)
 
 
-def test_a_password_change_needs_the_current_password(site: tuple[Any, Settings]) -> None:
+def test_a_password_change_needs_the_current_password(site: tuple[Browser, Settings]) -> None:
     browser, _ = site
     person, other = signed_in(browser, "pub@example.org"), signed_in(browser, "pub@example.org")
     for current, new, again, words in (
@@ -111,7 +110,7 @@ def test_a_password_change_needs_the_current_password(site: tuple[Any, Settings]
     signed_in(browser, "pub@example.org")  # nor changed
 
 
-def test_an_administrator_ends_someones_sessions(site: tuple[Any, Settings]) -> None:
+def test_an_administrator_ends_someones_sessions(site: tuple[Browser, Settings]) -> None:
     browser, _ = site
     admin = signed_in(browser, "admin@example.org")
     person = signed_in(browser, "pub@example.org")
@@ -144,7 +143,7 @@ def user_id_of(settings: Settings, email: str) -> str:
         catalogue.close()
 
 
-def test_the_end_sessions_command(site: tuple[Any, Settings]) -> None:
+def test_the_end_sessions_command(site: tuple[Browser, Settings]) -> None:
     browser, settings = site
     person = signed_in(browser, "pub@example.org")
     command = [sys.executable, "-m", "openstats.cli", "user", "end-sessions",
@@ -159,7 +158,7 @@ def test_the_end_sessions_command(site: tuple[Any, Settings]) -> None:
         unknown.stderr
 
 
-def test_the_set_password_command_ends_sessions(site: tuple[Any, Settings]) -> None:
+def test_the_set_password_command_ends_sessions(site: tuple[Browser, Settings]) -> None:
     browser, settings = site
     person = signed_in(browser, "pub@example.org")
     done = subprocess.run([sys.executable, "-m", "openstats.cli", "user", "set-password",
@@ -170,7 +169,7 @@ def test_the_set_password_command_ends_sessions(site: tuple[Any, Settings]) -> N
     signed_in(browser, "pub@example.org", NEW_PASSWORD)
 
 
-def test_forged_and_altered_cookies_are_refused(site: tuple[Any, Settings]) -> None:
+def test_forged_and_altered_cookies_are_refused(site: tuple[Browser, Settings]) -> None:
     browser, settings = site
     person = signed_in(browser, "pub@example.org")
     cookie = person.client.cookies[COOKIE]
@@ -193,7 +192,8 @@ def test_a_session_nobody_ends_still_expires(tmp_path: Path) -> None:
     user_id = accounts.create_user(catalogue, "a@example.org", PASSWORD, "publisher")
     live = sessions.start(catalogue, user_id, timedelta(hours=8))
     gone = sessions.start(catalogue, user_id, timedelta(seconds=0))
-    assert sessions.user_for(catalogue, live)["id"] == user_id
+    found = sessions.user_for(catalogue, live)
+    assert found is not None and found["id"] == user_id
     assert sessions.user_for(catalogue, gone) is None
     assert sessions.user_for(catalogue, "") is None
     assert sessions.live_counts(catalogue) == {user_id: 1}

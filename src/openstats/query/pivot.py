@@ -71,6 +71,8 @@ class Table:
     dropped: bool  # some rows or columns had no data at all and are not shown
     observations: dict[tuple[str, ...], str] = field(default_factory=dict)
     dims: list[Dimension] = field(default_factory=list)  # all, in observation key order
+    units: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # indicator ->
+    # (unit, decimal places)
 
     @property
     def cell_count(self) -> int:
@@ -280,7 +282,8 @@ def build(engine: QueryEngine, v: Version, sel: Selection, names: dict[str, str]
         col_labels=[[x.label for x in c] for c in cols], cells=cells,
         symbols_used=sorted((s, symbols.SYMBOLS[s]) for s in used),
         dropped=len(rows) < len(all_rows) or len(cols) < len(all_cols),
-        observations=found, dims=dims)
+        observations=found, dims=dims,
+        units={k: (i["unit"], i.get("decimal_places")) for k, i in indicators.items()})
 
 
 def _names(labels: list[str]) -> str:

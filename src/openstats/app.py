@@ -22,7 +22,7 @@ from openstats.api import routes as api_routes
 from openstats.catalogue import accounts
 from openstats.platform import open_platform
 from openstats.settings import Settings
-from openstats.web import pages
+from openstats.web import pages, table_page
 from openstats.web import tables as table_tool
 
 API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
+    app.include_router(table_page.router, include_in_schema=False)
     app.include_router(admin_routes.router, include_in_schema=False)
     app.include_router(oidc.router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"

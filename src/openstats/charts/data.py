@@ -80,6 +80,13 @@ def spec_from(table: Table, params: dict[str, str], map_level: str) -> ChartSpec
     return ChartSpec(kind, base.indicator, x, group, tuple(fixed))
 
 
+def spec_fields(spec: ChartSpec) -> list[tuple[str, str]]:
+    """The form fields that give this spec back through `spec_from`."""
+    return [("chart_type", spec.kind), ("chart_indicator", spec.indicator),
+            ("chart_x", spec.x), ("chart_group", spec.group),
+            *((f"chart_fix_{d}", value) for d, value in spec.fixed)]
+
+
 def chart_data(table: Table, spec: ChartSpec, codes: dict[str, str]) -> ChartData:
     """The spec's numbers from the table's observations; `codes` maps location public ids
     to their codes (for maps)."""

@@ -14,6 +14,8 @@ from html import escape
 from openstats.charts import axes
 from openstats.charts.model import ChartData, Series
 
+# GOV.UK Frontend's font stack (its CSS gives this to every text class; the page body has
+# none to inherit), written into each chart so a saved file looks as the page does.
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif'
 TEXT, GRID, AXIS = "#0b0c0c", "#d9d9d9", "#505a5f"
 # Analysis Function's categorical palette (accessible on white), then two more blues.

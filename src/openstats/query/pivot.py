@@ -290,18 +290,30 @@ def _names(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
-def caption(dims: list[Dimension]) -> str:
-    """'Headcount and Percent for Primary in Barnet and Camden between 2020/21 and 2021/22'.
+def _lower_first(label: str) -> str:
+    # "School type" -> "school type", but "SEN provision" stays as it is.
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
-    Names the indicators, every filter option but "Total" (the one a reader would assume),
-    the locations (ten, then how many more) and the time span, as EES's captions do.
+
+def caption(dims: list[Dimension]) -> str:
+    """'Headcount and Percent by school type and ethnicity for Total in Barnet and Camden
+    between 2020/21 and 2021/22'.
+
+    Names the indicators, the filters whose options head rows or columns, the options of
+    filters with only one chosen (but "Total", the one a reader assumes), the locations
+    (ten, then how many more) and the time span. Unlike EES's captions, it does not list
+    again every option the headers show, so it stays short above a big table.
     """
     by_key = {d.key: d for d in dims}
     parts = [_names([x.label for x in by_key[INDICATOR].values])]
-    options = [x.label for d in dims if d.key.startswith("filter:") for x in d.values
-               if x.label != "Total"]
+    filters = [d for d in dims if d.key.startswith("filter:")]
+    varying = [_lower_first(d.label) for d in filters if len(d.values) > 1]
+    if varying:
+        parts.append(f"by {_names(varying)}")
+    options = [d.values[0].label for d in filters if len(d.values) == 1
+               and d.values[0].label != "Total"]
     if options:
-        parts.append(f"for {', '.join(options)}")
+        parts.append(f"for {_names(options)}")
     places = [x.label for x in by_key[LOCATION].values]
     if len(places) > CAPTION_LOCATIONS:
         more = len(places) - CAPTION_LOCATIONS

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from openstats import http_cache
@@ -199,7 +199,7 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
     show_all = preview == "all" and meta["row_count"] <= FULL_TABLE_LIMIT
     header, rows = first_rows(data_path, None if show_all else PREVIEW_ROWS)
     base = str(request.base_url).rstrip("/")
-    csv_url = f"{base}/api/v1/data-sets/{row['data_set_id']}/csv"
+    csv_url = f"{base}/data-catalogue/data-set/{row['data_set_id']}/csv"
     return templates.TemplateResponse(request, "data_set.html", {
         "ds": row, "meta": meta, "latest": versions[0], "is_latest": row is versions[0],
         "details": details(row, meta), "header": header, "rows": rows, "show_all": show_all,
@@ -271,6 +271,18 @@ def bundle(request: Request, rows: list[dict[str, Any]]) -> list[tuple[str, Path
                                      + n["text"] for n in notes]))
     entries.append(("data-guidance/data-guidance.txt", guidance_text(sections)))
     return entries
+
+
+@router.get("/data-catalogue/data-set/{data_set_id}/csv")
+def data_set_csv(request: Request, data_set_id: str, version: str | None = None) -> Response:
+    """EES's "Download this data using code" URL: the API's CSV, which owns the file."""
+    versions = published(request).versions_of(data_set_id.lower())
+    known = any(v["version"] == version for v in versions) if version else bool(versions)
+    if not known:
+        return not_found(request)
+    query = f"?{urlencode({'dataSetVersion': version})}" if version else ""
+    return RedirectResponse(f"/api/v1/data-sets/{data_set_id.lower()}/csv{query}",
+                            status_code=302)
 
 
 @router.get("/data-catalogue/data-set/{data_set_id}/zip")
@@ -381,7 +393,9 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
 
     shown = rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
     return http_cache.page(request, templates.TemplateResponse(request, "catalogue.html", {
-        "results": [(r, views.summary_lists(metas[r["id"]])) for r in shown],
+        "results": [(r, views.summary_lists(metas[r["id"]]), metas[r["id"]]) for r in shown],
+        "latest_releases": {(pub, p.releases(pub)[0]["release_slug"])
+                            for pub in {r["publication_slug"] for r in shown}},
         "total": total, "page": page_no, "pages": pages, "state": state, "options": options,
         "search": search, "sort": sort, "link": link,
     }))

@@ -236,6 +236,19 @@ def test_screenshots_and_axe_at_desktop_and_phone(desktop: Page, phone: Page,
         no_blocking_axe(page)
 
 
+def test_too_big_page_is_accessible(desktop: Page, real_live: LiveServer) -> None:
+    meta = httpx.get(f"{real_live.api}/v1/data-sets/{SPC_ID}/meta").json()
+    sel = [("dataSetId", SPC_ID), ("start", "2015/2016|AY"), ("end", "2021/2022|AY"),
+           *(("locations", o["id"]) for lv in meta["locations"] for o in lv["options"]),
+           *((f"filter_{f['id']}", o["id"]) for f in meta["filters"] for o in f["options"]),
+           *(("indicators", i["id"]) for i in meta["indicators"])]
+    desktop.goto("/data-tables/table?" + urlencode(sel))
+    expect(desktop.get_by_role("heading", level=1)).to_have_text(
+        "This table is too big to show on a page")
+    expect(desktop.get_by_role("link", name="All the data as CSV")).to_be_visible()
+    no_blocking_axe(desktop)
+
+
 def ticked(page: Page) -> list[str]:
     return page.locator("#location-options input:checked").evaluate_all(
         "boxes => boxes.map(b => b.labels[0].textContent.trim())")

@@ -13,7 +13,11 @@ import gzip
 import shutil
 from pathlib import Path
 
-from tests.conftest import SHARED
+from openstats.demo import MANIFEST
+from openstats.ingest.manifest import load_manifest
+from openstats.platform import open_platform
+from openstats.settings import Settings
+from tests.conftest import REFERENCE, SHARED
 
 SPC = SHARED / "real" / "spc_pupils_ethnicity_and_language"
 SPC_ID = "5bc9e6a3-0e3c-4d53-9d2e-6f6b64c1a001"
@@ -54,3 +58,14 @@ data = "spc.csv"
 meta = "spc.meta.csv"
 """, encoding="utf-8")
     return manifest
+
+
+def loaded_site(folder: Path) -> Settings:
+    """Settings of a new site in `folder` holding the demo and the real data set."""
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+                        rate_limit=0)
+    platform = open_platform(settings)
+    load_manifest(platform, MANIFEST)
+    load_manifest(platform, spc_manifest(folder / "release"))
+    platform.close()
+    return settings

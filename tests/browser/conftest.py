@@ -21,7 +21,7 @@ from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, manifest_text, serve, start_live
 from tests.conftest import REFERENCE
-from tests.real_data import spc_manifest
+from tests.real_data import loaded_site
 
 CHROMIUM = os.environ.get("OPENSTATS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -127,13 +127,7 @@ def crowded_nojs_page(browser: Browser, crowded: LiveServer) -> Iterator[Page]:
 @pytest.fixture(scope="package")
 def real_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A live server with DfE's real pupils-by-ethnicity data set (154,192 rows) and the demo."""
-    folder = tmp_path_factory.mktemp("real")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
-                        rate_limit=0)
-    platform = open_platform(settings)
-    load_manifest(platform, spc_manifest(folder / "release"))
-    platform.close()
-    yield from serve(settings)
+    yield from serve(loaded_site(tmp_path_factory.mktemp("real")))
 
 
 def real_context(browser: Browser, live: LiveServer, *, javascript: bool = True,

@@ -254,12 +254,16 @@ def ticked(page: Page) -> list[str]:
         "boxes => boxes.map(b => b.labels[0].textContent.trim())")
 
 
-def test_location_search_keeps_ticks_with_javascript(desktop: Page) -> None:
-    page = desktop
+def tick_barnet_and_birmingham(page: Page) -> None:
     page.goto(f"/data-tables?dataSetId={SPC_ID}")
     page.locator("summary", has_text="Local authority").click()
     page.get_by_label("Barnet").check()
     page.get_by_label("Birmingham").check()
+
+
+def test_location_search_keeps_ticks_with_javascript(desktop: Page) -> None:
+    page = desktop
+    tick_barnet_and_birmingham(page)
     url = page.url
     page.get_by_label("Search locations").fill("Camden")
     expect(page.get_by_label("Barnet")).to_be_hidden()  # filtered as the reader types
@@ -278,10 +282,7 @@ def test_location_search_keeps_ticks_with_javascript(desktop: Page) -> None:
 
 def test_location_search_keeps_ticks_without_javascript(desktop_nojs: Page) -> None:
     page = desktop_nojs
-    page.goto(f"/data-tables?dataSetId={SPC_ID}")
-    page.locator("summary", has_text="Local authority").click()
-    page.get_by_label("Barnet").check()
-    page.get_by_label("Birmingham").check()
+    tick_barnet_and_birmingham(page)
     page.get_by_label("Search locations").fill("Camden")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#kept-locations")).to_contain_text("Barnet")

@@ -21,12 +21,7 @@ from odf import opendocument, table
 from openpyxl import load_workbook
 
 from openstats.app import create_app
-from openstats.demo import MANIFEST
-from openstats.ingest.manifest import load_manifest
-from openstats.platform import open_platform
-from openstats.settings import Settings
-from tests.conftest import REFERENCE
-from tests.real_data import SPC, SPC_ID, spc_manifest
+from tests.real_data import SPC, SPC_ID, loaded_site
 from tests.web.html_table import read_table
 
 SCHOOL_TYPES = ["State-funded primary", "State-funded secondary", "State-funded special school"]
@@ -36,14 +31,7 @@ ETHNICITIES = ["White - White British", "Asian - Indian", "Black - Black African
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    folder = tmp_path_factory.mktemp("spc")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
-                        rate_limit=0)
-    platform = open_platform(settings)
-    load_manifest(platform, MANIFEST)
-    load_manifest(platform, spc_manifest(folder / "release"))
-    platform.close()
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(loaded_site(tmp_path_factory.mktemp("spc")))) as c:
         yield c
 
 

@@ -122,7 +122,8 @@ def test_parquet_layout_ids_and_order(platform: Platform, tmp_path: Path) -> Non
              r["loc_REG"] if r["loc_REG"] is not None else -1, r["time_period_id"])
             for r in rows]
     assert keys == sorted(keys)
-    assert [t["label"] for t in meta_json["time_periods"]] == ["2022", "2023"]
+    assert [(t["period"], t["code"]) for t in meta_json["time_periods"]] == [
+        ("2022", "CY"), ("2023", "CY")]
     sex = next(f for f in meta_json["filters"] if f["column"] == "sex")
     assert sex["options"][0]["label"] == "Total" and sex["default"] == "Total"
     assert sex["hint"] == "Filter by sex" and sex["label"] == "Sex"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from openstats.query import periods
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 
 UNITS = {"numberstring": "string"}  # how EES shows our stored units
 
@@ -23,8 +22,8 @@ def time_range(meta: dict[str, Any]) -> dict[str, str]:
     times = meta["time_periods"]
     if not times:
         return {"start": "", "end": ""}
-    return {"start": periods.label(times[0]["period"], times[0]["code"]),
-            "end": periods.label(times[-1]["period"], times[-1]["code"])}
+    return {"start": time_periods.label(times[0]["period"], times[0]["code"]),
+            "end": time_periods.label(times[-1]["period"], times[-1]["code"])}
 
 
 def summary_lists(meta: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +92,8 @@ def location_option(loc: dict[str, Any]) -> dict[str, Any]:
 
 
 def time_view(t: dict[str, Any]) -> dict[str, str]:
-    return {"code": t["code"], "period": periods.api_period(t["period"]),
-            "label": periods.label(t["period"], t["code"])}
+    return {"code": t["code"], "period": time_periods.api_period(t["period"]),
+            "label": time_periods.label(t["period"], t["code"])}
 
 
 def meta_view(meta: dict[str, Any], types: set[str]) -> dict[str, Any]:

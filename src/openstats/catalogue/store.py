@@ -30,6 +30,7 @@ from openstats.catalogue.schema import (
     saved_tables,
     themes,
 )
+from openstats.model.metadata import VersionMeta
 
 # EES's release types.
 RELEASE_TYPES: tuple[str, ...] = (
@@ -88,7 +89,7 @@ class Catalogue:
         self.engine: Engine = create_engine(url, future=True, **pooling)
         # Version metadata by version id, least recently used first (see version_metadata).
         # Keyed by version id: versions never change, so no replica can serve a stale one.
-        self._metadata_cache: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
+        self._metadata_cache: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
         self._metadata_cached_bytes = 0
         self._metadata_lock = threading.Lock()
         if url.startswith("sqlite"):
@@ -297,6 +298,16 @@ class Catalogue:
                                 preview_releases=preview_releases,
                                 include_drafts=include_drafts)
 
+    def version_meta(self, version_id: str) -> VersionMeta:
+        """A version's metadata as typed objects (see version_metadata for the caching)."""
+        self.version_metadata(version_id)
+        with self._metadata_lock:
+            cached = self._metadata_cache[version_id]
+            if len(cached) == 2:
+                cached = (*cached, VersionMeta.from_json(cached[1]))
+                self._metadata_cache[version_id] = cached
+            return cached[2]
+
     def version_metadata(self, version_id: str) -> dict[str, Any]:
         """A version's metadata. Versions never change, so it is cached, least recently used
         out first, up to METADATA_CACHE_BYTES of JSON text: a catalogue of thousands of
@@ -317,7 +328,7 @@ class Catalogue:
                 self._metadata_cached_bytes += len(text)
             while (self._metadata_cached_bytes > METADATA_CACHE_BYTES
                    and len(self._metadata_cache) > 1):
-                _, (size, _) = self._metadata_cache.popitem(last=False)
+                _, (size, *_) = self._metadata_cache.popitem(last=False)
                 self._metadata_cached_bytes -= size
         return meta
 

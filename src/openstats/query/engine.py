@@ -17,9 +17,8 @@ from typing import Any
 import duckdb
 
 from openstats import metrics
-from openstats.query import periods
 from openstats.query.criteria import And, Facets, Not, Or, Problem, QueryRequest, Sort
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 
 
 class QueryError(Exception):
@@ -58,7 +57,7 @@ class Version:
         if not self._prepared:
             self._prepared = {
                 "times": {t["id"]: {"code": t["code"],
-                                    "period": periods.api_period(t["period"])}
+                                    "period": time_periods.api_period(t["period"])}
                           for t in self.meta["time_periods"]},
                 "locations": {loc["id"]: loc["public_id"] for loc in self.meta["locations"]},
                 "filters": [(f["column"], f["public_id"], [o["public_id"] for o in f["options"]])
@@ -78,24 +77,16 @@ class Version:
             v.locations[loc["public_id"]] = loc
             v.location_by_id[loc["id"]] = loc
             v.location_levels.add(loc["level"])
-            refs = [("id", loc["public_id"])]
-            if loc["code"]:
-                refs.append(("code", loc["code"]))
-            if loc["level"] == "LA" and loc.get("old_la_code"):
-                refs.append(("oldCode", loc["old_la_code"]))
-            if loc["level"] == "SCH":
-                refs = [("id", loc["public_id"]), ("urn", loc["code"])]
-                if loc.get("school_laestab"):
-                    refs.append(("laEstab", loc["school_laestab"]))
-            if loc["level"] == "PROV":
-                refs = [("id", loc["public_id"]), ("ukprn", loc["code"])]
+            column = geography.secondary_code_column(loc["level"])
+            refs = [("id", loc["public_id"]), *geography.location_refs(
+                loc["level"], loc["code"], str(loc.get(column) or "") if column else "")]
             for prop, value in refs:
                 v.locations_by_ref.setdefault((loc["level"], prop, value), []).append(loc["id"])
         for t in meta["time_periods"]:
-            v.periods[(periods.api_period(t["period"]), t["code"])] = t
+            v.periods[(time_periods.api_period(t["period"]), t["code"])] = t
             v.period_by_id[t["id"]] = t
         ordered = sorted(meta["time_periods"],
-                         key=lambda t: periods.ees_sort_key(t["period"], t["code"]))
+                         key=lambda t: time_periods.ees_sort_key(t["period"], t["code"]))
         v.ordinal = {t["id"]: i for i, t in enumerate(ordered)}
         return v
 
@@ -197,7 +188,7 @@ class _Compiler:
     def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802
         known = []
         for ref in value if isinstance(value, list) else [value]:
-            t = self.v.periods.get((_full_period(ref.period, ref.code), ref.code))
+            t = self.v.periods.get((time_periods.full_api_period(ref.period, ref.code), ref.code))
             if t is None:
                 self.warnings.add("TimePeriodsNotFound", path, ref.raw)
             else:
@@ -212,13 +203,6 @@ class _Compiler:
                 return FALSE
         return self._match({"time_period_id": known} if known else {},
                            op in ("notEq", "notIn"))
-
-
-def _full_period(period: str, code: str) -> str:
-    """A single year on a range code means that year and the next: 2020|AY = 2020/2021."""
-    if "/" not in period and code in periods.RANGE_CODES:
-        return f"{period}/{int(period) + 1}"
-    return period
 
 
 class QueryEngine:
@@ -374,7 +358,7 @@ class QueryEngine:
                 r[i["column"]] if r[i["column"]] is not None else ""
             for i in indicators
         }
-        return {"timePeriod": {"code": t["code"], "period": periods.api_period(t["period"])},
+        return {"timePeriod": {"code": t["code"], "period": time_periods.api_period(t["period"])},
                 "geographicLevel": r["geographic_level"], "locations": locations,
                 "filters": filters, "values": values}
 

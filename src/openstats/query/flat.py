@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openstats.query import periods
 from openstats.query.criteria import Sort
 from openstats.query.engine import QueryEngine, Version
 from openstats.query.tables import Selection, to_request
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 
 PAGE_ROWS = 5_000
 
@@ -53,7 +52,7 @@ def rows(engine: QueryEngine, v: Version, sel: Selection, cols: FlatColumns
     req = to_request(v, sel)
     req.page_size = PAGE_ROWS
     req.sorts = [Sort("timePeriod", "Asc", "timePeriod|Asc")]
-    times = {(t["code"], periods.api_period(t["period"])): t for t in v.meta["time_periods"]}
+    times = {(t["code"], time_periods.api_period(t["period"])): t for t in v.meta["time_periods"]}
     labels = {o["public_id"]: o["label"] for f in v.meta["filters"] for o in f["options"]}
     page = 1
     while True:
@@ -61,7 +60,7 @@ def rows(engine: QueryEngine, v: Version, sel: Selection, cols: FlatColumns
         answer = engine.run(v, req)
         for r in answer["results"]:
             t = times[(r["timePeriod"]["code"], r["timePeriod"]["period"])]
-            line = [t["period"], t["identifier"],
+            line = [t["period"], time_periods.BY_CODE[t["code"]].label,
                     geography.BY_CODE[r["geographicLevel"]].label]
             for code in cols.levels:
                 line += _location_cells(v, code, r["locations"].get(code))

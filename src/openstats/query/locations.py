@@ -23,7 +23,7 @@ from typing import Any
 from openstats.query.criteria import And, Facets, QueryRequest
 from openstats.query.engine import QueryEngine, Version
 from openstats.query.tables import time_key
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 
 GROUPED_LEVEL, PARENT_LEVEL = "LA", "REG"
 NO_PARENT = "Other"  # LAs whose rows name no region
@@ -157,5 +157,9 @@ def _span(times: set[str], keys: dict[str, dict[str, Any]], order: dict[str, int
     if not known:
         return ""
     if known[0] is known[-1]:
-        return str(known[0]["label"])
-    return f"{known[0]['label']} to {known[-1]['label']}"
+        return _label(known[0])
+    return f"{_label(known[0])} to {_label(known[-1])}"
+
+
+def _label(t: dict[str, Any]) -> str:
+    return time_periods.label(t["period"], t["code"])

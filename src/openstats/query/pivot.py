@@ -20,7 +20,7 @@ from typing import Any
 
 from openstats.query.engine import QueryEngine, Version
 from openstats.query.tables import Selection, periods_between, time_key, to_request
-from openstats.standards import geography, symbols
+from openstats.standards import geography, symbols, time_periods
 
 TIME, LOCATION, INDICATOR = "time", "location", "indicator"
 PERIODS_ACROSS = 8  # fewer periods than this: periods are the columns (EES's rule)
@@ -133,7 +133,8 @@ def dimensions(v: Version, sel: Selection, names: dict[str, str]) -> list[Dimens
                 Value(loc["public_id"], names.get(loc["public_id"], loc["name"]))
                 for loc in locs)),
             Dimension(TIME, "Time period", tuple(
-                Value(time_key(t), t["label"]) for t in periods_between(v, sel.start, sel.end)))]
+                Value(time_key(t), time_periods.label(t["period"], t["code"]))
+                for t in periods_between(v, sel.start, sel.end)))]
     for f in v.meta["filters"]:
         chosen = set(sel.filters.get(f["public_id"], []))
         dims.append(Dimension(f"filter:{f['public_id']}", f["label"], tuple(

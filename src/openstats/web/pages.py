@@ -28,7 +28,7 @@ from openstats.catalogue.published import Published
 from openstats.exports.guidance import guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -112,13 +112,13 @@ def first_rows(path: Path, limit: int | None) -> tuple[list[str], list[list[str]
 def details(row: dict[str, Any], meta: dict[str, Any]) -> list[tuple[str, Any]]:
     """The 'Data set details' list, derived from the stored version and catalogue."""
     lists = views.summary_lists(meta)
-    times = meta["time_periods"]
+    times = [time_periods.label(t["period"], t["code"]) for t in meta["time_periods"]]
     if not times:
         period = ""
-    elif times[0]["label"] == times[-1]["label"]:
-        period = times[0]["label"]
+    elif times[0] == times[-1]:
+        period = times[0]
     else:
-        period = f"{times[0]['label']} to {times[-1]['label']}"
+        period = f"{times[0]} to {times[-1]}"
     return [
         ("Theme", row["theme_title"]),
         ("Publication", row["publication_title"]),

@@ -19,6 +19,7 @@ from openstats import http_cache
 from openstats.catalogue.published import Published
 from openstats.query import locations, tables
 from openstats.query.engine import Version
+from openstats.standards import time_periods
 from openstats.web.pages import not_found, templates
 
 router = APIRouter()
@@ -74,7 +75,8 @@ def summary(v: Version, row: dict[str, Any], sel: tables.Selection,
             "href": "/data-tables?" + sel.query_string(step="locations")})
     times = tables.periods_between(v, sel.start, sel.end)
     if times:
-        out.append({"key": "Time period", "value": f"{times[0]['label']} to {times[-1]['label']}",
+        first, last = (time_periods.label(t["period"], t["code"]) for t in (times[0], times[-1]))
+        out.append({"key": "Time period", "value": f"{first} to {last}",
                     "href": "/data-tables?" + sel.query_string(step="time")})
     return out
 
@@ -148,7 +150,8 @@ def table_tool_step(request: Request) -> Response:
     if step == "time":
         times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
         return templates.TemplateResponse(request, "table_tool/time.html", {
-            **context, "times": [(tables.time_key(t), t["label"]) for t in times],
+            **context, "times": [(tables.time_key(t), time_periods.label(t["period"], t["code"]))
+                              for t in times],
             "start": sel.start or tables.time_key(times[0]),
             "end": sel.end or tables.time_key(times[-1]),
             "hidden": [(k, val) for k, val in sel.params() if k not in ("start", "end")]})

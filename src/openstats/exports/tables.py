@@ -126,7 +126,7 @@ def _value_cell(c: Cell) -> SheetCell:
 def excel_format(decimals: int | None, unit: str) -> str:
     """An Excel number format showing the value as the table does: 1,234.5%."""
     body = "#,##0" + ("." + "0" * decimals if decimals else "") if decimals is not None \
-        else "#,##0.##########"
+        else "General"
     before, after = UNIT_AFFIX.get(unit, ("", ""))
     return (f'"{before}"' if before else "") + body + (f'"{after}"' if after else "")
 

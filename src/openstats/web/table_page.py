@@ -339,7 +339,9 @@ def permalink(request: Request, table_id: str) -> Response:
     if "text/csv" in request.headers.get("accept", ""):
         return permalink_csv(request, table_id)
     # Frozen to its version, but the page also links to the latest: revalidated, not immutable.
-    return http_cache.page(request, render_permalink(request, table_id))
+    response = http_cache.page(request, render_permalink(request, table_id))
+    response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), "Accept"]))
+    return response
 
 
 @router.get("/data-tables/permalink/{table_id}/csv")

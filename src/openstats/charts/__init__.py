@@ -7,22 +7,22 @@ functions of a version's data and a spec, so they are cached on (version, select
 spec, width). Each chart's text alternative is a table of the same numbers, which the
 page shows beside it; the SVG's description says so.
 
-Technology, decided by measuring (benchmarks/charts.py; 2 cores, medians of 5 runs):
+Technology, decided by measuring (`benchmarks/charts.py`, on the shared 2-core machine;
+median of 5 renders after a first one, which is shown in brackets; SVG size):
 
 | chart | vl-convert-python 1.9.0 (Vega-Lite) | hand-written SVG (this package) |
 |---|---|---|
-| line, 3 series x 7 periods | 99 ms, 17.7 KB | 0.4 ms, 6.3 KB |
-| bar, 3 x 7 | 43 ms, 16.0 KB | 0.3 ms, 6.6 KB |
-| map, 153 LAs | 95 ms, 185 KB | 1.3 ms (shapes read once: 190 ms), 121 KB |
+| line, 3 series x 7 periods | 61-75 ms (first 410-730 ms), 17.7 KB | 0.12 ms, 5.3 KB |
+| grouped bar, 3 x 7 | 29-44 ms, 14.7 KB | 0.10 ms, 4.7 KB |
+| map of 153 LAs | 50-100 ms, 185 KB | 0.4 ms (first 45 ms: reads the boundaries), 84 KB |
 
-vl-convert also costs a 33 MB wheel, 70 MB more memory in every server process (it
-embeds V8) and 0.5 s for its first chart; its SVG sets its own fonts and sizes, so the
-page's font and GOV.UK's text sizes would need a theme kept in step by hand, and its
-ARIA labels would have to be switched off mark by mark. Hand-written SVG is 100 times
-faster, smaller, needs no JavaScript and no new runtime, and every attribute (roles,
-titles, keys that match marks) is ours to test. So: hand-written SVG, one module per
-kind of chart; PNG downloads are rasterised from the same SVG with resvg (`resvg-py`,
-a 1.4 MB wheel, no browser).
+vl-convert also costs a 33 MB wheel and 70 MB more memory in every server process (it
+embeds V8), and its SVG sets its own fonts and sizes and an ARIA label on every mark, so
+the page's font, GOV.UK's text sizes and our accessible names would need a theme kept in
+step by hand. Hand-written SVG is over 100 times faster and a third the size, needs no
+JavaScript and no new runtime, and every attribute (roles, titles, keys that match marks)
+is ours to test. So: hand-written SVG, one module per kind of chart; PNG downloads are
+rasterised from the same SVG with resvg (`resvg-py`, a 1.4 MB wheel, no browser).
 """
 
 from __future__ import annotations

@@ -48,8 +48,13 @@ def default_spec(table: Table, indicator: str = "") -> ChartSpec:
         x, kind = max(varying, key=lambda d: len(d.values)), "bar"
     rest = sorted((d for d in varying if d.key != x.key), key=lambda d: len(d.values))
     group = rest[0] if rest and len(rest[0].values) <= MAX_SERIES else None
-    fixed = tuple((d.key, d.values[0].key) for d in rest if d is not group)
+    fixed = tuple((d.key, held(d)) for d in rest if d is not group)
     return ChartSpec(kind, indicator, x.key, group.key if group else "", fixed)
+
+
+def held(d: Dimension) -> str:
+    """The value a dimension is held at by default: the latest period, else the first."""
+    return d.values[-1].key if d.key == TIME else d.values[0].key
 
 
 def spec_from(table: Table, params: dict[str, str], map_level: str) -> ChartSpec:
@@ -76,7 +81,7 @@ def spec_from(table: Table, params: dict[str, str], map_level: str) -> ChartSpec
             continue
         chosen = params.get(f"chart_fix_{key}", "")
         values = [v.key for v in d.values]
-        fixed.append((key, chosen if chosen in values else values[0]))
+        fixed.append((key, chosen if chosen in values else held(d)))
     return ChartSpec(kind, base.indicator, x, group, tuple(fixed))
 
 

@@ -333,3 +333,16 @@ def test_chart_choices_without_javascript(desktop_nojs: Page, example: str) -> N
     page.locator("#chart-data summary").click()
     expect(page.locator("#chart-data table tbody tr")).to_have_count(4)
     # (axe needs JavaScript's timers: it runs on this page in the tests with JavaScript on.)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_data_set_preview_full_screen(desktop: Page, desktop_nojs: Page,
+                                      javascript: bool) -> None:
+    page = desktop if javascript else desktop_nojs
+    page.goto(f"/data-catalogue/data-set/{SPC_ID}")
+    expect(page.locator("#preview-full thead th")).to_have_count(15)  # every column
+    page.get_by_role("link", name="Show full screen table").click()
+    full = box(page, "#preview-full")
+    assert full["x"] == 0 and full["width"] == 1280 and full["height"] == 800
+    page.get_by_role("link", name="Close full screen table").click()
+    assert box(page, "#preview-full")["width"] < 1280

@@ -87,9 +87,8 @@ def map_level(request: Request, v: Version, sel: tables.Selection) -> str:
     return level if found else ""
 
 
-def chart_for(request: Request, row: dict[str, Any], v: Version, sel: tables.Selection,
-              table: pivot.Table, params: dict[str, str]
-              ) -> tuple[charts.ChartSpec, charts.ChartData, str]:
+def chart_for(request: Request, v: Version, sel: tables.Selection, table: pivot.Table,
+              params: dict[str, str]) -> tuple[charts.ChartSpec, charts.ChartData, str]:
     """(spec, data, level for maps or "") from the reader's chart fields."""
     level = map_level(request, v, sel)
     spec = chart_data.spec_from(table, params, level)
@@ -103,7 +102,8 @@ def chart_for(request: Request, row: dict[str, Any], v: Version, sel: tables.Sel
 def chart_svg(request: Request, row: dict[str, Any], sel: tables.Selection,
               spec: charts.ChartSpec, data: charts.ChartData, width: float, prefix: str) -> str:
     reference = platform(request).settings.reference_dir
-    key = f"{row['id']}|{sel.query_string()}|{spec.key()}|{width}|{prefix}"
+    # The layout (rows, cols) changes the table, not the chart: left out of the key.
+    key = f"{row['id']}|{sel.query_string(rows='', cols='')}|{spec.key()}|{width}|{prefix}"
     return CHARTS.get(key, lambda: charts.render_svg(
         spec, data, width=width, prefix=prefix,
         boundaries=reference / "boundaries" if reference else None))
@@ -112,7 +112,7 @@ def chart_svg(request: Request, row: dict[str, Any], sel: tables.Selection,
 def chart_context(request: Request, row: dict[str, Any], v: Version, sel: tables.Selection,
                   table: pivot.Table) -> dict[str, Any]:
     params = dict(request.query_params)
-    spec, data, level = chart_for(request, row, v, sel, table, params)
+    spec, data, level = chart_for(request, v, sel, table, params)
     options = chart_data.choices(table, level)
     return {
         "spec": spec, "data": data, "options": options,
@@ -290,7 +290,7 @@ def chart_download(request: Request, kind: str) -> Response:
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
     table = build(request, v, sel)
-    spec, data, _ = chart_for(request, row, v, sel, table, dict(request.query_params))
+    spec, data, _ = chart_for(request, v, sel, table, dict(request.query_params))
     svg = chart_svg(request, row, sel, spec, data, charts.WIDE, "chart")
     if not svg:
         return not_found(request)

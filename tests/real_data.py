@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from openstats.demo import MANIFEST
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SHARED
 

@@ -21,10 +21,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from openstats import charts, http_cache
-from openstats.catalogue import footnotes
+from openstats.catalogue import saved_tables
 from openstats.charts import axes
 from openstats.charts import data as chart_data
+from openstats.dependencies import platform, public_view
 from openstats.exports import tables as table_exports
+from openstats.model import footnotes
+from openstats.model.catalogue import Permalink
+from openstats.present.pages import DataSetRow
 from openstats.query import flat, pivot, tables
 from openstats.query.engine import QueryEngine, Version
 from openstats.web import markdown
@@ -33,7 +37,6 @@ from openstats.web.tables import (
     breadcrumbs,
     cell_limit,
     location_tree,
-    platform,
     summary,
     version_for,
 )
@@ -58,20 +61,21 @@ def build(request: Request, v: Version, sel: tables.Selection) -> pivot.Table:
     return pivot.build(platform(request).engine, v, sel, location_tree(request, v).labels)
 
 
-def table_footnotes(row: dict[str, Any], v: Version, sel: tables.Selection
-                    ) -> list[dict[str, str]]:
+def table_footnotes(request: Request, row: DataSetRow, v: Version, sel: tables.Selection
+                    ) -> list[footnotes.ShownFootnote]:
     chosen = {f["column"]: {o["label"] for o in f["options"]
                             if o["public_id"] in set(sel.filters.get(f["public_id"], []))}
               for f in v.meta["filters"]}
-    return footnotes.for_table(json.loads(row["footnotes"]), v.meta, chosen, {
-        i["column"] for i in v.meta["indicators"] if i["public_id"] in sel.indicators})
+    return footnotes.for_table(
+        row.footnotes, platform(request).catalogue.metadata.get(row.id), chosen,
+        {i["column"] for i in v.meta["indicators"] if i["public_id"] in sel.indicators})
 
 
-def source_line(request: Request, row: dict[str, Any]) -> str:
+def source_line(request: Request, row: DataSetRow) -> str:
     base = str(request.base_url).rstrip("/")
-    return (f"Source: {row['publication_title']}, {row['release_title']}; data set "
-            f"\"{row['title']}\", version {row['version']} "
-            f"({base}/data-catalogue/data-set/{row['data_set_id']})")
+    return (f"Source: {row.publication_title}, {row.release_title}; data set "
+            f"\"{row.title}\", version {row.version} "
+            f"({base}/data-catalogue/data-set/{row.data_set_id})")
 
 
 # --- charts ------------------------------------------------------------------------------
@@ -99,17 +103,17 @@ def chart_for(request: Request, v: Version, sel: tables.Selection, table: pivot.
     return spec, data, level
 
 
-def chart_svg(request: Request, row: dict[str, Any], sel: tables.Selection,
+def chart_svg(request: Request, row: DataSetRow, sel: tables.Selection,
               spec: charts.ChartSpec, data: charts.ChartData, width: float, prefix: str) -> str:
     reference = platform(request).settings.reference_dir
     # The layout (rows, cols) changes the table, not the chart: left out of the key.
-    key = f"{row['id']}|{sel.query_string(rows='', cols='')}|{spec.key()}|{width}|{prefix}"
+    key = f"{row.id}|{sel.query_string(rows='', cols='')}|{spec.key()}|{width}|{prefix}"
     return CHARTS.get(key, lambda: charts.render_svg(
         spec, data, width=width, prefix=prefix,
         boundaries=reference / "boundaries" if reference else None))
 
 
-def chart_context(request: Request, row: dict[str, Any], v: Version, sel: tables.Selection,
+def chart_context(request: Request, row: DataSetRow, v: Version, sel: tables.Selection,
                   table: pivot.Table) -> dict[str, Any]:
     params = dict(request.query_params)
     spec, data, level = chart_for(request, v, sel, table, params)
@@ -124,19 +128,19 @@ def chart_context(request: Request, row: dict[str, Any], v: Version, sel: tables
 
 
 # --- the table page ----------------------------------------------------------------------
-def table_context(request: Request, row: dict[str, Any], v: Version, latest: dict[str, Any],
+def table_context(request: Request, row: DataSetRow, v: Version, latest: DataSetRow,
                   sel: tables.Selection, **extra: Any) -> dict[str, Any]:
     table = build(request, v, sel)
     labels = location_tree(request, v).labels
     base = str(request.base_url).rstrip("/")
     body = tables.api_body(v, sel)
-    api_url = f"{base}/api/v1/data-sets/{row['data_set_id']}/query?dataSetVersion={row['version']}"
+    api_url = f"{base}/api/v1/data-sets/{row.data_set_id}/query?dataSetVersion={row.version}"
     heading = [d for d in table.dims if not pivot.is_fixed(d)]
     placed = [d.key for d in table.row_dims] + [d.key for d in table.col_dims]
     return {
         "row": row, "v": v, "sel": sel, "table": table, "latest": latest,
-        "is_latest": latest["id"] == row["id"], "summary": summary(v, row, sel, labels),
-        "crumbs": breadcrumbs(row), "footnotes": table_footnotes(row, v, sel),
+        "is_latest": latest.id == row.id, "summary": summary(v, row, sel, labels),
+        "crumbs": breadcrumbs(row), "footnotes": table_footnotes(request, row, v, sel),
         "source": source_line(request, row), "dropped": DROPPED if table.dropped else "",
         "layout": [(d.key, d.label, "rows" if d in table.row_dims else "cols",
                     placed.index(d.key) + 1) for d in heading],
@@ -162,7 +166,7 @@ def r_code(url: str, body: dict[str, Any]) -> str:
             'rows <- fromJSON(content(answer, "text"))$results\nprint(rows)\n')
 
 
-def too_big_context(request: Request, row: dict[str, Any], v: Version,
+def too_big_context(request: Request, row: DataSetRow, v: Version,
                     sel: tables.Selection, message: str) -> dict[str, Any]:
     """How big the table would be, what makes it so, and how to narrow it."""
     limit = cell_limit(request)
@@ -224,17 +228,17 @@ def layout_from_form(request: Request) -> tuple[list[str], list[str]]:
 
 
 # --- downloads ---------------------------------------------------------------------------
-def download(request: Request, row: dict[str, Any], v: Version, sel: tables.Selection,
+def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selection,
              kind: str) -> Response:
     """The selection as CSV (flat, any size), XLSX (as shown, or flat when too big to
     show) or ODS (as shown)."""
     too_big = "size" in tables.problems(v, sel, cell_limit(request))
     if kind == "ods" and too_big:
         return RedirectResponse("/data-tables/table?" + sel.query_string(), status_code=303)
-    name = f"{slug_file(row['title'])}_table.{kind}"
+    name = f"{slug_file(row.title)}_table.{kind}"
     # The file is a function of the version and the selection: tag those, not the bytes
     # (spreadsheet files carry the time they were written), and answer 304 unbuilt.
-    etag = http_cache.etag_of("table", kind, name, row["id"], sel.query_string())
+    etag = http_cache.etag_of("table", kind, name, row.id, sel.query_string())
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                **http_cache.headers_for(request, etag, pinned=http_cache.pins_version(
                    sel.version))}
@@ -254,8 +258,8 @@ def download(request: Request, row: dict[str, Any], v: Version, sel: tables.Sele
     table = build(request, v, sel)
     notes = table_exports.TableNotes(
         source_line(request, row),
-        [(f"{n['applies_to']}: " if n["applies_to"] else "") + markdown.plain(n["text"])
-         for n in table_footnotes(row, v, sel)], DROPPED if table.dropped else "")
+        [(f"{n.applies_to}: " if n.applies_to else "") + markdown.plain(n.text)
+         for n in table_footnotes(request, row, v, sel)], DROPPED if table.dropped else "")
     if kind == "xlsx":
         return Response(table_exports.to_xlsx(table, notes), media_type=XLSX, headers=headers)
     return Response(table_exports.to_ods(table, notes), media_type=ODS, headers=headers)
@@ -294,7 +298,7 @@ def chart_download(request: Request, kind: str) -> Response:
     svg = chart_svg(request, row, sel, spec, data, charts.WIDE, "chart")
     if not svg:
         return not_found(request)
-    name = f"{slug_file(row['title'])}_chart.{kind}"
+    name = f"{slug_file(row.title)}_chart.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "svg":
         return Response(svg, media_type="image/svg+xml", headers=headers)
@@ -313,20 +317,21 @@ async def make_permalink(request: Request) -> Response:
     row, v, _ = found
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
-    sel.version = row["version"]
-    table_id = platform(request).catalogue.save_permalink(row["data_set_id"], row["id"],
-                                                          sel.as_json())
+    sel.version = row.version
+    with platform(request).catalogue.transaction() as conn:
+        table_id = saved_tables.save_permalink(conn, row.data_set_id, row.id, sel.as_json())
     return RedirectResponse(f"/data-tables/permalink/{table_id}", status_code=303)
 
 
 def saved_permalink(request: Request, table_id: str
-                    ) -> tuple[dict[str, Any], Version, dict[str, Any], tables.Selection,
-                               dict[str, Any]] | None:
-    saved = platform(request).catalogue.saved_table(table_id)
-    if saved is None or saved["kind"] != "permalink":
+                    ) -> tuple[DataSetRow, Version, DataSetRow, tables.Selection,
+                               Permalink] | None:
+    with platform(request).catalogue.connect() as conn:
+        saved = saved_tables.permalink(conn, table_id)
+    if saved is None:
         return None
-    sel = tables.Selection.from_json(saved["selection"])
-    found = version_for(request, saved["data_set_id"], sel.version)
+    sel = tables.Selection.from_json(saved.selection)
+    found = version_for(request, saved.data_set_id, sel.version)
     if found is None:
         return None
     row, v, latest = found
@@ -363,7 +368,7 @@ def render_permalink(request: Request, table_id: str) -> Response:
     row, v, latest, sel, saved = found
     base = str(request.base_url).rstrip("/")
     return templates.TemplateResponse(request, "table_tool/table.html", table_context(
-        request, row, v, latest, sel, permalink=True, created=long_date(saved["created"]),
+        request, row, v, latest, sel, permalink=True, created=long_date(saved.created),
         permalink_url=f"{base}/data-tables/permalink/{table_id}"))
 
 
@@ -373,15 +378,16 @@ def fast_track(request: Request, table_id: str) -> Response:
 
 
 def render_fast_track(request: Request, table_id: str) -> Response:
-    saved = platform(request).catalogue.saved_table(table_id)
-    if saved is None or saved["kind"] != "featured":
+    featured = public_view(request).featured_table(table_id)
+    if featured is None:
         return not_found(request)
-    found = version_for(request, saved["data_set_id"])
+    table, item = featured
+    found = version_for(request, item.data_set_id, item.version.version)
     if found is None:
         return not_found(request)
     row, v, latest = found
-    sel = tables.spec_to_selection(v, row["data_set_id"], saved["selection"])
+    sel = tables.spec_to_selection(v, row.data_set_id, table.spec.as_json())
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
     return templates.TemplateResponse(request, "table_tool/table.html", table_context(
-        request, row, v, latest, sel, featured=saved))
+        request, row, v, latest, sel, featured=table))

@@ -16,7 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from openstats import http_cache
-from openstats.catalogue.published import Published
+from openstats.catalogue import version_specs
+from openstats.dependencies import platform, public_view
+from openstats.present.pages import DataSetRow, data_set_row
 from openstats.query import locations, tables
 from openstats.query.engine import Version
 from openstats.standards import time_periods
@@ -25,27 +27,22 @@ from openstats.web.pages import not_found, templates
 router = APIRouter()
 
 
-def platform(request: Request) -> Any:
-    return request.app.state.platform
-
-
 def cell_limit(request: Request) -> int:
     return int(platform(request).settings.table_cell_limit)
 
 
 def version_for(request: Request, data_set_id: str, version: str = ""
-                ) -> tuple[dict[str, Any], Version, dict[str, Any]] | None:
-    """(public version row, indexed version, latest row) or None when not public."""
-    rows = Published.read(platform(request).catalogue).versions_of(data_set_id.lower())
-    if not rows:
-        return None
-    row = next((r for r in rows if r["version"] == version), None) if version else rows[0]
-    if row is None:
+                ) -> tuple[DataSetRow, Version, DataSetRow] | None:
+    """(public version, indexed version, latest public version) or None when not public."""
+    versions = public_view(request).versions_of(data_set_id.lower())
+    found = version_specs.resolve(version or None, versions)
+    if found is None:
         return None
     p = platform(request)
-    meta = p.catalogue.version_metadata(row["id"])
-    v = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"), meta)
-    return row, v, rows[0]
+    meta = p.catalogue.metadata.get_json(found.version_id)
+    v = p.engine.version(found.version_id,
+                         p.storage.file(found.version.storage_key, "data.parquet"), meta)
+    return data_set_row(found), v, data_set_row(versions[0])
 
 
 def location_tree(request: Request, v: Version) -> locations.LocationTree:
@@ -61,13 +58,13 @@ def defaults(v: Version, sel: tables.Selection) -> tables.Selection:
     return sel
 
 
-def summary(v: Version, row: dict[str, Any], sel: tables.Selection,
+def summary(v: Version, row: DataSetRow, sel: tables.Selection,
             labels: dict[str, str]) -> list[dict[str, str]]:
     """What has been chosen so far, with links back to change it."""
-    out = [{"key": "Publication", "value": row["publication_title"],
-            "href": f"/data-tables?publication={row['publication_slug']}"},
-           {"key": "Data set", "value": row["title"],
-            "href": f"/data-tables?publication={row['publication_slug']}"}]
+    out = [{"key": "Publication", "value": row.publication_title,
+            "href": f"/data-tables?publication={row.publication_slug}"},
+           {"key": "Data set", "value": row.title,
+            "href": f"/data-tables?publication={row.publication_slug}"}]
     names = [labels.get(x, v.locations[x]["name"]) for x in sel.locations if x in v.locations]
     if names:
         out.append({"key": "Locations", "value": ", ".join(names[:10]) + (
@@ -81,10 +78,10 @@ def summary(v: Version, row: dict[str, Any], sel: tables.Selection,
     return out
 
 
-def breadcrumbs(row: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def breadcrumbs(row: DataSetRow | None = None) -> list[tuple[str, str]]:
     crumbs = [("Home", "/"), ("Create your own tables", "/data-tables")]
     if row is not None:
-        crumbs.append((row["title"], f"/data-catalogue/data-set/{row['data_set_id']}"))
+        crumbs.append((row.title, f"/data-catalogue/data-set/{row.data_set_id}"))
     return crumbs
 
 
@@ -98,23 +95,23 @@ def table_tool_step(request: Request) -> Response:
     params = list(request.query_params.multi_items())
     args = dict(params)
     sel = tables.Selection.from_params(params)
-    published = Published.read(platform(request).catalogue)
+    view = public_view(request)
     if not sel.data_set_id:
         publication = args.get("publication", "")
-        if not publication or not published.releases(publication):
+        if not publication or not view.releases_of(publication):
             search = args.get("q", "").strip().lower()
-            themes = published.themes()
-            for t in themes:
-                t["publications"] = [p for p in t["publications"]
-                                     if not search or search in p["title"].lower()]
+            themes = [{"title": t.title, "publications": [
+                {"title": pub.title, "slug": pub.slug, "summary": pub.summary} for pub in pubs
+                if not search or search in pub.title.lower()]} for t, pubs in view.themes()]
             error = "Choose a publication" if args.get("from") == "publication" else ""
             return templates.TemplateResponse(request, "table_tool/publication.html", {
                 "themes": [t for t in themes if t["publications"]], "q": args.get("q", ""),
                 "error": error, "crumbs": breadcrumbs()[:1]})
-        latest = [r for r in published.latest() if r["publication_slug"] == publication]
+        latest = [data_set_row(d) for d in view.latest_data_sets()
+                  if d.release.publication_slug == publication]
         error = "Choose a data set" if args.get("from") == "data-set" else ""
         return templates.TemplateResponse(request, "table_tool/data_set.html", {
-            "publication": latest[0], "data_sets": sorted(latest, key=lambda r: r["title"]),
+            "publication": latest[0], "data_sets": sorted(latest, key=lambda r: r.title),
             "error": error, "crumbs": breadcrumbs()})
     found = version_for(request, sel.data_set_id, sel.version)
     if found is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,8 +22,11 @@ from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
-from openstats.web import pages
+from openstats.web import pages, table_page
 from openstats.web import tables as table_tool
+
+# /api/v1/..., /statistics/v1/... and the same with v1.0 (group 2 is the ".0").
+API_VERSIONED = re.compile(r"^/(api|statistics)/v1(\.0)?/", re.IGNORECASE)
 
 API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
 Explore education statistics (EES) public data API: the same paths, parameters and
@@ -78,9 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The decoded path, re-encoded: escapes such as %5C are not capitals (lower-casing
         # them made a redirect loop, found by tests/security/test_api_fuzz.py).
         path = request.scope["path"]
-        if path.startswith(("/api/v1/", "/statistics/v1/")) and path != path.lower():
+        versioned = API_VERSIONED.match(path)
+        if versioned and path != path.lower():
             target = quote(path.lower()) + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(target, status_code=308)
+        if versioned and versioned.group(2):
+            # EES versions its API by URL segment and reads "v1.0" as "v1" (DfE's R client
+            # eesyapi builds v1.0 URLs): answered in place, as the same resource.
+            inner = path[: versioned.start(2)] + path[versioned.end(2):]
+            request.scope["path"] = inner
+            request.scope["raw_path"] = quote(inner).encode()
         return await call_next(request)
 
     @app.exception_handler(Exception)
@@ -121,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
+    app.include_router(table_page.router, include_in_schema=False)
     app.include_router(admin_router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)

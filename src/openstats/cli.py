@@ -339,7 +339,6 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 
 def print_report(report: object, lookups_checked: bool = True) -> None:
     from openstats.standards.findings import Report
-    from openstats.standards.rules import RULES
 
     assert isinstance(report, Report)
     for rule_id, findings in report.by_rule().items():
@@ -350,13 +349,12 @@ def print_report(report: object, lookups_checked: bool = True) -> None:
                   highlight=False)
         for f in findings:
             out.print(f"  {f.location()}: {f.message}", highlight=False, markup=False)
-        if total > len(findings):
-            out.print(f"  ... and {total - len(findings)} more", highlight=False)
+        if report.unlisted(rule_id):
+            out.print(f"  ... and {report.unlisted(rule_id)} more", highlight=False)
         out.print(f"  What to do: {first.advice}", highlight=False, markup=False)
     if not lookups_checked:
         out.print("Note: geography lookups were not checked (set OPENSTATS_REFERENCE_DIR).")
-    errors = sum(n for r, n in report.counts.items() if RULES[r].severity == "error")
-    warnings = sum(report.counts.values()) - errors
+    errors, warnings = report.count_of("error"), report.count_of("warning")
     verdict = "[green]passed[/]" if report.ok else "[red]failed[/]"
     out.print(f"{report.data_file} + {report.meta_file}: {verdict}, {report.row_count or 0} rows, "
               f"{errors} errors, {warnings} warnings")

@@ -8,6 +8,8 @@ accounts and end all of someone's sessions. Single sign-on is admin/oidc.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -15,7 +17,11 @@ from starlette.datastructures import FormData
 from openstats import sessions, urls
 from openstats.admin import oidc
 from openstats.admin.pages import (
+    FormState,
+    Problem,
+    again,
     bad_csrf,
+    done,
     form_of,
     message,
     page,
@@ -23,11 +29,11 @@ from openstats.admin.pages import (
     text,
     to_login,
 )
-from openstats.catalogue import accounts, sign_in
+from openstats.catalogue import accounts, publications, sign_in
 from openstats.catalogue import sessions as stored_sessions
 from openstats.catalogue.accounts import AccountError
 from openstats.dependencies import current_user, platform
-from openstats.model.users import User, allowed
+from openstats.model.users import ROLES, User, allowed
 from openstats.publishing.workflow import NotAllowed
 from openstats.security import client_address, parse_networks
 
@@ -109,6 +115,16 @@ async def change_password(request: Request) -> Response:
 
 
 # --- accounts, for administrators ----------------------------------------------------------
+def users_context(request: Request) -> dict[str, Any]:
+    catalogue = platform(request).catalogue
+    with catalogue.connect() as conn:
+        people = accounts.all_users(conn)
+        pubs = publications.all_publications(conn)
+    return {"people": people, "live": stored_sessions.live_counts(catalogue),
+            "roles": [(r, r) for r in ROLES],
+            "publications": [("", "(none)"), *((p.id, p.title) for p in pubs)]}
+
+
 @router.get("/users", response_class=HTMLResponse)
 def users_page(request: Request) -> Response:
     user = current_user(request)
@@ -116,11 +132,17 @@ def users_page(request: Request) -> Response:
         return to_login(request)
     if not allowed(user, "manage_users"):
         return forbidden(request)
-    catalogue = platform(request).catalogue
-    with catalogue.connect() as conn:
-        people = accounts.all_users(conn)
-    return page(request, "users.html", {"people": people,
-                                        "live": stored_sessions.live_counts(catalogue)})
+    return page(request, "users.html", users_context(request))
+
+
+# Which field of the account form an account problem is about (catalogue/accounts.py words).
+ACCOUNT_FIELDS = (("password", "password"), ("role", "role"), ("email", "email"),
+                  ("account for", "email"), ("publication", "publication_id"))
+
+
+def account_problem(e: AccountError) -> Problem:
+    field = next((f for word, f in ACCOUNT_FIELDS if word in e.message), "")
+    return Problem(field, e.message[:1].upper() + e.message[1:] + ".")
 
 
 async def _admin_form(request: Request) -> tuple[User, FormData] | Response:
@@ -146,8 +168,9 @@ async def create_user(request: Request) -> Response:
                              text(form, "password"), text(form, "role"), text(form, "name"),
                              (publication_id,) if publication_id else (), by=user)
     except AccountError as e:
-        return message(request, "Cannot create the account", e.message)
-    return RedirectResponse("/admin", status_code=303)
+        return again(request, "users.html", users_context(request),
+                     FormState.of("account", form, [account_problem(e)]))
+    return done(request, "/admin/users", f"Account created for {text(form, 'email').strip()}")
 
 
 @router.post("/users/{user_id}/end-sessions")
@@ -159,5 +182,6 @@ async def end_sessions(request: Request, user_id: str) -> Response:
     catalogue = platform(request).catalogue
     if accounts.user_by_id(catalogue, user_id) is None:
         return message(request, "There is no such account", "", 404)
-    stored_sessions.end_every_session(catalogue, user_id, by=user)
-    return RedirectResponse("/admin/users", status_code=303)
+    ended = stored_sessions.end_every_session(catalogue, user_id, by=user)
+    return done(request, "/admin/users", f"Ended {ended} session{'' if ended == 1 else 's'}: "
+                "they are signed out everywhere")

@@ -1,20 +1,36 @@
-"""The publishing side's home, themes and publications, and creating a release."""
+"""The publishing side's home (your publications), themes, creating a publication, a
+publication's page and creating a release (named as EES names them: the period covered,
+its year and an optional label)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from typing import Any
 
-from openstats.admin.pages import page, refused, signed_in_form, text, to_login
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from openstats.admin.pages import (
+    done,
+    form_refused,
+    page,
+    refused,
+    signed_in_form,
+    text,
+    to_login,
+)
 from openstats.catalogue import publications, releases
-from openstats.catalogue.releases import ReleaseWords
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import RELEASE_TYPES, Contact
-from openstats.model.users import allowed
+from openstats.model.users import User, allowed
 from openstats.publishing import workflow
-from openstats.publishing.workflow import Refused
+from openstats.publishing.workflow import NewRelease, NotAllowed, Refused
+from openstats.standards import time_periods
 
 router = APIRouter(prefix="/admin")
+
+# The coverage select's groups: (group, [(code, label)]), in EES's order.
+COVERAGE_OPTIONS = [(group, [(c, time_periods.BY_CODE[c].label) for c in codes])
+                    for group, codes in time_periods.COVERAGE_GROUPS]
 
 
 @router.get("", response_class=HTMLResponse)
@@ -24,10 +40,29 @@ def dashboard(request: Request) -> Response:
         return to_login(request)
     catalogue = platform(request).catalogue
     with catalogue.connect() as conn:
-        themes = publications.all_themes(conn)
+        themes = {t.id: t.title for t in publications.all_themes(conn)}
     return page(request, "dashboard.html", {
         "publications": workflow.my_publications(catalogue, user), "themes": themes,
         "can_create": allowed(user, "create_publication")})
+
+
+# --- themes -------------------------------------------------------------------------------
+def themes_context(request: Request, user: User) -> dict[str, Any]:
+    if not allowed(user, "create_theme"):
+        raise NotAllowed()
+    with platform(request).catalogue.connect() as conn:
+        return {"themes": publications.all_themes(conn)}
+
+
+@router.get("/themes", response_class=HTMLResponse)
+def themes_page(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    try:
+        return page(request, "themes.html", themes_context(request, user))
+    except Refused as e:
+        return refused(request, e)
 
 
 @router.post("/themes")
@@ -39,8 +74,29 @@ async def create_theme(request: Request) -> Response:
     try:
         workflow.create_theme(platform(request).catalogue, user, text(form, "title"))
     except Refused as e:
+        return form_refused(request, e, "theme", form, "themes.html",
+                            lambda: themes_context(request, user))
+    return done(request, "/admin/themes", f"Theme '{text(form, 'title').strip()}' created")
+
+
+# --- publications -------------------------------------------------------------------------
+def new_publication_context(request: Request, user: User) -> dict[str, Any]:
+    if not allowed(user, "create_publication"):
+        raise NotAllowed()
+    with platform(request).catalogue.connect() as conn:
+        themes = publications.all_themes(conn)
+    return {"themes": themes, "theme_options": [(t.id, t.title) for t in themes]}
+
+
+@router.get("/publications/new", response_class=HTMLResponse)
+def new_publication(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    try:
+        return page(request, "publication_new.html", new_publication_context(request, user))
+    except Refused as e:
         return refused(request, e)
-    return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/publications")
@@ -56,8 +112,21 @@ async def create_publication(request: Request) -> Response:
             Contact(text(form, "team_name"), text(form, "team_email"),
                     text(form, "contact_name")))
     except Refused as e:
-        return refused(request, e)
-    return RedirectResponse(f"/admin/publications/{publication_id}", status_code=303)
+        return form_refused(request, e, "publication", form, "publication_new.html",
+                            lambda: new_publication_context(request, user))
+    return done(request, f"/admin/publications/{publication_id}",
+                f"Publication '{text(form, 'title').strip()}' created")
+
+
+def publication_context(request: Request, user: User, publication_id: str) -> dict[str, Any]:
+    catalogue = platform(request).catalogue
+    pub = workflow.publication_for(catalogue, user, publication_id)
+    with catalogue.connect() as conn:
+        latest = releases.latest_versions_of_publication(conn, publication_id)
+        theme = publications.theme(conn, pub.theme_id)
+    return {"pub": pub, "theme": theme, "releases": latest,
+            "types": [(t, t) for t in RELEASE_TYPES], "coverages": COVERAGE_OPTIONS,
+            "can_create": allowed(user, "create_release", publication_id)}
 
 
 @router.get("/publications/{publication_id}", response_class=HTMLResponse)
@@ -65,16 +134,11 @@ def publication_page(request: Request, publication_id: str) -> Response:
     user = current_user(request)
     if user is None:
         return to_login(request)
-    catalogue = platform(request).catalogue
     try:
-        pub = workflow.publication_for(catalogue, user, publication_id)
+        return page(request, "publication.html",
+                    publication_context(request, user, publication_id))
     except Refused as e:
         return refused(request, e)
-    with catalogue.connect() as conn:
-        latest = releases.latest_versions_of_publication(conn, publication_id)
-    return page(request, "publication.html", {
-        "pub": pub, "releases": latest, "types": RELEASE_TYPES,
-        "can_create": allowed(user, "create_release", publication_id)})
 
 
 @router.post("/publications/{publication_id}/releases")
@@ -86,8 +150,10 @@ async def create_release(request: Request, publication_id: str) -> Response:
     try:
         made = workflow.create_release(
             platform(request).catalogue, user, publication_id,
-            ReleaseWords(text(form, "title").strip(), text(form, "release_type"),
-                         text(form, "next_update")))
+            NewRelease(text(form, "coverage"), text(form, "year"), text(form, "label"),
+                       text(form, "release_type"), text(form, "next_update")))
     except Refused as e:
-        return refused(request, e)
-    return RedirectResponse(f"/admin/releases/{made.release_id}", status_code=303)
+        return form_refused(request, e, "release", form, "publication.html",
+                            lambda: publication_context(request, user, publication_id))
+    return done(request, f"/admin/releases/{made.release_id}",
+                f"Release '{made.title}' created: upload its data sets next")

@@ -1,18 +1,24 @@
 """A publisher's upload, from the files arriving to their import into a release's draft.
 
-The files wait in an upload folder (publishing/upload_folders.py) between the screening
-report and the import, which another replica may confirm.
+Files come as a data CSV and its meta CSV, or in a ZIP file (publishing/archives.py): a
+ZIP of one pair, or a bulk ZIP of many, each pair then an upload of its own. Each upload
+waits in an upload folder (publishing/upload_folders.py) with its screening report, which
+its page (`/admin/uploads/<id>`) shows on any replica, before and after the import; the
+release's page lists the uploads waiting for theirs. The import may be confirmed through
+another replica: storage that replicas share keeps a copy of the folder.
 
-Rights are checked when the files arrive and again at import, on the release, its
-publication and the data set replaced (which must be of the same publication): the
-record is only a note of what was asked, never trusted as permission.
+Rights are checked when the files arrive, when the report is shown and again at import,
+on the release, its publication and the data set replaced (which must be of the same
+publication): the record is only a note of what was asked, never trusted as permission.
 """
 
 from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,27 +31,56 @@ from openstats.ingest.service import RecordedVersion, import_pair
 from openstats.model.catalogue import ReleaseDataSet, ReleaseState, ReleaseVersion
 from openstats.model.users import User
 from openstats.platform import Platform
-from openstats.publishing.upload_folders import UploadRecord, claim, received
-from openstats.publishing.workflow import Refused, data_set_of_publication, draft_of
+from openstats.publishing import archives, upload_folders
+from openstats.publishing.upload_folders import (
+    Imported,
+    UploadRecord,
+    UploadState,
+    claim,
+    received,
+)
+from openstats.publishing.workflow import (
+    Refused,
+    data_set_of_publication,
+    draft_of,
+    release_for,
+)
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen
 
 # The longest file name kept: most file systems stop at 255 bytes, and the screener allows
 # 150 characters before .meta.csv anyway.
 MAX_NAME_BYTES = 255
+MAX_TITLE = 120  # as the release page's form for a data set's title
 
 
 @dataclass(frozen=True)
 class IncomingFile:
     given_name: str | None  # as the browser sent it
     content: BinaryIO
-    which: str  # "data" or "meta"
+    which: str  # "data", "meta" or "ZIP"
 
 
 @dataclass(frozen=True)
 class Screened:
     upload_id: str
     report: Report
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload as its page and its release's page show it."""
+
+    id: str
+    record: UploadRecord
+    report: Report | None  # None while the files are being checked
+    state: UploadState
+    imported: Imported | None
+    received: datetime
+
+    @property
+    def data_name(self) -> str:
+        return Path(self.record.data).name
 
 
 def upload_name(given: str | None, which: str) -> tuple[str, str | None]:
@@ -70,68 +105,177 @@ def upload_name(given: str | None, which: str) -> tuple[str, str | None]:
     return name, None
 
 
+def _field(which: str) -> str:
+    return {"data": "data_file", "meta": "meta_file"}.get(which, "zip_file")
+
+
+def _folder(p: Platform, upload_id: str) -> Path:
+    try:
+        upload_id = str(uuid.UUID(upload_id))
+    except ValueError:
+        raise _no_upload() from None
+    return p.settings.data_dir / "uploads" / upload_id
+
+
+def _no_upload() -> Refused:
+    return Refused("It was removed, or is more than two days old. Upload the files again.",
+                   title="There is no such upload", status=404)
+
+
 def _check_replacement(conn: Connection, data_set_id: str, publication_id: str) -> None:
     if data_set_id and not data_set_of_publication(conn, data_set_id, publication_id):
         # Another publication's data set (or none): never reachable from this release.
         raise Refused("The data set to replace must be one of this publication's data "
-                      "sets. Choose it from the list.", title="Choose a data set to replace")
+                      "sets. Choose it from the list.", title="Choose a data set to replace",
+                      field="data_set_id")
 
 
-def receive(p: Platform, user: User, release_id: str, *, title: str, summary: str,
-            replaces: str, files: tuple[IncomingFile, IncomingFile]) -> Screened:
-    """Keep both files, screen them, and keep the upload for import if they can be."""
-    title = title.strip()
-    replaces = replaces.strip()
-    if not title:
-        raise Refused("A data set needs its data CSV, its meta CSV and a title.",
-                      title="Choose both files and give a title")
+def _check_request(p: Platform, user: User, release_id: str, replaces: str,
+                   problems: list[tuple[str, str]]) -> tuple[ReleaseVersion, str]:
+    """The release's draft, after checking rights and the form's details; raises with
+    every problem found (`problems` holds those found before)."""
     if replaces:
         try:
             replaces = str(uuid.UUID(replaces))
         except ValueError:
-            raise Refused("Choose the data set to replace from the list.",
-                          title="Choose a data set to replace") from None
+            problems.append(("data_set_id", "Choose the data set to replace from the list."))
     with p.catalogue.connect() as conn:
         draft = draft_of(conn, user, release_id, "upload")
+        if problems:
+            raise Refused("; ".join(m for _, m in problems),
+                          title="Check the details of the upload", problems=tuple(problems))
         _check_replacement(conn, replaces, draft.publication_id)
-    names = []
-    for item in files:
-        name, problem = upload_name(item.given_name, item.which)
+    return draft, replaces
+
+
+def _title_problem(title: str) -> str | None:
+    if not title:
+        return "Enter a title for the data set."
+    if len(title) > MAX_TITLE:
+        return f"Enter a title of {MAX_TITLE} characters or fewer."
+    return None
+
+
+def receive(p: Platform, user: User, release_id: str, *, title: str, summary: str,
+            replaces: str, files: tuple[IncomingFile | None, IncomingFile | None]) -> Screened:
+    """Keep a data file and its meta file, screen them, and keep the upload with its
+    report (the files only if they can be imported)."""
+    title, replaces = title.strip(), replaces.strip()
+    problems = [("title", why)] if (why := _title_problem(title)) else []
+    names: list[str] = []
+    for which, item in zip(("data", "meta"), files, strict=True):
+        if item is None:
+            problems.append((_field(which), f"Choose the {which} file."))
+            continue
+        name, problem = upload_name(item.given_name, which)
         if problem is not None:
-            raise Refused(problem, title="The file name cannot be used")
+            problems.append((_field(which), problem))
         names.append(name)
+    _check_request(p, user, release_id, replaces, problems)
+    data, meta = files
+    assert data is not None and meta is not None
     upload_id = str(uuid.uuid4())
     folder = p.settings.data_dir / "uploads" / upload_id
-    claim(folder)  # until the report is shown: a crash leaves it to the sweep
+    claim(folder)  # until the report is kept: a crash leaves it to the sweep
+
+    def write(target: Path, which: str) -> None:
+        item = data if which == "data" else meta
+        with target.open("wb") as out:
+            shutil.copyfileobj(item.content, out, 1 << 20)
+
+    record = UploadRecord(release_id, title, summary, f"data/{names[0]}", f"meta/{names[1]}",
+                          replaces, user.id)
+    return _keep_and_screen(p, user, upload_id, folder, record, write)
+
+
+def receive_archive(p: Platform, user: User, release_id: str, *, title: str, summary: str,
+                    replaces: str, archive: IncomingFile | None) -> list[Screened]:
+    """Keep a ZIP file, check it whole, and screen each data set in it as an upload of
+    its own (publishing/archives.py says what a ZIP may hold)."""
+    title, replaces = title.strip(), replaces.strip()
+    problems: list[tuple[str, str]] = []
+    name = ""
+    if archive is None:
+        problems.append(("zip_file", "Choose the ZIP file."))
+    else:
+        name, problem = upload_name(archive.given_name, "ZIP")
+        if problem is not None:
+            problems.append(("zip_file", problem))
+        elif not name.lower().endswith(".zip"):
+            problems.append(("zip_file", f"'{name}' is not a ZIP file: choose a file whose "
+                                         "name ends in .zip, or choose 'CSV files'."))
+    if title and (why := _title_problem(title)):
+        problems.append(("title", why))
+    _check_request(p, user, release_id, replaces, problems)
+    assert archive is not None
+    # The ZIP itself waits in a folder of its own (swept if this process dies), hidden
+    # from the storage that shares uploads, and goes once its pairs are unpacked.
+    holding = p.settings.data_dir / "uploads" / str(uuid.uuid4())
+    claim(holding)
+    try:
+        zipped = holding / ".archive.zip"
+        with zipped.open("wb") as out:
+            shutil.copyfileobj(archive.content, out, 1 << 20)
+        limit = p.settings.max_upload_bytes
+        contents = archives.inspect(zipped, limit)
+        if not contents.bulk and not title:
+            raise Refused("Enter a title for the data set (a ZIP of several data sets names "
+                          "them in dataset_names.csv).", title="Enter a title", field="title")
+        if contents.bulk and replaces:
+            raise Refused("A bulk ZIP adds new data sets. To replace a data set, upload its "
+                          "two files (alone, or in a ZIP of their own).",
+                          title="Choose a data set to replace", field="data_set_id")
+        done = []
+        for pair in contents.pairs:
+            upload_id = str(uuid.uuid4())
+            folder = p.settings.data_dir / "uploads" / upload_id
+            claim(folder)
+
+            def write(target: Path, which: str, pair: archives.Pair = pair) -> None:
+                archives.unpack(zipped, pair.data if which == "data" else pair.meta,
+                                target, limit)
+
+            record = UploadRecord(release_id, pair.title or title,
+                                  "" if contents.bulk else summary,
+                                  f"data/{pair.data}", f"meta/{pair.meta}", replaces, user.id,
+                                  source=name)
+            done.append(_keep_and_screen(p, user, upload_id, folder, record, write))
+        return done
+    finally:
+        shutil.rmtree(holding, ignore_errors=True)
+
+
+def _keep_and_screen(p: Platform, user: User, upload_id: str, folder: Path,
+                     record: UploadRecord, write: Callable[[Path, str], None]) -> Screened:
+    """Write an upload's two files into its claimed folder, screen them and keep the
+    report; the files stay only if they can be imported."""
     try:
         # Each file in a folder of its own: two files of the same name, or one called
         # upload.json, cannot overwrite each other or the upload's record.
         paths = []
-        for item, name in zip(files, names, strict=True):
-            target = folder / item.which / name
+        for which, relative in (("data", record.data), ("meta", record.meta)):
+            target = folder / relative
             target.parent.mkdir()
-            with target.open("wb") as out:
-                shutil.copyfileobj(item.content, out, 1 << 20)
+            write(target, which)
             paths.append(target)
-        UploadRecord(release_id, title, summary, f"data/{names[0]}", f"meta/{names[1]}",
-                     replaces, user.id).save(folder)
+        record.save(folder)
         with screen(paths[0], paths[1], reference_dir=p.settings.reference_dir,
                     workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
             crash_point("upload.screened")
             report = s.report
+        if not report.ok:
+            upload_folders.drop_files(folder)  # nothing of refused files is kept
+        upload_folders.save_report(folder, report)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half-uploaded stays behind
         raise
     with p.catalogue.transaction() as conn:
-        audit.record(conn, user, "upload", "release", release_id,
+        audit.record(conn, user, "upload", "release", record.release_id,
                      f"{paths[0].name}: {len(report.errors)} errors, "
                      f"{len(report.warnings)} warnings")
-    if not report.ok:
-        shutil.rmtree(folder, ignore_errors=True)
-        return Screened(upload_id, report)
     received(folder)
     try:
-        # The import may be confirmed through another replica: share the files.
+        # The report may be read, and the import confirmed, through another replica.
         p.storage.share_upload(upload_id, folder)
     except StorageError:
         shutil.rmtree(folder, ignore_errors=True)
@@ -141,24 +285,64 @@ def receive(p: Platform, user: User, release_id: str, *, title: str, summary: st
     return Screened(upload_id, report)
 
 
-def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -> str:
-    """Import a screened upload into its release's draft; the release id."""
-    upload_id = Path(upload_id).name
-    folder = p.settings.data_dir / "uploads" / upload_id
+def _local_copy(p: Platform, upload_id: str) -> Path:
+    """The upload's folder on this replica, fetched from shared storage if it was
+    screened through another; a stale copy (imported through another) is dropped."""
+    folder = _folder(p, upload_id)
     try:
         if UploadRecord.load(folder) is None:
-            # Screened through another replica: fetch its shared copy, if there is one.
-            p.storage.fetch_upload(upload_id, folder)
-        elif p.storage.upload_gone(upload_id):
+            p.storage.fetch_upload(folder.name, folder)
+        elif upload_folders.imported_as(folder) is None and p.storage.upload_gone(folder.name):
             # Screened here but imported through another replica (the form sent twice):
             # this copy is stale, and importing it would make a second data set.
             shutil.rmtree(folder, ignore_errors=True)
     except StorageError:
-        raise Refused("Nothing was imported. Try again in a few minutes.",
-                      title="The file store did not answer", status=503) from None
+        raise Refused("Try again in a few minutes.", title="The file store did not answer",
+                      status=503) from None
+    return folder
+
+
+def _upload(upload_id: str, folder: Path, record: UploadRecord) -> Upload:
+    return Upload(upload_id, record, upload_folders.load_report(folder),
+                  upload_folders.state_of(folder), upload_folders.imported_as(folder),
+                  datetime.fromtimestamp((folder / upload_folders.RECORD).stat().st_mtime,
+                                         UTC))
+
+
+def upload_of(p: Platform, user: User, upload_id: str) -> Upload:
+    """An upload and its report, for someone who may see its release."""
+    folder = _local_copy(p, upload_id)
     record = UploadRecord.load(folder)
     if record is None:
-        raise Refused("Upload the files again.", title="Upload not found", status=404)
+        raise _no_upload()
+    release_for(p.catalogue, user, record.release_id)  # rights on the release, now
+    return _upload(folder.name, folder, record)
+
+
+def waiting(p: Platform, release_id: str) -> list[Upload]:
+    """The uploads of a release not imported yet (checking, ready, or with errors), oldest
+    first. The caller has checked the person may see the release."""
+    out = []
+    for folder in upload_folders.upload_folders(p.settings.data_dir / "uploads"):
+        record = UploadRecord.load(folder)
+        if record is not None and record.release_id == release_id and \
+                not (folder / upload_folders.IMPORTED).exists():
+            out.append(_upload(folder.name, folder, record))
+    return out
+
+
+def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -> Imported:
+    """Import a screened upload into its release's draft."""
+    folder = _local_copy(p, upload_id)
+    record = UploadRecord.load(folder)
+    if record is None:
+        raise _no_upload()
+    done = upload_folders.imported_as(folder)
+    if done is not None:
+        release_for(p.catalogue, user, record.release_id)
+        raise Refused(f"These files were imported already, as '{done.title}'.",
+                      title="Already imported", status=409)
+    report = upload_folders.load_report(folder)
     with p.catalogue.connect() as conn:
         # Rights on the release, its publication and the data set replaced, again.
         draft = draft_of(conn, user, record.release_id, "upload")
@@ -169,9 +353,18 @@ def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -
         if existing is not None and all(
                 rv.state is ReleaseState.DRAFT for rv in _holder_versions(conn, existing)):
             replaces = existing.version_id  # a draft's own new version: replaced, not kept
-    if not acknowledged:
-        raise Refused("Tick the box to say the warnings have been read, then import.",
-                      title="Confirm you have read the warnings")
+    if report is None:
+        raise Refused("The files are still being checked: wait for the report.",
+                      title="The files are being checked", status=409)
+    if not report.ok:
+        raise Refused("Correct the errors in the report and upload the files again.",
+                      title="The files have errors", status=422)
+    if report.warnings and not acknowledged:
+        raise Refused("Tick the box to say you have read the warnings.",
+                      title="Confirm you have read the warnings", field="acknowledge")
+    if not upload_folders.begin_import(folder):
+        raise Refused("These files are being imported already (the form was sent twice).",
+                      title="Already being imported", status=409)
     data_set_id = record.data_set_id or str(uuid.uuid4())
 
     def write(conn: Connection, recorded: list[RecordedVersion]) -> None:
@@ -198,15 +391,49 @@ def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -
                     publication_id=draft.publication_id, title=record.title,
                     replaces=replaces, write_catalogue=write)
     except ScreeningFailed:
+        upload_folders.drop_files(folder)
         raise Refused("Nothing was imported.", title="The files have errors",
                       status=422) from None
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            p.storage.drop_upload(upload_id)
-        except StorageError:
-            pass  # an unimported shared upload is swept after two days
-    return record.release_id
+        upload_folders.end_import(folder)
+    done = Imported(data_set_id, record.title, datetime.now(UTC).isoformat(timespec="seconds"),
+                    user.id)
+    upload_folders.mark_imported(folder, done)
+    try:
+        p.storage.drop_upload(folder.name)
+    except StorageError:
+        pass  # an unimported shared upload is swept after two days
+    return done
+
+
+def import_all(p: Platform, user: User, release_id: str, acknowledged: bool) -> list[Imported]:
+    """Import every upload of the release that is ready, in the order they came."""
+    ready = [u for u in waiting(p, release_id) if u.state is UploadState.READY]
+    if not ready:
+        raise Refused("No upload of this release is ready to import.",
+                      title="There is nothing to import", status=409)
+    if not acknowledged and any(u.report is not None and u.report.warnings for u in ready):
+        raise Refused("Tick the box to say you have read the warnings of every report.",
+                      title="Confirm you have read the warnings", field="acknowledge")
+    return [import_upload(p, user, u.id, True) for u in ready]
+
+
+def remove(p: Platform, user: User, upload_id: str) -> UploadRecord:
+    """Forget an upload that is not imported (its files, report and shared copy)."""
+    folder = _local_copy(p, upload_id)
+    record = UploadRecord.load(folder)
+    if record is None:
+        raise _no_upload()
+    release_for(p.catalogue, user, record.release_id, "upload")
+    if upload_folders.state_of(folder) is UploadState.IMPORTING:
+        raise Refused("These files are being imported: wait for the import to finish.",
+                      title="The files are being imported", status=409)
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        p.storage.drop_upload(folder.name)
+    except StorageError:
+        pass  # swept after two days
+    return record
 
 
 def _holder_versions(conn: Connection, item: ReleaseDataSet) -> list[ReleaseVersion]:

@@ -31,17 +31,23 @@ from openstats.model.catalogue import (
 )
 from openstats.model.footnotes import Footnote
 from openstats.model.users import User, allowed
+from openstats.standards import time_periods
 
 
 class Refused(OpenstatsError):
     """A publishing action that cannot be done, with the reason to show the person.
-    `status` is the HTTP status a page answering it should carry."""
+    `status` is the HTTP status a page answering it should carry; `field` names the form
+    field at fault, if one is, and `problems` lists (field, message) when several are
+    (a form shows each beside its field: admin/pages.py)."""
 
     def __init__(self, message: str, title: str = "You cannot do that",
-                 status: int = 400) -> None:
+                 status: int = 400, *, field: str = "",
+                 problems: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.title = title
         self.status = status
+        self.field = field
+        self.problems = problems
 
 
 class NotAllowed(Refused):
@@ -65,7 +71,8 @@ def create_theme(catalogue: Catalogue, user: User, title: str) -> str:
     _require(user, "create_theme", None)
     title = title.strip()
     if not title:
-        raise Refused("A theme needs a title.", title="Enter a theme title")
+        raise Refused("Enter a title for the theme.", title="Enter a theme title",
+                      field="title")
     with catalogue.transaction() as conn:
         theme_id = publications.upsert_theme(conn, title)
         audit.record(conn, user, "create_theme", "theme", theme_id, title)
@@ -75,15 +82,19 @@ def create_theme(catalogue: Catalogue, user: User, title: str) -> str:
 def create_publication(catalogue: Catalogue, user: User, theme_id: str, title: str,
                        summary: str, contact: Contact) -> str:
     _require(user, "create_publication", None)
-    missing = [name for name, value in (("theme", theme_id), ("title", title.strip()),
-                                        ("team name", contact.team_name.strip()),
-                                        ("team email", contact.team_email.strip()))
-               if not value]
-    if missing:
-        raise Refused("Fill in: " + ", ".join(missing), title="Some details are missing")
+    problems = tuple((name, why) for name, value, why in (
+        ("theme_id", theme_id, "Choose a theme."),
+        ("title", title.strip(), "Enter a title for the publication."),
+        ("team_name", contact.team_name.strip(), "Enter the name of the team to contact."),
+        ("team_email", contact.team_email.strip(), "Enter the team's email address."))
+        if not value)
+    if problems:
+        raise Refused("; ".join(m for _, m in problems), title="Some details are missing",
+                      problems=problems)
     with catalogue.transaction() as conn:
         if publications.theme(conn, theme_id) is None:
-            raise Refused("Choose one of the themes listed.", title="Choose a theme")
+            raise Refused("Choose one of the themes listed.", title="Choose a theme",
+                          field="theme_id")
         publication_id = publications.upsert_publication(conn, theme_id, title.strip(),
                                                          summary=summary, contact=contact)
         audit.record(conn, user, "create_publication", "publication", publication_id, title)
@@ -107,22 +118,50 @@ def my_publications(catalogue: Catalogue, user: User) -> list[Publication]:
 
 
 # --- releases -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewRelease:
+    """A release as its publisher names it, as EES does: the period it covers (a time
+    identifier's code and its first year, as typed) and an optional label; its title and
+    slug follow from them (standards/time_periods.py)."""
+
+    coverage: str  # "AY", "CY", "T1", "M1", ...
+    year: str  # "2023" (for 2023/24 too)
+    label: str
+    release_type: str
+    next_update: str = ""
+
+
 def create_release(catalogue: Catalogue, user: User, publication_id: str,
-                   words: ReleaseWords, slug: str = "") -> ReleaseVersion:
+                   new: NewRelease) -> ReleaseVersion:
     _require(user, "create_release", publication_id)
-    if not words.title.strip() or words.release_type not in RELEASE_TYPES:
-        raise Refused(f"Release types: {', '.join(RELEASE_TYPES)}.",
-                      title="Enter a title and choose a release type")
-    slug = slug or publications.slugify(words.title)
+    label, year = new.label.strip(), new.year.strip()
+    problems = []
+    if new.coverage not in time_periods.COVERAGES:
+        problems.append(("coverage", "Choose the time period the release covers."))
+    if not (len(year) == 4 and year.isdigit() and year[0] != "0"):
+        problems.append(("year", "Enter the release's first year as 4 digits, for example "
+                                 "2024 (for 2024/25, enter 2024)."))
+    if len(label) > time_periods.MAX_RELEASE_LABEL:
+        problems.append(("label", f"Enter a label of {time_periods.MAX_RELEASE_LABEL} "
+                                  "characters or fewer."))
+    if new.release_type not in RELEASE_TYPES:
+        problems.append(("release_type", "Choose a release type."))
+    if problems:
+        raise Refused("; ".join(m for _, m in problems), title="Check the release's details",
+                      problems=tuple(problems))
+    title = time_periods.release_title(new.coverage, int(year), label)
+    slug = publications.slugify(time_periods.release_slug_text(new.coverage, int(year), label))
     with catalogue.transaction() as conn:
         pub = publications.publication(conn, publication_id)
         if pub is None:
             raise Missing("publication")
         if releases.find_release(conn, pub.slug, slug):
-            raise Refused(f"This publication already has a release called '{words.title}'.",
-                          title="Choose another title")
-        made = releases.create_release(conn, pub, words, slug=slug)
-        audit.record(conn, user, "create_release", "release", made.release_id, words.title)
+            raise Refused(f"This publication already has a release for {title}: choose "
+                          "another period, or add a label to tell them apart.",
+                          title="Choose another period or label", field="label")
+        made = releases.create_release(conn, pub, ReleaseWords(
+            title, new.release_type, new.next_update.strip()), slug=slug)
+        audit.record(conn, user, "create_release", "release", made.release_id, title)
     return made
 
 
@@ -215,7 +254,8 @@ def edit_data_set(catalogue: Catalogue, user: User, release_id: str, data_set_id
     """A data set's title and summary in the release's draft (public when it is)."""
     title = title.strip()
     if not title or len(title) > 120:
-        raise Refused("", title="Enter a title of 120 characters or fewer")
+        raise Refused("Enter a title of 120 characters or fewer.",
+                      title="Enter a title of 120 characters or fewer", field="title")
     with catalogue.transaction() as conn:
         draft = draft_of(conn, user, release_id, "edit_release")
         item = _held(conn, draft, data_set_id)
@@ -228,13 +268,13 @@ def add_footnote(catalogue: Catalogue, user: User, release_id: str, data_set_id:
     """Attach a footnote in the release's draft to a data set, filter, option or indicator."""
     if not note.text.strip():
         raise Refused("Write the footnote's text and choose what it applies to.",
-                      title="The footnote cannot be added")
+                      title="The footnote cannot be added", field="text")
     with catalogue.transaction() as conn:
         draft = draft_of(conn, user, release_id, "edit_release")
         item = _held(conn, draft, data_set_id)
         why = note.problem(catalogue.metadata.get(item.version_id))
         if why:
-            raise Refused(why, title="The footnote cannot be added")
+            raise Refused(why, title="The footnote cannot be added", field="target")
         releases.put_entry(conn, replace(item, footnotes=(*item.footnotes, note)))
         audit.record(conn, user, "add_footnote", "data_set", data_set_id,
                      f"{note.applies_to(catalogue.metadata.get(item.version_id)) or 'data set'}"
@@ -255,7 +295,7 @@ def approve(catalogue: Catalogue, user: User, release_id: str, when: datetime,
                           title="There is nothing to publish")
         if draft.is_amendment and not draft.notes.strip():
             raise Refused("An amendment needs a release note saying what changed.",
-                          title="Write a release note")
+                          title="Write a release note", field="notes")
         releases.schedule(conn, draft, when, user.id)
         crash_point("approve.release_dated")
         bump_generation(conn)
@@ -308,7 +348,8 @@ def grant_pre_release(catalogue: Catalogue, user: User, release_id: str, email: 
         _require(user, "grant_pre_release", latest.publication_id)
         target = accounts.user_by_email(conn, email)
         if target is None:
-            raise Refused(f"There is no account for {email}.", title="No such account")
+            raise Refused(f"There is no account for {email}: enter the email address of "
+                          "an account.", title="No such account", field="email")
         pre_release.grant(conn, target.id, release_id)
         audit.record(conn, user, "grant_pre_release", "release", release_id, email)
     if latest.scheduled_after(now()):

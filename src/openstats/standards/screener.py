@@ -444,7 +444,7 @@ class _Checks:
                            message.format(value=value, column=column, row=row),
                            row=row, column=column if column_in_finding else None,
                            value=value if column_in_finding else None,
-                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+                           more=total - len(rows) if i == len(rows) - 1 else 0)
 
         self.when_rows(condition, q(column) if column else "NULL", report)
 
@@ -496,7 +496,7 @@ class _Checks:
         for i, line in enumerate(listed):
             extra = scan.blank_line_count - len(listed) if i == len(listed) - 1 else 0
             self.r.add("file.blank_row", file, f"Line {line} is blank.", row=line,
-                       count=1 + extra)
+                       more=extra)
 
     def check_data_file(self) -> bool:
         """Byte-level and header checks; False when the cells cannot be loaded at all."""
@@ -879,7 +879,7 @@ class _Checks:
                     "file.line_too_long": _long_line_message(line, message),
                 }[rule]
                 self.r.add(rule, self.data, text, row=int(line), column=column,
-                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+                           more=total - len(rows) if i == len(rows) - 1 else 0)
         rejected: list[int] = []
         cursor = self.s.con.execute("SELECT line FROM bad_lines ORDER BY line")
         while batch := cursor.fetchmany(100_000):
@@ -997,7 +997,7 @@ class _Checks:
                 self.r.add("data.time.period_malformed", self.data,
                            f"'{period or ''}'{shown}: {problem}.", row=row,
                            column="time_period", value=period,
-                           count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+                           more=total - len(rows) if i == len(rows) - 1 else 0)
 
         self.when_rows(bad, "time_period, time_identifier", report)
 
@@ -1190,7 +1190,7 @@ class _Checks:
             self.r.add("data.indicator.obsolete_symbol", self.data,
                        f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",
                        row=row, column=c, value=value,
-                       count=1 if i < len(rows) - 1 else total - len(rows) + 1)
+                       more=total - len(rows) if i == len(rows) - 1 else 0)
 
     # --- text that other software would run -----------------------------------------------
     def check_text_cells(self) -> None:
@@ -1259,7 +1259,7 @@ class _Checks:
             self.r.add("data.rows.duplicate", self.data,
                        f"Rows {', '.join(str(r) for r in rows)}{more} have the same time, "
                        "location and filter values.", row=rows[1],
-                       count=len(rowids) - 1 + extra)
+                       count=len(rowids) - 1, more=extra)
 
 
 def _ragged_message(line: int, message: str) -> str:

@@ -162,3 +162,55 @@ def label(csv_value: str, code: str) -> str:
 def ees_sort_key(csv_value: str, code: str) -> tuple[str, int]:
     """EES numbers a version's periods by (API period string, code in enum order)."""
     return api_period(csv_value), EES_CODE_ORDER.index(code)
+
+
+# --- release titles, as EES names releases --------------------------------------------------
+# A release covers a period: its coverage (a time identifier) and first year. EES titles it
+# "<coverage> <year>" ("Academic year 2023/24", "Calendar year 2024", "Autumn term
+# 2023/24", "January 2024", "Financial year Q1 2023-24"), then its label if it has one
+# ("Calendar year 2024 provisional"); its slug is the period as tables label it, then the
+# label ("2023-24", "2024-provisional", "2023-24-autumn-term", "2024-january").
+
+# The coverages a release may have, grouped as EES's admin offers them.
+COVERAGE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Academic year", ("AY", "AYQ1", "AYQ2", "AYQ3", "AYQ4")),
+    ("Calendar year", ("CY", "CYQ1", "CYQ2", "CYQ3", "CYQ4")),
+    ("Financial year", ("FY", "FYQ1", "FYQ2", "FYQ3", "FYQ4")),
+    ("Tax year", ("TY", "TYQ1", "TYQ2", "TYQ3", "TYQ4")),
+    ("Reporting year", ("RY",)),
+    ("Term", ("T1", "T1T2", "T2", "T3")),
+    ("Month", tuple(f"M{i}" for i in range(1, 13))),
+    ("Week", tuple(f"W{i}" for i in range(1, 53))),
+    ("Financial year part", ("P1", "P2")),
+)
+COVERAGES: frozenset[str] = frozenset(c for _, codes in COVERAGE_GROUPS for c in codes)
+MAX_RELEASE_LABEL = 20  # as EES's
+
+
+def release_year(year: int, code: str) -> str:
+    """A release's first year as its title writes it: 2023/24 for academic years and
+    terms, 2023-24 for financial and tax years, else 2023."""
+    short = f"{(year + 1) % 100:02d}"
+    if code.startswith("AY") or code in _TERMS:
+        return f"{year}/{short}"
+    if code.startswith(("FY", "TY")) or code in ("P1", "P2"):
+        return f"{year}-{short}"
+    return str(year)
+
+
+def release_title(code: str, year: int, label: str = "") -> str:
+    """'Academic year 2023/24', 'Calendar year 2024 provisional'."""
+    title = f"{BY_CODE[code].label} {release_year(year, code)}"
+    return f"{title} {label.strip()}" if label.strip() else title
+
+
+def release_slug_text(code: str, year: int, label: str = "") -> str:
+    """What a release's slug is made from: the period as tables label it ('2023/24',
+    '2023/24 Autumn term'), then the label; the caller makes it a slug."""
+    period = label_of_year(year, code)
+    return f"{period} {label.strip()}" if label.strip() else period
+
+
+def label_of_year(year: int, code: str) -> str:
+    """The period label of a year for a code: 2023, 'AY' -> '2023/24'."""
+    return label(f"{year}{(year + 1) % 100:02d}" if code in RANGE_CODES else str(year), code)

@@ -87,6 +87,12 @@ def home(request: Request) -> Response:
         request, "home.html", {"themes": theme_groups(public_view(request).themes())}))
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says: GOV.UK's, from our static route."""
+    return RedirectResponse("/static/govuk/assets/images/favicon.ico", status_code=301)
+
+
 # --- data-set page ---------------------------------------------------------------------------
 def first_rows(path: Path, limit: int | None) -> tuple[list[str], list[list[str]]]:
     """The header and first rows of the stored CSV (the underlying data, as uploaded)."""

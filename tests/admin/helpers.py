@@ -44,6 +44,12 @@ class Person:
     def get(self, path: str) -> httpx.Response:
         return self.client.get(path)
 
+    def follow(self, answer: httpx.Response) -> httpx.Response:
+        """The page a redirect (post-redirect-get) leads to; any other answer as it is."""
+        if answer.status_code in (302, 303):
+            return self.client.get(answer.headers["location"])
+        return answer
+
 
 Browser = Callable[..., "Person"]  # browser(address="192.0.2.1") -> a new Person
 

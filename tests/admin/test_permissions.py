@@ -39,7 +39,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         admin = Person(server.base)
         admin.sign_in("admin@example.org")
         release = admin.post(f"/admin/publications/{mine}/releases", {
-            "title": "Year 2025", "release_type": "Official statistics"},
+            "coverage": "CY", "year": "2025", "release_type": "Official statistics"},
             token_from=f"/admin/publications/{mine}").headers["location"].rsplit("/", 1)[1]
         yield {"server": server, "mine": mine, "release": release, "theme": theme}
     platform.close()
@@ -59,7 +59,8 @@ def attempt(world: dict, role: str, action: str) -> int:
                                          "password": PASSWORD, "role": "publisher"}, None,
                         "/admin"),
         "create_release": (f"/admin/publications/{mine}/releases", {
-            "title": f"R {role}", "release_type": "Official statistics"}, None,
+            "coverage": "CY", "year": "2026", "label": role,
+            "release_type": "Official statistics"}, None,
             f"/admin/publications/{mine}"),
         "upload": (f"{rpage}/upload", {"title": f"D {role}"}, {
             "data_file": ("e1_re_referrals.csv", DEMO_DATA.read_bytes(), "text/csv"),

@@ -59,7 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Browser, di
     with in_process(settings) as browser:
         pa = signed_in(browser, "pa@example.org")
         made = pa.post(f"/admin/publications/{a}/releases", {
-            "title": "Calendar year 2025", "release_type": "Official statistics"},
+            "coverage": "CY", "year": "2025", "release_type": "Official statistics"},
             token_from=f"/admin/publications/{a}")
         assert made.status_code == 303, made.text[:500]
         yield browser, {"a": a, "b": b.id, "release": made.headers["location"]}, settings
@@ -72,11 +72,12 @@ def signed_in(browser: Browser, email: str) -> Person:
 
 
 def upload(person: Person, release: str, replaces: str) -> object:
-    return person.post(f"{release}/upload", {"title": "Mine", "summary": "",
-                                             "data_set_id": replaces},
-                       files={"data_file": ("e1.csv", DATA, "text/csv"),
-                              "meta_file": ("e1.meta.csv", META, "text/csv")},
-                       token_from=release)
+    """The upload form's answer, its redirect followed (to the report)."""
+    return person.follow(person.post(f"{release}/upload", {
+        "title": "Mine", "summary": "", "data_set_id": replaces},
+        files={"data_file": ("e1.csv", DATA, "text/csv"),
+               "meta_file": ("e1.meta.csv", META, "text/csv")},
+        token_from=release))
 
 
 def b_versions(settings: Settings) -> list[str]:

@@ -397,11 +397,11 @@ def test_server_killed_while_screening_an_upload(world: World, servers: list[Ser
     assert check_storage(w) == before
     person = Person(restarted.base)
     assert person.sign_in("admin@example.org").status_code == 303
-    again = person.post(f"/admin/releases/{w.release_id}/upload",
+    again = person.follow(person.post(f"/admin/releases/{w.release_id}/upload",
                         {"title": "Again", "summary": "", "data_set_id": ""},
                         files={"data_file": ("pupils.csv", pair.data_text(), "text/csv"),
                                "meta_file": ("pupils.meta.csv", pair.meta_text(), "text/csv")},
-                        token_from=f"/admin/releases/{w.release_id}")
+                        token_from=f"/admin/releases/{w.release_id}"))
     assert again.status_code == 200 and "Import this data set" in again.text
 
 

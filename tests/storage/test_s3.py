@@ -462,9 +462,12 @@ def test_an_upload_screened_on_one_replica_imports_on_another(
         [action] = re.findall(r'action="(/admin/uploads/([0-9a-f-]+)/import)"', report.text)
         shared = {o["Key"] for o in s3_server.client().list_objects_v2(
             Bucket=s3_bucket, Prefix=f"stats/uploads/{action[1]}/").get("Contents", [])}
-        assert f"stats/uploads/{action[1]}/upload.json" in shared and len(shared) == 3
-        # B never saw the upload: it fetches the shared copy and imports it.
-        assert not (replicas[1].data_dir / "uploads" / action[1]).exists()
+        assert f"stats/uploads/{action[1]}/upload.json" in shared and len(shared) == 4
+        assert f"stats/uploads/{action[1]}/report.json" in shared  # any replica shows it
+        # B never saw the upload: it shows the report from the shared copy ...
+        shown = at_b.get(f"/admin/uploads/{action[1]}")
+        assert shown.status_code == 200 and "Uploaded on A" in shown.text
+        # ... and imports it.
         done = at_b.post(action[0], {"acknowledge": "yes"},
                          token_from=f"/admin/releases/{release}")
         assert done.status_code == 303, done.text[:1000]
@@ -476,7 +479,7 @@ def test_an_upload_screened_on_one_replica_imports_on_another(
         for who in (at_a, at_b):
             again = who.post(action[0], {"acknowledge": "yes"},
                              token_from=f"/admin/releases/{release}")
-            assert again.status_code in (303, 404)
+            assert again.status_code in (404, 409)  # gone here, already imported there
         assert len(data_set_ids(at_a, release)) == 1
     finally:
         for s in servers:

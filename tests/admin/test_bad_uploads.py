@@ -3,7 +3,8 @@
 A refused upload shows the screening report (rule, file, row, column, message, all
 escaped) at its own address, stores nothing of the files (every file under the data folder
 and every catalogue row are the same afterwards, but for the report kept with the upload's
-record and the audit log's "upload" line), and leaves the site answering. File names are the browser's to choose, so hostile ones are tried too.
+record and the audit log's "upload" line), and leaves the site answering. File names are
+the browser's to choose, so hostile ones are tried too.
 """
 
 from __future__ import annotations

@@ -98,8 +98,7 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
 
 def upload_zip(person: Person, release: str, content: bytes, name: str = "files.zip",
                title: str = "") -> object:
-    return person.post(f"{release}/upload", {"title": title, "summary": "",
-                                             "upload_type": "zip"},
+    return person.post(f"{release}/upload", {"title": title, "summary": ""},
                        files={"zip_file": (name, content, "application/zip")},
                        token_from=release)
 
@@ -334,6 +333,16 @@ def test_a_link_in_a_zip_is_refused(person: Person) -> None:
     answer = upload_zip(person, release, buffer.getvalue(), title="Linked")
     assert answer.status_code == 400  # type: ignore[attr-defined]
     assert "is a link" in summary_links(answer.text)[0][1]  # type: ignore[attr-defined]
+
+
+def test_csv_files_and_a_zip_together_are_refused(person: Person) -> None:
+    release = new_release(person, new_publication(person, "Both kinds statistics"))
+    answer = person.post(f"{release}/upload", {"title": "Both"}, files={
+        "data_file": ("e1.csv", DATA, "text/csv"), "meta_file": ("e1.meta.csv", META),
+        "zip_file": ("e1.zip", zip_of({"e1.csv": DATA, "e1.meta.csv": META}))},
+        token_from=release)
+    assert answer.status_code == 400
+    assert summary_links(answer.text)[0][0] == "#upload-form-zip_file"
 
 
 def test_not_a_zip_is_refused(person: Person) -> None:

@@ -124,7 +124,7 @@ def test_publishing_pages_keep_the_policy(watched: Watch, tmp_path: Path) -> Non
     page.get_by_label("Email address").fill(ADMIN)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Publishing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your publications")
     page.locator("a[href^='/admin/publications/']").first.click()
     page.locator("a[href^='/admin/releases/']").first.click()
     # The release is published: uploads go into an amendment.

@@ -1,5 +1,7 @@
 """Publishing in chromium: sign in, create, upload, read the screening report, schedule a
-few seconds ahead in UK time, and see the data set appear on time, not before."""
+few seconds ahead in UK time, and see the data set appear on time, not before. Forms that
+are refused come back with a GOV.UK error summary and what was typed; the report keeps its
+own address (refresh and Back bring it back); axe finds nothing serious on any page."""
 
 from __future__ import annotations
 
@@ -55,17 +57,42 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     page.get_by_label("Email address").fill("publisher@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Publishing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your publications")
+    no_blocking_axe(page)
+    page.get_by_role("link", name="manage themes").click()
+    page.get_by_role("button", name="Create theme").click()  # no title: refused
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a title for the theme")
+    no_blocking_axe(page)
     page.get_by_label("Theme title").fill("Children's social care")
     page.get_by_role("button", name="Create theme").click()
-    page.get_by_label("Title", exact=True).fill("Children in need: A focus on re-referrals")
-    page.get_by_label("Contact team").fill("Children's Social Care Analysis and Research")
-    page.get_by_label("Team email").fill("cin@example.org")
-    page.get_by_role("button", name="Create publication").click()
-    page.get_by_label('Label, for example "Reporting year 2025"').fill("Reporting year 2025")
-    page.get_by_role("button", name="Create release").click()
-    expect(page.locator("#release-status")).to_contain_text("Draft")
+    expect(page.locator("#success-banner")).to_contain_text(
+        "Theme 'Children's social care' created")
     no_blocking_axe(page)
+    page.goto("/admin/publications/new")
+    page.get_by_label("Theme").select_option(label="Children's social care")
+    page.get_by_label("Title", exact=True).fill("Children in need: A focus on re-referrals")
+    page.get_by_label("Team name").fill("Children's Social Care Analysis and Research")
+    page.get_by_label("Team email").fill("cin@example.org")
+    no_blocking_axe(page)
+    page.get_by_role("button", name="Create publication").click()
+    # A release is named by its period, as on EES; without a type it comes back, kept.
+    page.get_by_label("Type").select_option("RY")
+    page.get_by_label("Year").fill("2025")
+    page.get_by_role("button", name="Create release").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to it
+    summary.get_by_role("link", name="Choose a release type.").click()
+    expect(page.get_by_label("Accredited official statistics")).to_be_focused()  # the first
+    expect(page.get_by_label("Year")).to_have_value("2025")
+    expect(page.get_by_label("Type")).to_have_value("RY")
+    no_blocking_axe(page)
+    page.get_by_label("Official statistics", exact=True).check()
+    page.get_by_role("button", name="Create release").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reporting year 2025")
+    expect(page.locator("#release-status")).to_contain_text("Draft")
+    expect(page.locator("#success-banner")).to_contain_text("Release 'Reporting year 2025'")
+    no_blocking_axe(page)
+    release_url = page.url
     page.get_by_label("Title", exact=True).fill("E1. Re-referrals")
     page.get_by_label("Data file (.csv)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.csv"))
@@ -73,14 +100,45 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
         str(MANIFEST.parent / "e1_re_referrals.meta.csv"))
     page.get_by_role("button", name="Upload and check files").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Screening report")
-    expect(page.locator("#rule-data\\.filter\\.single_option")).to_contain_text(
-        "Filter 'referral_type' has 1 option(s).")
+    assert "/admin/uploads/" in page.url  # its own address
+    report_url = page.url
+    rule = page.locator("#rule-data\\.filter\\.single_option")
+    expect(rule).to_contain_text("Filter 'referral_type' has 1 option(s).")
+    expect(rule.get_by_role("heading")).to_have_text("Warning Filter has only one option")
+    no_blocking_axe(page)
+    page.screenshot(path=str(ARTIFACTS / "publishing-report.png"), full_page=True)
+    # Refresh, and Back then Forward, bring the same report back.
+    page.reload()
+    expect(rule).to_be_visible()
+    page.go_back()
+    expect(page.locator("#waiting-uploads")).to_contain_text("Ready to import")
+    page.go_forward()
+    assert page.url == report_url
+    # Import without ticking: the report again, saying what to do.
+    page.get_by_role("button", name="Import this data set").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Tick the box to say you have read the warnings")
     no_blocking_axe(page)
     page.get_by_label("I have read the warnings").check()
     page.get_by_role("button", name="Import this data set").click()
+    assert page.url == release_url
+    expect(page.locator("#success-banner")).to_contain_text("Data set 'E1. Re-referrals'")
     expect(page.locator("#versions")).to_contain_text("draft")
+    # Approving offers a time in the future; a past one is refused, and kept to correct.
+    offered = page.get_by_label("Date (YYYY-MM-DD)").input_value()
+    assert offered >= datetime.now(ZoneInfo("Europe/London")).strftime("%Y-%m-%d")
+    page.get_by_label("Date (YYYY-MM-DD)").fill("2020-01-01")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be in the future")
+    expect(page.get_by_label("Date (YYYY-MM-DD)")).to_have_value("2020-01-01")
+    no_blocking_axe(page)
     preview = page.get_by_role("link", name="Preview E1. Re-referrals").get_attribute("href")
     data_set_id = str(preview).rsplit("/", 1)[1]
+    page.goto(str(preview))
+    expect(page.locator("#preview-banner")).to_contain_text("Preview — not published")
+    expect(page.get_by_text("Latest data")).to_have_count(0)
+    no_blocking_axe(page)
+    page.goto(release_url)
     public = f"{office.base}/data-catalogue/data-set/{data_set_id}"
     # Schedule it a little ahead, in UK time, with seconds.
     when = (datetime.now(UTC) + LEAD).replace(microsecond=0)
@@ -90,6 +148,7 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     page.get_by_label("Time (HH:MM or HH:MM:SS, Europe/London)").fill(local.strftime("%H:%M:%S"))
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("#release-status")).to_contain_text("Scheduled")
+    expect(page.locator("#success-banner")).to_contain_text("Approved")
     page.screenshot(path=str(ARTIFACTS / "publishing-release.png"), full_page=True)
     # Before its time: not found, for the person's own browser too.
     assert httpx.get(public).status_code == 404

@@ -56,18 +56,20 @@ async def upload(request: Request, release_id: str) -> Response:
     p = platform(request)
     details = {"title": text(form, "title"), "summary": text(form, "summary"),
                "replaces": text(form, "data_set_id")}
+    archive = incoming(form, "zip_file", "ZIP")
+    files = (incoming(form, "data_file", "data"), incoming(form, "meta_file", "meta"))
     try:
+        if archive is not None and any(files):
+            raise Refused("Choose either the data file and its meta file, or a ZIP file.",
+                          title="Choose CSV files or a ZIP file", field="zip_file")
         # Screening a large file takes seconds to minutes: in a worker thread, so the site
         # goes on answering everyone else meanwhile.
-        if text(form, "upload_type", "csv") == "zip":
+        if archive is not None:
             screened = await run_in_threadpool(
-                uploads.receive_archive, p, user, release_id, **details,
-                archive=incoming(form, "zip_file", "ZIP"))
+                uploads.receive_archive, p, user, release_id, **details, archive=archive)
         else:
             screened = [await run_in_threadpool(
-                uploads.receive, p, user, release_id, **details,
-                files=(incoming(form, "data_file", "data"),
-                       incoming(form, "meta_file", "meta")))]
+                uploads.receive, p, user, release_id, **details, files=files)]
     except Refused as e:
         return refused_form(request, e, user, release_id, "upload-form", form)
     if len(screened) == 1:

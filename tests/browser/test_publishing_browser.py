@@ -6,8 +6,10 @@ own address (refresh and Back bring it back); axe finds nothing serious on any p
 from __future__ import annotations
 
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -165,3 +167,52 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     expect(reader_page.get_by_role("heading", level=1)).to_have_text("E1. Re-referrals")
     expect(reader_page.get_by_text("Latest data")).to_be_visible()
     reader.close()
+
+
+def test_a_bulk_zip_is_listed_on_its_release_and_imported_at_once(
+        desk: Page, tmp_path: Path) -> None:
+    page = desk
+    page.goto("/admin/login")
+    page.get_by_label("Email address").fill("publisher@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/admin/themes")
+    page.get_by_label("Theme title").fill("Bulk theme")
+    page.get_by_role("button", name="Create theme").click()
+    page.goto("/admin/publications/new")
+    page.get_by_label("Theme").select_option(label="Bulk theme")
+    page.get_by_label("Title", exact=True).fill("Bulk statistics")
+    page.get_by_label("Team name").fill("Team")
+    page.get_by_label("Team email").fill("team@example.org")
+    page.get_by_role("button", name="Create publication").click()
+    page.get_by_label("Type").select_option("AY")
+    page.get_by_label("Year").fill("2023")
+    page.get_by_label("Label").fill("provisional")
+    page.get_by_label("Official statistics", exact=True).check()
+    page.get_by_role("button", name="Create release").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Academic year 2023/24 provisional")
+    data = (MANIFEST.parent / "e1_re_referrals.csv").read_bytes()
+    meta = (MANIFEST.parent / "e1_re_referrals.meta.csv").read_bytes()
+    bulk = tmp_path / "release.zip"
+    with zipfile.ZipFile(bulk, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("dataset_names.csv", "file_name,dataset_name\none,First\ntwo,Second\n")
+        for stem in ("one", "two"):
+            z.writestr(f"{stem}.csv", data)
+            z.writestr(f"{stem}.meta.csv", meta)
+    page.get_by_label("ZIP file (.zip)").set_input_files(str(bulk))
+    page.get_by_role("button", name="Upload and check files").click()
+    expect(page.locator("#success-banner")).to_contain_text("2 data sets uploaded and checked")
+    waiting = page.locator("#waiting-uploads")
+    expect(waiting).to_contain_text("First")
+    expect(waiting).to_contain_text("Second")
+    expect(waiting.get_by_text("Ready to import")).to_have_count(2)
+    no_blocking_axe(page)
+    page.screenshot(path=str(ARTIFACTS / "publishing-bulk-uploads.png"), full_page=True)
+    page.get_by_label("I have read the warnings in every report").check()
+    page.get_by_role("button", name="Import all 2 ready data sets").click()
+    expect(page.locator("#success-banner")).to_contain_text("2 data sets imported")
+    expect(page.locator("#versions")).to_contain_text("First")
+    expect(page.locator("#versions")).to_contain_text("Second")
+    expect(page.locator("#waiting-uploads")).to_have_count(0)
+    page.goto("/admin/users")
+    no_blocking_axe(page)

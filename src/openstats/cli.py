@@ -337,6 +337,23 @@ def db_upgrade(data_dir: DataDir = None) -> None:
     out.print(f"Catalogue database at schema revision {revision}", highlight=False)
 
 
+@db_app.command("reindex")
+def db_reindex(data_dir: DataDir = None) -> None:
+    """Rebuild the data catalogue's listing from the catalogue (after rows were written
+    by hand, or to check that it follows them)."""
+    from openstats.catalogue import listing
+    from openstats.catalogue.db import Catalogue
+
+    settings = settings_for(data_dir)
+    catalogue = Catalogue(settings.sqlalchemy_url)
+    try:
+        with catalogue.transaction(immediate=True) as conn:
+            listing.rebuild(conn)
+    finally:
+        catalogue.close()
+    out.print("The data catalogue's listing is rebuilt", highlight=False)
+
+
 def print_report(report: object, lookups_checked: bool = True) -> None:
     from openstats.standards.findings import Report
     from openstats.standards.rules import RULES

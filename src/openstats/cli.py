@@ -139,6 +139,7 @@ def run_load(manifest: Path, settings: Settings) -> None:
     from openstats.errors import ManifestError, ScreeningFailed
     from openstats.platform import open_platform
     from openstats.publishing.manifest import load_manifest
+    from openstats.standards.findings import Report
 
     platform = open_platform(settings, sweep=True)
     try:
@@ -149,7 +150,7 @@ def run_load(manifest: Path, settings: Settings) -> None:
         raise typer.Exit(1) from None
     except ScreeningFailed as e:
         for report in e.report if isinstance(e.report, list) else [e.report]:
-            if not report.ok:
+            if isinstance(report, Report) and not report.ok:
                 print_report(report)
         err.print(f"{manifest}: {e}", markup=False, highlight=False)
         raise typer.Exit(1) from None
@@ -308,7 +309,8 @@ def serve(
     try:
         uvicorn.run("openstats.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_config=logging_config, log_level=log_level.lower(),
-                    access_log=False, timeout_graceful_shutdown=graceful_timeout)
+                    access_log=False,
+                    timeout_graceful_shutdown=round(graceful_timeout))
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)

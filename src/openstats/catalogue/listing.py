@@ -318,7 +318,7 @@ def _match(conn: Connection, filtered: Select[Any], s: Any,
     if conn.dialect.name == "postgresql":
         query = " & ".join(f"{t}:*" for t in terms)
         # The same expression as the GIN index of migration 0007, so the index serves it.
-        simple = literal_column("'simple'::regconfig")
+        simple: Any = literal_column("'simple'::regconfig")
         vector = func.to_tsvector(simple, s.search_text)
         tsq = func.to_tsquery(simple, literal(query))
         return filtered.where(vector.op("@@")(tsq)), func.ts_rank(vector, tsq)

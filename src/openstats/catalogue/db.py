@@ -54,6 +54,7 @@ class Catalogue:
             migrate.check(self.engine)
         self.metadata = MetadataCache(self)
         self.snapshots = SnapshotCache(self)
+        self.listings = listing.ListingCache()
 
     def migrate(self) -> str:
         """Apply pending migrations once, whoever else is starting; the revision after.

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -261,57 +263,100 @@ def _visible(at: datetime, preview_releases: frozenset[str]) -> Any:
     return or_(now_shown, c.release_id.in_(preview_releases) & (c.visible_from > at))
 
 
-def search(catalogue: Catalogue, q: CatalogueQuery, at: datetime,
+class ListingCache:
+    """What every query at one moment shares, kept per (generation, epoch) of the
+    published snapshot: the filters' options and the number of data sets shown. Between
+    two scheduled moments and catalogue changes they are the same for every reader."""
+
+    SIZE = 256  # entries: pages, options and counts of recent queries
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
+        return value
+
+
+def search(catalogue: Catalogue, q: CatalogueQuery, at: datetime, moment: tuple[int, int],
            preview_releases: frozenset[str] = frozenset()) -> CataloguePage:
-    """A page of the latest data sets matching `q`, as a reader sees them at `at`."""
-    with catalogue.connect() as conn:
-        return _search(conn, q, at, preview_releases)
+    """A page of the latest data sets matching `q`, as a reader sees them at `at`.
+
+    `moment` is the published snapshot's (generation, epoch) at `at` (View.moment): the
+    key under which what all queries of that moment share is cached."""
+    def answer() -> CataloguePage:
+        with catalogue.connect() as conn:
+            return _search(conn, catalogue.listings, q, utc(at), moment, preview_releases)
+
+    if preview_releases:
+        return answer()  # a preview is one person's view: never shared
+    # Every reader asking the same at the same moment gets the same page.
+    return catalogue.listings.get(("page", *moment, q), answer)  # type: ignore[no-any-return]
 
 
-def _search(conn: Connection, q: CatalogueQuery, at: datetime,
-            preview_releases: frozenset[str]) -> CataloguePage:
+def _search(conn: Connection, cache: ListingCache, q: CatalogueQuery, at: datetime,
+            moment: tuple[int, int], preview_releases: frozenset[str]) -> CataloguePage:
     c = catalogue_listing.c
-    at = utc(at)
-    base = select(catalogue_listing).where(_visible(at, preview_releases))
     if preview_releases:
         # Per data set, the previewed row (scheduled) takes the place of the public one.
         previewed = case((c.visible_from > at, 0), else_=1)
-        ranked = base.add_columns(func.row_number().over(
-            partition_by=c.data_set_id, order_by=(previewed, c.visible_from)).label("rank"))
-        inner = ranked.subquery()
-        shown = select(inner).where(inner.c.rank == 1).subquery()
+        ranked = select(catalogue_listing, func.row_number().over(
+            partition_by=c.data_set_id, order_by=(previewed, c.visible_from)).label("rank")
+        ).where(_visible(at, preview_releases)).subquery()
+        source: Any = select(ranked).where(ranked.c.rank == 1).subquery()
+        where: list[Any] = []
     else:
-        shown = base.subquery()
-    s = shown.c
-    options = _options(conn, shown, q)
-    filtered = select(s.id, s.data_set_id, s.title, s.published, s.search_text)
+        # One flat query over the table, so its indexes serve the filters and the order.
+        source, where = catalogue_listing, [_visible(at, preview_releases)]
+    s = source.c
+
+    def shared(name: str, make: Callable[[], Any]) -> Any:
+        if preview_releases:
+            return make()  # a preview is one person's view: not shared
+        return cache.get((name, *moment, q.theme, q.publication, q.release, q.level), make)
+
+    options = shared("options", lambda: _options(conn, source, where, q))
     if q.theme:
-        filtered = filtered.join(themes, themes.c.id == s.theme_id).where(themes.c.slug == q.theme)
+        theme_id = conn.execute(select(themes.c.id).where(themes.c.slug == q.theme)).scalar()
+        where.append(s.theme_id == theme_id)
     if q.publication:
-        filtered = filtered.where(s.publication_slug == q.publication)
+        where.append(s.publication_slug == q.publication)
     if q.release:
-        filtered = filtered.where(s.release_slug == q.release)
+        where.append(s.release_slug == q.release)
     if q.level:
-        filtered = filtered.where(s.levels.contains(f"|{q.level}|", autoescape=True))
-    score: Any = literal(0)
+        where.append(s.levels.contains(f"|{q.level}|", autoescape=True))
+    found = select(s.data_set_id).select_from(source).where(*where)
+    score: Any = None
     if q.terms:
-        filtered, score = _match(conn, filtered, s, q.terms)
-    found = filtered.add_columns(score.label("score")).subquery()
-    total = int(conn.execute(select(func.count()).select_from(found)).scalar_one())
+        found, score = _match(conn, found, s, q.terms)
+    total = _count(conn, found) if q.terms else shared("count", lambda: _count(conn, found))
     order: list[Any]
     if q.chosen_sort == "title":
-        order = [func.lower(found.c.title), found.c.data_set_id]
-    elif q.chosen_sort == "relevance":
-        order = [found.c.score.desc(), func.lower(found.c.title), found.c.data_set_id]
+        order = [func.lower(s.title), s.data_set_id]
+    elif q.chosen_sort == "relevance" and score is not None:
+        order = [score.desc(), func.lower(s.title), s.data_set_id]
     else:
-        order = [found.c.published.desc(), found.c.title.desc(), found.c.data_set_id]
+        order = [s.published.desc(), s.title.desc(), s.data_set_id]
     page = max(1, q.page)
-    rows = conn.execute(select(found.c.data_set_id).order_by(*order)
-                        .limit(q.page_size).offset((page - 1) * q.page_size))
+    rows = conn.execute(found.order_by(*order).limit(q.page_size)
+                        .offset((page - 1) * q.page_size))
     return CataloguePage([r.data_set_id for r in rows], total, options)
 
 
-def _match(conn: Connection, filtered: Select[Any], s: Any,
+def _count(conn: Connection, found: Select[Any]) -> int:
+    return int(conn.execute(select(func.count()).select_from(found.subquery())).scalar_one())
+
+
+def _match(conn: Connection, found: Select[Any], s: Any,
            terms: list[str]) -> tuple[Select[Any], Any]:
     """Rows holding every term (as a word or the start of one), and a relevance score
     (higher is better)."""
@@ -321,31 +366,32 @@ def _match(conn: Connection, filtered: Select[Any], s: Any,
         simple: Any = literal_column("'simple'::regconfig")
         vector = func.to_tsvector(simple, s.search_text)
         tsq = func.to_tsquery(simple, literal(query))
-        return filtered.where(vector.op("@@")(tsq)), func.ts_rank(vector, tsq)
+        return found.where(vector.op("@@")(tsq)), func.ts_rank(vector, tsq)
     query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
     fts = table("catalogue_listing_fts", column("rowid"), column("search_text"))
     hits = (select(fts.c.rowid.label("id"),
                    literal_column("bm25(catalogue_listing_fts)").label("rank"))
             .where(literal_column("catalogue_listing_fts").op("MATCH")(query))).subquery()
     # bm25 is lower for better matches: its negative is the score.
-    return filtered.join(hits, hits.c.id == s.id), -hits.c.rank
+    return found.join(hits, hits.c.id == s.id), -hits.c.rank
 
 
-def _options(conn: Connection, shown: Any, q: CatalogueQuery) -> CatalogueOptions:
+def _options(conn: Connection, source: Any, where: list[Any],
+             q: CatalogueQuery) -> CatalogueOptions:
     """What the filters offer: every theme, the publications of the chosen theme, the
     releases of the chosen publication, every geographic level."""
-    s = shown.c
+    s = source.c
     theme_rows = conn.execute(select(themes.c.slug, themes.c.title).distinct()
-                              .join(shown, s.theme_id == themes.c.id)
-                              .order_by(themes.c.title)).all()
-    pubs = select(s.publication_slug, s.publication_title).distinct()
+                              .select_from(source).join(themes, s.theme_id == themes.c.id)
+                              .where(*where).order_by(themes.c.title)).all()
+    pubs = select(s.publication_slug, s.publication_title).distinct().where(*where)
     if q.theme:
         pubs = pubs.join(themes, themes.c.id == s.theme_id).where(themes.c.slug == q.theme)
     publication_rows = conn.execute(pubs.order_by(s.publication_title)).all()
     release_rows = conn.execute(select(s.release_slug, s.release_title).distinct()
-                                .where(s.publication_slug == q.publication)
+                                .where(*where, s.publication_slug == q.publication)
                                 .order_by(s.release_title)).all() if q.publication else []
-    level_sets = conn.execute(select(s.levels).distinct()).scalars().all()
+    level_sets = conn.execute(select(s.levels).distinct().where(*where)).scalars().all()
     levels = sorted({code for text_ in level_sets for code in text_.strip("|").split("|")
                      if code})
     return CatalogueOptions([(r[0], r[1]) for r in theme_rows],

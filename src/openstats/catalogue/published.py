@@ -221,6 +221,11 @@ class View:
         for items in self.data_sets.values():
             items.sort(key=lambda d: d.version.number, reverse=True)
 
+    @property
+    def moment(self) -> tuple[int, int]:
+        """(generation, epoch): every view with the same moment shows the same."""
+        return self.snapshot.generation, self.snapshot.epoch(self.at)
+
     def _visible(self, rv: ReleaseVersion, preview_releases: frozenset[str],
                  drafts_of: frozenset[str]) -> bool:
         if rv.public_at(self.at):

@@ -6,12 +6,15 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 
 metadata = MetaData(
@@ -147,12 +150,17 @@ catalogue_listing = Table(
     Column("title", Text, nullable=False),
     Column("summary", Text, nullable=False),
     Column("publication_title", Text, nullable=False),
-    Column("publication_slug", String(200), nullable=False),
+    Column("publication_slug", String(200), nullable=False, index=True),
     Column("release_title", Text, nullable=False),
     Column("release_slug", String(200), nullable=False),
     Column("published", DateTime(timezone=True), nullable=False),
     Column("levels", Text, nullable=False),  # "|NAT|LA|": its geographic levels
     Column("search_text", Text, nullable=False),
+    Index("ix_catalogue_listing_theme_id", "theme_id"),
+    # Newest first (the default order) walks this index backwards.
+    Index("ix_catalogue_listing_newest", "published", "title", "data_set_id"),
+    # Sorting A to Z walks this index.
+    Index("ix_catalogue_listing_lower_title", func.lower(text("title"))),
 )
 
 # One row: a number bumped by every change to what is or will become public (a release

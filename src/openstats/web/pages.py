@@ -352,12 +352,12 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
                        level=geographic_level, sort=sort,
                        page=int(page) if page.isdigit() and len(page) < 9 else 1,
                        page_size=PAGE_SIZE)
-    found = listing.search(platform(request).catalogue, q, view.at,
+    found = listing.search(platform(request).catalogue, q, view.at, view.moment,
                            preview_releases(request))
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
     if q.page > pages:
         q = replace(q, page=pages)
-        found = listing.search(platform(request).catalogue, q, view.at,
+        found = listing.search(platform(request).catalogue, q, view.at, view.moment,
                                preview_releases(request))
     rows = [data_set_row(d) for d in (view.latest(i) for i in found.data_set_ids) if d]
     metas = {r.id: meta_of(request, r) for r in rows}

@@ -42,6 +42,13 @@ def upgrade() -> None:
                     ["data_set_id"])
     op.create_index(op.f("ix_catalogue_listing_visible_from"), "catalogue_listing",
                     ["visible_from"])
+    op.create_index(op.f("ix_catalogue_listing_publication_slug"), "catalogue_listing",
+                    ["publication_slug"])
+    op.create_index("ix_catalogue_listing_newest", "catalogue_listing",
+                    ["published", "title", "data_set_id"])
+    op.create_index("ix_catalogue_listing_theme_id", "catalogue_listing", ["theme_id"])
+    op.create_index("ix_catalogue_listing_lower_title", "catalogue_listing",
+                    [sa.text("lower(title)")])
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE catalogue_listing_fts USING fts5(search_text)")
@@ -59,6 +66,9 @@ def downgrade() -> None:
         op.execute("DROP TABLE catalogue_listing_fts")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX ix_catalogue_listing_search")
-    op.drop_index(op.f("ix_catalogue_listing_visible_from"), table_name="catalogue_listing")
+    for name in ("ix_catalogue_listing_lower_title", "ix_catalogue_listing_theme_id",
+                 "ix_catalogue_listing_newest", "ix_catalogue_listing_publication_slug",
+                 "ix_catalogue_listing_visible_from"):
+        op.drop_index(name, table_name="catalogue_listing")
     op.drop_index(op.f("ix_catalogue_listing_data_set_id"), table_name="catalogue_listing")
     op.drop_table("catalogue_listing")

@@ -83,9 +83,14 @@ def answer(request: Request, body: Any, *, immutable: bool) -> Response:
     """JSON with an ETag; 304 when the client already has it. `immutable` only when the
     URL pins one version (see http_cache): "latest" answers change with publications."""
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = http_cache.headers_for(request, http_cache.etag_of(content), pinned=immutable)
+    return json_answer(request, content, http_cache.etag_of(content), immutable=immutable)
+
+
+def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool) -> Response:
+    """JSON text already made (a query's answer), with its ETag."""
+    headers = http_cache.headers_for(request, etag, pinned=immutable)
     headers["api-supported-versions"] = "1"
-    if http_cache.matches(request, headers["ETag"]):
+    if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
     return Response(content, media_type="application/json", headers=headers)
 
@@ -470,10 +475,12 @@ def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bo
     version = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"),
                                meta)
     try:
-        body = p.engine.run(version, req)
+        result = p.engine.answer(version, req)
     except QueryError as e:
         return problem(400, e.problems)
-    return answer(request, body, immutable=immutable)
+    if not result.etag:  # once per answer: cached answers keep theirs
+        result.etag = http_cache.etag_of(result.body)
+    return json_answer(request, result.body, result.etag, immutable=immutable)
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],

@@ -25,7 +25,12 @@ from openstats.standards.screener import (
 )
 
 PARQUET = "data.parquet"
-ROW_GROUP_SIZE = 100_000
+ROW_GROUP_SIZE = 122_880  # DuckDB's own: fewer, larger groups measured faster to query
+# LZ4 decompresses several times faster than zstd: a query decoding one row group took
+# 6.1 ms instead of 7.5 ms, the first page of everything 3.9 ms instead of 7.5 ms (10M
+# rows), for a file 30% larger (111 MB instead of 84 MB). Versions stored with zstd are
+# read the same way.
+COMPRESSION = "lz4_raw"
 NOT_SPECIFIED = "Not specified"  # what a blank filter cell means
 
 
@@ -214,7 +219,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
     con.execute(
         f"COPY (SELECT {', '.join(select)} FROM {DATA} d {' '.join(joins)} "
         f"ORDER BY {order_by}) TO {lit(str(parquet))} "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        f"(FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
     )
     written = con.execute(f"SELECT count(*) FROM read_parquet({lit(str(parquet))})").fetchone()
     if written is None or written[0] != s.row_count:

@@ -551,6 +551,11 @@ class _Checks:
                 loadable = False
             seen.add(name)
             lowered.setdefault(name.lower(), name)
+            if any(ch.isspace() for ch in name):
+                # An error (EES's col_names_spaces fails it); other characters outside
+                # snake_case are only awkward, so they stay a warning (below).
+                self.r.add("file.header.space", self.data,
+                           f"'{name}' has a space in it.", row=1, column=name, value=name)
             if not COLUMN_NAME.match(name):
                 self.r.add("file.header.name_invalid", self.data,
                            f"'{name}' is not lower snake_case.", row=1, column=name,

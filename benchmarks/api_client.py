@@ -13,7 +13,8 @@ machine disturbs them alike): request 0 is timed on its own ("first"; for a case
 list holds one path it is the only uncached request), then paths 1..W are the warm-up
 and the next N requests are timed. Paths are used in turn, wrapping round when the list
 is shorter (a one-path list repeats the same request). Throughput, per server: C threads,
-each with its own connection, send the throughput paths in turn for S seconds.
+each with its own connection, send the throughput paths in turn for S seconds (after a
+few untimed requests each, so that every server worker has had its first requests).
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ def latency(ports: dict[str, int], paths: dict[str, list[str]], warmup: int,
     return result
 
 
+WARMUP_PER_CLIENT = 5  # untimed requests per client thread before the timed window
+
+
 def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
     """Requests per second of `clients` threads sending `paths` in turn for `seconds`."""
     counter = itertools.count()  # next() on it is atomic under the GIL
@@ -105,6 +109,8 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
     def work() -> None:
         client = Client(port)
         mine: list[float] = []
+        for _ in range(WARMUP_PER_CLIENT):  # each worker process has its first requests
+            client.get(paths[next(counter) % len(paths)])
         start.wait()
         try:
             while True:

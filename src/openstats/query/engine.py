@@ -380,7 +380,7 @@ class QueryEngine:
                 params += [str(v.parquet), time_id, hi - lo, lo - start]
             start = end
         if not parts:
-            return pa.table({c: pa.array([], pa.int32()) for c in shape.columns})
+            return pa.table({c: pa.nulls(0, pa.int32()) for c in shape.columns})
         return self._cursor().sql(
             f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY _os_block, file_row_number",
             params=params).to_arrow_table()

@@ -59,7 +59,19 @@ class Shape:
 
 
 def fragments(texts: Sequence[str | None]) -> pa.Array:
-    return pa.array(texts, pa.string())
+    """A string array of these texts (None: null), built from its buffers.
+
+    Not `pa.array(list)`: that imports pandas when it is installed (to check the list
+    is not a pandas object), which took most of a second and ~100 MB of a server's memory.
+    """
+    encoded = [t.encode() if t is not None else b"" for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    valid = np.packbits(np.array([t is not None for t in texts], dtype=bool),
+                        bitorder="little")
+    return pa.Array.from_buffers(pa.string(), len(encoded), [
+        pa.py_buffer(valid.tobytes()), pa.py_buffer(offsets.tobytes()),
+        pa.py_buffer(b"".join(encoded))])
 
 
 def pair(key: str, value: str) -> str:
@@ -122,6 +134,5 @@ def _escaped(values: pa.Array) -> pa.Array:
     if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
         # Rare (quotes, backslashes or line breaks in a cell): escape those cells exactly
         # as json.dumps does, leave the others as they are.
-        return pa.array([dumps(v)[1:-1] if v is not None else "" for v in values.to_pylist()],
-                        pa.string())
+        return fragments([dumps(v)[1:-1] if v is not None else "" for v in values.to_pylist()])
     return values

@@ -100,6 +100,7 @@ WARMUP_PER_CLIENT = 5  # untimed requests per client thread before the timed win
 def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
     """Requests per second of `clients` threads sending `paths` in turn for `seconds`."""
     counter = itertools.count()  # next() on it is atomic under the GIL
+    warmed = threading.Barrier(clients + 1)
     start = threading.Barrier(clients + 1)
     lock = threading.Lock()
     times: list[float] = []
@@ -111,6 +112,7 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
         mine: list[float] = []
         for _ in range(WARMUP_PER_CLIENT):  # each worker process has its first requests
             client.get(paths[next(counter) % len(paths)])
+        warmed.wait()
         start.wait()
         try:
             while True:
@@ -135,6 +137,7 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for t in threads:
         t.start()
+    warmed.wait()
     deadline = time.perf_counter() + seconds
     start.wait()
     for t in threads:

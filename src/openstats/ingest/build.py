@@ -188,7 +188,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
             "default": default, "options": options,
         })
 
-    indicators_meta = [
+    indicators_meta: list[dict[str, Any]] = [
         {"column": m.name, "label": m.label, "unit": m.indicator_unit,
          "decimal_places": m.indicator_dp, "group": m.indicator_grouping}
         for m in s.indicators
@@ -203,11 +203,11 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
     else:
         joins = ["JOIN dim_ids m ON " + " AND ".join(
             f"m.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in keys)]
-    for i, f in enumerate(filters_meta, start=1):
-        raw = [f["column"], f["group_column"]] if f["group_column"] else [f["column"]]
+    for i, fm in enumerate(filters_meta, start=1):
+        raw = [fm["column"], fm["group_column"]] if fm["group_column"] else [fm["column"]]
         joins.append(f"JOIN map_filter_{i} f{i} ON " + " AND ".join(
             f"f{i}.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in raw))
-        select.append(f"f{i}._os_id::{_int_type(len(f['options']))} AS {q(f['column'])}")
+        select.append(f"f{i}._os_id::{_int_type(len(fm['options']))} AS {q(fm['column'])}")
     for ind in indicators_meta:
         select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
     # Rows in location hierarchy order (country, region, local authority, ..., school),

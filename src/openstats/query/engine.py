@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,9 +223,10 @@ class _Compiler:
         if known and op in ("gt", "gte", "lt", "lte"):
             # EES compares a version's periods by their place in its own order.
             bound = self.v.ordinal[known[0]]
-            test = {"gt": lambda o: o > bound, "gte": lambda o: o >= bound,
-                    "lt": lambda o: o < bound, "lte": lambda o: o <= bound}[op]
-            known = [tid for tid, o in self.v.ordinal.items() if test(o)]
+            tests: dict[str, Callable[[int], bool]] = {
+                "gt": lambda o: o > bound, "gte": lambda o: o >= bound,
+                "lt": lambda o: o < bound, "lte": lambda o: o <= bound}
+            known = [tid for tid, o in self.v.ordinal.items() if tests[op](o)]
             if not known:
                 return FALSE
         return self._match({"time_period_id": known} if known else {},

@@ -109,7 +109,8 @@ def rows_json(shape: Shape, table: pa.Table) -> bytes:
     # The rows lie back to back in the string array's data buffer: that is the page.
     bounds = np.frombuffer(offsets, dtype=np.int32)
     first, last = int(bounds[text.offset]), int(bounds[text.offset + len(text)])
-    return data[first:last - 1].to_pybytes()
+    page: bytes = data[first:last - 1].to_pybytes()
+    return page
 
 
 def _joined(arrays: list[pa.Array]) -> pa.Array:

@@ -18,6 +18,7 @@ made with `json.dumps`, and a value that needs escaping is escaped by `json.dump
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,6 +75,12 @@ def fragments(texts: Sequence[str | None]) -> pa.Array:
         pa.py_buffer(b"".join(encoded))])
 
 
+@functools.cache
+def _scalar(text: str) -> pa.Scalar:
+    """A string scalar made without `pa.scalar` (which imports pandas, see fragments)."""
+    return fragments([text])[0]
+
+
 def pair(key: str, value: str) -> str:
     """`"key":"value"`, each escaped as json.dumps would."""
     return f"{dumps(key)}:{dumps(value)}"
@@ -86,23 +93,23 @@ def rows_json(shape: Shape, table: pa.Table) -> bytes:
     col = {name: _flat(table.column(name)) for name in shape.columns}
     parts: list[pa.Array | pa.Scalar] = [
         pc.take(shape.times, col["time_period_id"]), col["geographic_level"],
-        pa.scalar('","locations":{')]
+        _scalar('","locations":{')]
     located = [pc.take(frags, col[name]) for name, frags in shape.locations]
     if located:
         # A row names a location only for the levels it fills: skip the nulls.
-        parts.append(pc.binary_join_element_wise(*located, ",", null_handling="skip")
-                     if len(located) > 1 else pc.fill_null(located[0], ""))
-    parts.append(pa.scalar('},"filters":{'))
+        parts.append(pc.binary_join_element_wise(*located, _scalar(","), null_handling="skip")
+                     if len(located) > 1 else pc.fill_null(located[0], _scalar("")))
+    parts.append(_scalar('},"filters":{'))
     if shape.filters:
         parts.append(_joined([pc.take(frags, col[name]) for name, frags in shape.filters]))
-    parts.append(pa.scalar('},"values":{'))
+    parts.append(_scalar('},"values":{'))
     if shape.values:
         parts.append(_joined([
-            pc.binary_join_element_wise(pa.scalar(prefix), _escaped(col[name]),
-                                        pa.scalar('"'), "")
+            pc.binary_join_element_wise(_scalar(prefix), _escaped(col[name]),
+                                        _scalar('"'), _scalar(""))
             for name, prefix in shape.values]))
-    parts.append(pa.scalar("}},"))  # every row ends with a comma; the last one is cut
-    rows = pc.binary_join_element_wise(*parts, "")
+    parts.append(_scalar("}},"))  # every row ends with a comma; the last one is cut
+    rows = pc.binary_join_element_wise(*parts, _scalar(""))
     text = _flat(rows)
     offsets, data = text.buffers()[1:3]
     assert offsets is not None and data is not None and pa.types.is_string(text.type)
@@ -116,7 +123,7 @@ def rows_json(shape: Shape, table: pa.Table) -> bytes:
 def _joined(arrays: list[pa.Array]) -> pa.Array:
     if len(arrays) == 1:
         return arrays[0]
-    return pc.binary_join_element_wise(*arrays, ",")
+    return pc.binary_join_element_wise(*arrays, _scalar(","))
 
 
 def _flat(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -131,7 +138,7 @@ def _escaped(values: pa.Array) -> pa.Array:
         values = values.dictionary_decode()
     if not pa.types.is_string(values.type):
         values = pc.cast(values, pa.string())
-    values = pc.fill_null(values, "")
+    values = pc.fill_null(values, _scalar(""))
     if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
         # Rare (quotes, backslashes or line breaks in a cell): escape those cells exactly
         # as json.dumps does, leave the others as they are.

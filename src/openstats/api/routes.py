@@ -31,6 +31,7 @@ from openstats.query.criteria import (
     parse_post,
 )
 from openstats.query.engine import QueryError
+from openstats.standards import csvfile
 
 router = APIRouter()
 ALL_TYPES = ("Filters", "Indicators", "Locations", "TimePeriods")
@@ -492,7 +493,8 @@ def get_csv(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    """The data file exactly as uploaded, gzip-encoded when the client accepts it."""
+    """The data file as uploaded, gzip-encoded when the client accepts it; a file uploaded
+    as .csv.gz is sent unpacked (or, to a client accepting gzip, as its stored bytes)."""
     row = _find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
@@ -513,8 +515,13 @@ def get_csv(
     path = platform(request).storage.file(row["storage_key"], row["data_file_name"])
     if gzipped:
         headers["Content-Encoding"] = "gzip"
-        return StreamingResponse(_gzipped(path), media_type="text/csv", headers=headers)
-    return StreamingResponse(_chunks(path), media_type="text/csv", headers=headers)
+        # A data file uploaded gzip-compressed is kept as it came: its bytes are already
+        # the gzip encoding of the CSV, so they are sent as they are.
+        stream = _chunks(path) if csvfile.is_gzipped(path) else _gzipped(path)
+        return StreamingResponse(stream, media_type="text/csv", headers=headers)
+    # The CSV itself (unpacked, for a file uploaded as .csv.gz).
+    return StreamingResponse(csvfile.plain_chunks(path), media_type="text/csv",
+                             headers=headers)
 
 
 def _chunks(path: Any) -> Iterator[bytes]:
@@ -525,7 +532,7 @@ def _chunks(path: Any) -> Iterator[bytes]:
 
 def _gzipped(path: Any) -> Iterator[bytes]:
     z = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip header and trailer
-    for chunk in _chunks(path):
+    for chunk in csvfile.plain_chunks(path):
         data = z.compress(chunk)
         if data:
             yield data

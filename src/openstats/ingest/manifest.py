@@ -30,6 +30,7 @@ from openstats.ingest.service import (
 )
 from openstats.platform import Platform
 from openstats.query.tables import match_spec
+from openstats.standards import csvfile
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -166,8 +167,10 @@ def read_manifest(path: Path) -> Manifest:
             file = (path.parent / value).resolve()
             if not file.is_file():
                 errors.append(f"{where}.{key}: file not found: {value}")
-            elif not value.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
-                errors.append(f"{where}.{key}: '{value}' must end in {ending}")
+            elif not plain(key, value).endswith(ending) or (
+                    key == "data" and value.endswith(".meta.csv")):
+                errors.append(f"{where}.{key}: '{value}' must end in {ending}"
+                              + (" (or .csv.gz)" if key == "data" else ""))
             files[key] = file
         footnotes = entry.get("footnotes", [])
         if isinstance(footnotes, list):
@@ -216,6 +219,11 @@ class LoadResult:
     release_id: str
     versions: dict[str, str]  # data set title -> version now latest
     created: list[str]  # titles of data sets that got a new version
+
+
+def plain(key: str, value: str) -> str:
+    """A data file may be gzip-compressed: `x.csv.gz` is checked as `x.csv`."""
+    return csvfile.plain_name(value) if key == "data" else value
 
 
 def load_manifest(platform: Platform, path: Path) -> LoadResult:

@@ -34,10 +34,13 @@ from openstats.standards.csvfile import (
     ByteScan,
     CsvProblem,
     find_blank_lines,
+    is_gzipped,
     normalise_line_endings,
+    plain_name,
     read_header,
     read_meta_rows,
     scan_bytes,
+    unpack_gzip,
 )
 from openstats.standards.findings import CAP_PER_RULE, Report
 from openstats.standards.reference import load_lookups
@@ -116,7 +119,8 @@ class Screening:
     """
 
     def __init__(self, data_path: Path, meta_path: Path, workdir: Path) -> None:
-        self.data_path = data_path
+        self.data_path = data_path  # as given: a .csv, or a .csv.gz kept as it is
+        self.csv_path = data_path  # the CSV read: the unpacked copy of a .csv.gz
         self.meta_path = meta_path
         self.workdir = workdir
         self.report = Report(data_path.name, meta_path.name)
@@ -450,7 +454,8 @@ class _Checks:
     # --- names --------------------------------------------------------------------------
     def check_file_names(self) -> None:
         for path, ending in ((self.s.data_path, ".csv"), (self.s.meta_path, ".meta.csv")):
-            name = path.name
+            # A data file may come gzip-compressed: x.csv.gz is judged as x.csv.
+            name = plain_name(path.name) if ending == ".csv" else path.name
             if not name.lower().endswith(ending) or (
                     ending == ".csv" and name.lower().endswith(".meta.csv")):
                 self.r.add("file.name.extension", name,
@@ -471,7 +476,7 @@ class _Checks:
                 self.r.add("file.name.length", name,
                            f"The name part of '{name}' has {len(stem)} characters; "
                            f"at most {meta_columns.MAX_FILE_STEM} are allowed.")
-        data_name, meta_name = self.s.data_path.name, self.s.meta_path.name
+        data_name, meta_name = plain_name(self.s.data_path.name), self.s.meta_path.name
         # Case-insensitive, as EES matches them (ONE.CSV goes with ONE.META.CSV).
         if data_name.lower().endswith(".csv") and \
                 meta_name.lower() != data_name[:-4].lower() + ".meta.csv":
@@ -499,22 +504,29 @@ class _Checks:
 
     def check_data_file(self) -> bool:
         """Byte-level and header checks; False when the cells cannot be loaded at all."""
-        if self.s.data_path.stat().st_size == 0:
+        if is_gzipped(self.s.data_path):
+            self.s.csv_path = self.s.workdir / plain_name(self.s.data_path.name)
+            problem = unpack_gzip(self.s.data_path, self.s.csv_path)
+            if problem is not None:
+                self.r.add("file.compressed", self.data,
+                           f"The data file cannot be read: {problem}.")
+                return False
+        if self.s.csv_path.stat().st_size == 0:
             self.r.add("file.empty", self.data, "The data file is empty: it has no header row.")
             return False
         try:
-            header = read_header(self.s.data_path)
+            header = read_header(self.s.csv_path)
         except CsvProblem as p:
             if p.rule == "file.empty":  # only line endings: nothing else worth saying
                 self.r.add(p.rule, self.data, "The data file has no header row, only "
                            "blank lines.")
                 return False
             if not p.whole_file:
-                self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+                self.s.data_scan = self.check_bytes(self.s.csv_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
         # Blank lines are looked for only if the counts after loading say there are some.
-        self._scan = _InBackground(scan_bytes, self.s.data_path, blank_lines=False)
+        self._scan = _InBackground(scan_bytes, self.s.csv_path, blank_lines=False)
         self.r.call(lambda: self.report_scan(self.scan_result(), self.data))  # type: ignore[attr-defined]
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
@@ -777,7 +789,7 @@ class _Checks:
                 f"rejects_scan = 'reject_scans', max_line_size = {MAX_LINE_BYTES}, "
                 # Never decompress: a .gz or .zst name must not unpack a bomb.
                 "encoding = 'utf-8', compression = 'none')",
-                [str(source or self.s.data_path), columns],
+                [str(source or self.s.csv_path), columns],
             )
         except duckdb.InvalidInputException as e:
             # What the parser cannot get past at all (a lone carriage return, binary
@@ -808,7 +820,7 @@ class _Checks:
             # DuckDB's strict parser stops at the first line ending unlike the others; the
             # mix is only a warning, so parse a copy with one kind of ending.
             source = self.s.workdir / "normalised.csv"
-            normalise_line_endings(self.s.data_path, source)
+            normalise_line_endings(self.s.csv_path, source)
             loaded = self.load_cells(source)
         # Blank lines are skipped by the parser. When every line of the file is the header,
         # a loaded row or a rejected one, there are none, and the slow search is not needed.
@@ -820,7 +832,7 @@ class _Checks:
             no_blank_lines = rejected == 0 and \
                 scan.lines_without_trailing_blanks() == 1 + rows
         if not no_blank_lines:
-            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.data_path)
+            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.csv_path)
         scan.blank_lines_scanned = True
 
     def scan_result(self) -> ByteScan:

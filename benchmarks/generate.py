@@ -119,16 +119,26 @@ def rnd(key: str, salt: int, n: int) -> str:
     return f"CAST(hash({key}, {salt}) % {n} AS BIGINT)"
 
 
+def place_columns(regions: list[tuple[str, str]], las: list[LocalAuthority]) -> str:
+    """SQL of the region, LA and school code columns, from the query's `region`, `la` and
+    `school` indexes (NULL where a row has none): the same in both shapes."""
+    la_old = sql_list([la.old_code for la in las])
+    return ",\n    ".join([
+        f"{sql_list([c for c, _ in regions])}[region + 1] AS region_code",
+        f"{sql_list([n for _, n in regions])}[region + 1] AS region_name",
+        f"{la_old}[la + 1] AS old_la_code",
+        f"{sql_list([la.new_code for la in las])}[la + 1] AS new_la_code",
+        f"{sql_list([la.name for la in las])}[la + 1] AS la_name",
+        "CAST(100000 + school AS VARCHAR) AS school_urn",
+        f"{la_old}[la + 1] || CAST(2000 + school // {len(las)} AS VARCHAR) AS school_laestab",
+    ])
+
+
 def build_query(rows: int, regions: list[tuple[str, str]], las: list[LocalAuthority]) -> str:
     """The SELECT producing every data row, in file order."""
     n_la = len(las)
     aggregates = 1 + len(regions) + n_la
     # Lists are 1-based in DuckDB SQL; the indexes below are 0-based, hence the "+ 1"s.
-    region_code = sql_list([c for c, _ in regions])
-    region_name = sql_list([n for _, n in regions])
-    la_old = sql_list([la.old_code for la in las])
-    la_new = sql_list([la.new_code for la in las])
-    la_name = sql_list([la.name for la in las])
     la_region = sql_list([la.region for la in las])
     first = sql_list(NAME_FIRST)
     last = sql_list(NAME_LAST)
@@ -173,13 +183,7 @@ SELECT
     level AS geographic_level,
     'E92000001' AS country_code,
     'England' AS country_name,
-    {region_code}[region + 1] AS region_code,
-    {region_name}[region + 1] AS region_name,
-    {la_old}[la + 1] AS old_la_code,
-    {la_new}[la + 1] AS new_la_code,
-    {la_name}[la + 1] AS la_name,
-    CAST(100000 + school AS VARCHAR) AS school_urn,
-    {la_old}[la + 1] || CAST(2000 + school // {n_la} AS VARCHAR) AS school_laestab,
+    {place_columns(regions, las)},
     CASE WHEN school IS NOT NULL THEN {first}[{rnd("school", 1, len(NAME_FIRST))} + 1]
         || ' ' || {last}[{rnd("school", 2, len(NAME_LAST))} + 1] END AS school_name,
     {sql_list(SEXES)}[combo % {len(SEXES)} + 1] AS sex,
@@ -210,10 +214,7 @@ def build_time_query(rows: int, regions: list[tuple[str, str]],
     """The SELECT of the `time` shape: school rows only, in time order (see the top)."""
     schools = max(1, -(-rows // (TIME_COMBOS * len(TIME_YEARS))))
     n_la = len(las)
-    la_old, la_new = sql_list([la.old_code for la in las]), sql_list([la.new_code for la in las])
-    la_name, la_region = sql_list([la.name for la in las]), sql_list([la.region for la in las])
-    region_code = sql_list([c for c, _ in regions])
-    region_name = sql_list([n for _, n in regions])
+    la_region = sql_list([la.region for la in las])
     years = sql_list(TIME_YEARS)
     pick = rnd("i", 7, 1000)
     symbol = f"CASE WHEN {pick} < 20 THEN 'c' WHEN {pick} < 24 THEN 'low' END"
@@ -235,13 +236,7 @@ SELECT
     'School' AS geographic_level,
     'E92000001' AS country_code,
     'England' AS country_name,
-    {region_code}[region + 1] AS region_code,
-    {region_name}[region + 1] AS region_name,
-    {la_old}[la + 1] AS old_la_code,
-    {la_new}[la + 1] AS new_la_code,
-    {la_name}[la + 1] AS la_name,
-    CAST(100000 + school AS VARCHAR) AS school_urn,
-    {la_old}[la + 1] || CAST(2000 + school // {n_la} AS VARCHAR) AS school_laestab,
+    {place_columns(regions, las)},
     {sql_list(NAME_FIRST)}[{rnd("school", 1, len(NAME_FIRST))} + 1] || ' '
         || {sql_list(NAME_LAST)}[{rnd("school", 2, len(NAME_LAST))} + 1] AS school_name,
     {sql_list(SEXES)}[combo % {len(SEXES)} + 1] AS sex,

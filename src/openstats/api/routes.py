@@ -31,7 +31,7 @@ from openstats.query.criteria import (
     parse_post,
 )
 from openstats.query.engine import QueryError
-from openstats.standards import csvfile
+from openstats.standards import gzipped
 
 router = APIRouter()
 ALL_TYPES = ("Filters", "Indicators", "Locations", "TimePeriods")
@@ -500,9 +500,9 @@ def get_csv(
         return not_found()
     if errors := unknown_params(request, ("dataSetVersion",)):
         return problem(400, errors)
-    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
     # The file's checksum names its bytes; gzip is another representation, another tag.
-    etag = http_cache.etag_of("csv", row["data_sha256"], "gzip" if gzipped else "identity")
+    etag = http_cache.etag_of("csv", row["data_sha256"], "gzip" if accepts_gzip else "identity")
     headers = {"Content-Disposition":
                f'attachment; filename="{row["data_set_id"]}_v{row["version"]}.csv"',
                "X-Robots-Tag": "noindex",
@@ -513,14 +513,14 @@ def get_csv(
         return http_cache.not_modified(headers)
     # Only now: with object storage, fetching the file may mean downloading it.
     path = platform(request).storage.file(row["storage_key"], row["data_file_name"])
-    if gzipped:
+    if accepts_gzip:
         headers["Content-Encoding"] = "gzip"
         # A data file uploaded gzip-compressed is kept as it came: its bytes are already
         # the gzip encoding of the CSV, so they are sent as they are.
-        stream = _chunks(path) if csvfile.is_gzipped(path) else _gzipped(path)
+        stream = _chunks(path) if gzipped.is_gzipped(path) else _compressed(path)
         return StreamingResponse(stream, media_type="text/csv", headers=headers)
     # The CSV itself (unpacked, for a file uploaded as .csv.gz).
-    return StreamingResponse(csvfile.plain_chunks(path), media_type="text/csv",
+    return StreamingResponse(gzipped.plain_chunks(path), media_type="text/csv",
                              headers=headers)
 
 
@@ -530,9 +530,9 @@ def _chunks(path: Any) -> Iterator[bytes]:
             yield chunk
 
 
-def _gzipped(path: Any) -> Iterator[bytes]:
+def _compressed(path: Any) -> Iterator[bytes]:
     z = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip header and trailer
-    for chunk in csvfile.plain_chunks(path):
+    for chunk in gzipped.plain_chunks(path):
         data = z.compress(chunk)
         if data:
             yield data

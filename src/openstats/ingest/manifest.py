@@ -30,7 +30,7 @@ from openstats.ingest.service import (
 )
 from openstats.platform import Platform
 from openstats.query.tables import match_spec
-from openstats.standards import csvfile
+from openstats.standards import gzipped
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -223,7 +223,7 @@ class LoadResult:
 
 def plain(key: str, value: str) -> str:
     """A data file may be gzip-compressed: `x.csv.gz` is checked as `x.csv`."""
-    return csvfile.plain_name(value) if key == "data" else value
+    return gzipped.plain_name(value) if key == "data" else value
 
 
 def load_manifest(platform: Platform, path: Path) -> LoadResult:

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import hashlib
 import io
 import re
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 CHUNK = 8 * 1024 * 1024
 BOM = codecs.BOM_UTF8
@@ -395,60 +391,3 @@ def normalise_line_endings(source: Path, target: Path, chunk_size: int = CHUNK) 
             dst.write(chunk.replace(b"\r\n", b"\n"))
         dst.write(carry)
 
-
-# --- gzip-compressed data files ---------------------------------------------------------------
-# A data file may come gzip-compressed (`x.csv.gz`), as EES's own stores keep them. It is
-# unpacked once into the screener's working folder, with a cap, and everything downstream
-# reads the plain CSV; the compressed file is kept as the publisher gave it.
-GZIP_SUFFIX = ".gz"
-GZIP_MAGIC = b"\x1f\x8b"
-# A gzip "bomb" unpacks a few kB into terabytes: stop at whichever comes first, this
-# many bytes or this many times the compressed size (real CSVs compress 5-20x).
-MAX_UNPACKED_BYTES = 50 * 1024**3
-MAX_UNPACK_RATIO = 200
-
-
-def is_gzipped(path: Path) -> bool:
-    """A data file named `*.gz` (its bytes are checked when it is unpacked)."""
-    return path.name.lower().endswith(GZIP_SUFFIX)
-
-
-def plain_name(name: str) -> str:
-    """The name of the CSV inside a `.gz` (x.csv.gz -> x.csv); other names unchanged."""
-    return name[: -len(GZIP_SUFFIX)] if name.lower().endswith(GZIP_SUFFIX) else name
-
-
-def unpack_gzip(source: Path, target: Path, chunk_size: int = CHUNK,
-                max_bytes: int = MAX_UNPACKED_BYTES) -> str | None:
-    """Write the CSV inside a gzip file to `target`; None, or what is wrong with it."""
-    with source.open("rb") as f:
-        if f.read(2) != GZIP_MAGIC:
-            return "it is not gzip-compressed, though its name ends in .gz"
-    limit = min(max_bytes, max(source.stat().st_size, 1) * MAX_UNPACK_RATIO)
-    written = 0
-    try:
-        with gzip.open(source, "rb") as packed, target.open("wb") as out:
-            while chunk := packed.read(chunk_size):
-                written += len(chunk)
-                if written > limit:
-                    return (f"it unpacks to more than {limit:,} bytes ({MAX_UNPACK_RATIO} "
-                            "times its size, or the most the screener unpacks)")
-                out.write(chunk)
-    except (OSError, EOFError, zlib.error) as e:  # a truncated or corrupt file
-        return f"it cannot be unpacked ({e})"
-    return None
-
-
-def open_text(path: Path) -> TextIO:
-    """A stored data file as text (UTF-8, BOM dropped), unpacked if it is a `.gz`."""
-    if is_gzipped(path):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
-
-
-def plain_chunks(path: Path, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-    """A stored data file's CSV bytes, unpacked if it is a `.gz`."""
-    opener = gzip.open if is_gzipped(path) else open
-    with opener(path, "rb") as f:
-        while chunk := f.read(chunk_size):
-            yield chunk

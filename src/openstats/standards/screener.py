@@ -34,15 +34,13 @@ from openstats.standards.csvfile import (
     ByteScan,
     CsvProblem,
     find_blank_lines,
-    is_gzipped,
     normalise_line_endings,
-    plain_name,
     read_header,
     read_meta_rows,
     scan_bytes,
-    unpack_gzip,
 )
 from openstats.standards.findings import CAP_PER_RULE, Report
+from openstats.standards.gzipped import is_gzipped, plain_name, unpack_gzip
 from openstats.standards.reference import load_lookups
 
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)

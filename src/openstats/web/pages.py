@@ -28,7 +28,7 @@ from openstats.catalogue.published import Published
 from openstats.exports.guidance import guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
-from openstats.standards import csvfile, geography
+from openstats.standards import geography, gzipped
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -102,7 +102,7 @@ def home(request: Request) -> Response:
 # --- data-set page ---------------------------------------------------------------------------
 def first_rows(path: Path, limit: int | None) -> tuple[list[str], list[list[str]]]:
     """The header and first rows of the stored CSV (the underlying data, as uploaded)."""
-    with csvfile.open_text(path) as f:  # a .csv.gz is read unpacked
+    with gzipped.open_text(path) as f:  # a .csv.gz is read unpacked
         reader = csv.reader(f)
         header = next(reader, [])
         rows = list(islice(reader, limit)) if limit is not None else list(reader)

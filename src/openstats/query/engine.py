@@ -134,7 +134,7 @@ class QueryEngine:
     """Answers queries with one DuckDB query each; keeps version indexes and recent
     answers in bounded caches (answers by their size in bytes)."""
 
-    def __init__(self, cache_bytes: int = 64 * 2**20) -> None:
+    def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
         self.con = duckdb.connect()
         # Version files never change, so their Parquet footers can be cached between queries.
         self.con.execute("SET parquet_metadata_cache = true")

@@ -46,6 +46,11 @@ def case(id: str, rule: str, build: Callable[[], Pair], file: Literal["data", "m
     return Case(id, rule, build, file, row, column, frozenset(also), count)
 
 
+def replace_names(pair: Pair, data_name: str) -> Pair:
+    pair.data_name = data_name  # the bytes stay those of a plain CSV
+    return pair
+
+
 def raw_data(text: bytes) -> Callable[[], Pair]:
     def build() -> Pair:
         pair = base()
@@ -202,6 +207,8 @@ CASES: list[Case] = [
     case("binary-file", "file.unreadable", raw_data(bytes(range(256)) * 4), "data", None,
          None, "file.header.name_invalid", "file.header.space",
          "data.columns.mandatory_missing", "data.columns.country_missing"),
+    case("gzip-name-not-gzip-bytes", "file.compressed",
+         lambda: replace_names(base(), data_name="pupils.csv.gz"), "data", None, None),
     case("utf16-file", "file.encoding",
          raw_data(base().data_text().decode().encode("utf-16")), "data", 1, None),
     case("utf16-meta", "file.encoding",

@@ -13,16 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from openstats.standards import geography, time_periods
-from openstats.standards.screener import (
-    DATA,
-    LEVEL_CODE,
-    TIME_CODE,
-    Screening,
-    _InBackground,
-    blank,
-    lit,
-    q,
-)
+from openstats.standards.screening.background import InBackground
+from openstats.standards.screening.result import Screening
+from openstats.standards.screening.sql import DATA, LEVEL_CODE, TIME_CODE, blank, lit, q
 
 PARQUET = "data.parquet"
 ROW_GROUP_SIZE = 122_880  # DuckDB's own: fewer, larger groups measured faster to query
@@ -44,7 +37,7 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     assert con is not None and s.report.ok, "only a screened pair without errors is imported"
     header = set(s.header)
     # The uploaded files are kept byte for byte; the copy (in the kernel) overlaps the build.
-    copies = _InBackground(_copy_sources, s, folder)
+    copies = InBackground(_copy_sources, s, folder)
     try:
         metadata = _build(s, con, header, folder)
     finally:

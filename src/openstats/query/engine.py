@@ -29,8 +29,9 @@ import pyarrow as pa
 from openstats import metrics
 from openstats.query import json_rows, periods
 from openstats.query.criteria import Problem, QueryRequest, Sort
-from openstats.query.where import TRUE, Compiler, q
+from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography
+from openstats.standards.screening.sql import q
 
 dumps = json_rows.dumps
 

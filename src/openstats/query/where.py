@@ -1,7 +1,8 @@
 """A query's criteria tree as one SQL WHERE clause over a version's Parquet columns.
 
-Column names are ours (quoted by `q`), every value a `?` parameter, so no user text is
-ever pasted into SQL. Ids unknown to the version become EES's warnings.
+Column names are ours (quoted by `screening.sql.q`, the one home of SQL quoting), every
+value a `?` parameter, so no user text is ever pasted into SQL. Ids unknown to the
+version become EES's warnings.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from openstats.query import periods
 from openstats.query.criteria import And, Facets, Not, Or, Problem
+from openstats.standards.screening.sql import q
 
 if TYPE_CHECKING:  # engine.py imports this module; the type is only named here
     from openstats.query.engine import Version
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class Warnings:

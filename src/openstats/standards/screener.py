@@ -15,16 +15,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
-import threading
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Generic, TypeVar
 
 import duckdb
 
@@ -39,13 +33,15 @@ from openstats.standards.csvfile import (
     read_meta_rows,
     scan_bytes,
 )
-from openstats.standards.findings import CAP_PER_RULE, Report
+from openstats.standards.findings import CAP_PER_RULE
 from openstats.standards.gzipped import is_gzipped, plain_name, unpack_gzip
 from openstats.standards.reference import load_lookups
+from openstats.standards.screening.background import Deferred, InBackground
+from openstats.standards.screening.result import MetaColumn, Screening
+from openstats.standards.screening.sql import DATA, LEVEL_CODE, TIME_CODE, blank, case, lit, q
 
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
 FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
-DATA = "data"  # the DuckDB table holding the data file's cells
 # Text a spreadsheet would take for a formula (CSV injection): =, +, @, a tab or carriage
 # return first, or a minus that does not start a number. RE2 and Python read it alike.
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^0-9. ]")
@@ -57,122 +53,6 @@ MARKUP_MESSAGE = "'{value}' in {column} looks like HTML; it will be shown as typ
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 # The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
 MAX_LINE_BYTES = 10_000_000
-
-
-def q(name: str) -> str:
-    """Quote a column name for SQL: names come from files, never pasted raw."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """A SQL string literal for one of our own constants (never for user input)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def blank(column: str) -> str:
-    return f"({q(column)} IS NULL OR trim({q(column)}) = '')"
-
-
-def _case(expression: str, mapping: dict[str, str]) -> str:
-    branches = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {expression} {branches} END)"
-
-
-# SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).
-LEVEL_CODE = _case("lower(trim(geographic_level))",
-                   {k: v.code for k, v in geography.BY_LABEL.items()})
-TIME_CODE = _case("lower(trim(time_identifier))",
-                  {k: v.code for k, v in time_periods.BY_LABEL.items()})
-
-
-@dataclass
-class MetaColumn:
-    """One row of the meta file, as a filter or an indicator of the data set."""
-
-    name: str
-    col_type: str
-    label: str
-    indicator_grouping: str
-    indicator_unit: str
-    indicator_dp: int | None
-    filter_hint: str
-    filter_grouping_column: str
-    parent_filter: str
-    filter_default: str
-    row: int
-
-    @property
-    def is_filter(self) -> bool:
-        return self.col_type == "Filter"
-
-    @property
-    def is_indicator(self) -> bool:
-        return self.col_type == "Indicator"
-
-
-class Screening:
-    """The result of screening a pair of files: the report, and the loaded table if any.
-
-    Use it as a context manager: closing it removes its working folder.
-    """
-
-    def __init__(self, data_path: Path, meta_path: Path, workdir: Path) -> None:
-        self.data_path = data_path  # as given: a .csv, or a .csv.gz kept as it is
-        self.csv_path = data_path  # the CSV read: the unpacked copy of a .csv.gz
-        self.meta_path = meta_path
-        self.workdir = workdir
-        self.report = Report(data_path.name, meta_path.name)
-        self.header: list[str] = []
-        self.meta: list[MetaColumn] = []
-        self.data_scan: ByteScan | None = None
-        self.meta_scan: ByteScan | None = None
-        self.con: duckdb.DuckDBPyConnection | None = None
-        self.row_count = 0
-        self.lookups_checked = False
-        self.meta_read = False  # the meta file could be parsed (its rows may still be bad)
-        # Rows of the file that are not in the table (blank lines, rejected rows), as
-        # rowid thresholds: see row_number.
-        self.skipped_rows: list[int] = []
-        # Temporary tables of the distinct combinations of some columns' cells, by the
-        # columns they hold (see _Checks.group_cells).
-        self.grouped: dict[str, set[str]] = {}
-
-    def cells_of(self, columns: Iterable[str]) -> str:
-        """A table holding every distinct combination of these columns' cells: a table
-        of grouped cells if one has them all, else the data table."""
-        wanted = set(columns)
-        return next((t for t, have in self.grouped.items() if wanted <= have), DATA)
-
-    def row_number(self, rowid: int) -> int:
-        """The spreadsheet row number (header = 1) of the table row with this rowid.
-
-        The table holds only the rows the parser loaded, so each blank line or rejected
-        row before a row moves it one further down the file.
-        """
-        return rowid + 2 + bisect_right(self.skipped_rows, rowid)
-
-    @property
-    def filters(self) -> list[MetaColumn]:
-        # Every Filter row is a filter, grouping columns named as rows included: EES's
-        # importer drops those, but they carry hierarchy levels we must not lose.
-        return [m for m in self.meta if m.is_filter]
-
-    @property
-    def indicators(self) -> list[MetaColumn]:
-        return [m for m in self.meta if m.is_indicator]
-
-    def close(self) -> None:
-        if self.con is not None:
-            self.con.close()
-            self.con = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Screening:
-        return self
-
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 def screen(
@@ -205,55 +85,6 @@ def screen(
     return s
 
 
-T = TypeVar("T")
-
-
-class _InBackground(Generic[T]):
-    """A function running in a thread; `result` waits for it (and re-raises its error).
-
-    For the byte scan: hashlib and DuckDB release the GIL, so the scan and the load
-    overlap. A daemon thread, so that an interrupted screening does not wait for it.
-    """
-
-    def __init__(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> None:
-        self._value: T | None = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = function(*args, **kwargs)
-            except BaseException as e:  # handed to the caller by result()
-                self._error = e
-
-        self._thread = threading.Thread(target=run, name="openstats-scan", daemon=True)
-        self._thread.start()
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]
-
-
-class _Deferred:
-    """Stands in for the report while findings must wait for a check running in the
-    background: records them, in order, and adds them when replayed."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.steps: list[Callable[[], None]] = []
-
-    def add(self, *args: Any, **kwargs: Any) -> None:
-        self.steps.append(partial(self.report.add, *args, **kwargs))
-
-    def call(self, step: Callable[[], None]) -> None:
-        self.steps.append(step)
-
-    def replay(self) -> None:
-        for step in self.steps:
-            step()
-
-
 class _Checks:
     def __init__(self, s: Screening, reference_dir: Path | None, memory_limit: str,
                  threads: int | None) -> None:
@@ -264,7 +95,7 @@ class _Checks:
         self.reference_dir = reference_dir
         self.memory_limit = memory_limit
         self.threads = threads
-        self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
+        self._scan: InBackground[ByteScan] | None = None  # the data file's byte scan
         self._attempts = 0  # databases created to load the cells
         self._unreadable: str | None = None  # why the parser gave up, if it did
         # While the checks are batched: the aggregates they asked for, and their values.
@@ -278,7 +109,7 @@ class _Checks:
         # The data file's byte scan runs in the background while DuckDB loads the cells;
         # the findings of both files are held back and added in the order of the checks
         # once the scan is done.
-        report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+        report, self.r = self.r, Deferred(self.r)  # type: ignore[assignment]
         try:
             header_ok = self.check_data_file()
             self.check_meta_file()
@@ -294,7 +125,7 @@ class _Checks:
         if self.s.con is not None and self.s.row_count:
             # Row-by-row conditions are counted together in one scan (count_batch), and
             # their findings added in the order of the checks.
-            report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+            report, self.r = self.r, Deferred(self.r)  # type: ignore[assignment]
             self._batch = {}
             try:
                 self.group_cells()
@@ -524,7 +355,7 @@ class _Checks:
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
         # Blank lines are looked for only if the counts after loading say there are some.
-        self._scan = _InBackground(scan_bytes, self.s.csv_path, blank_lines=False)
+        self._scan = InBackground(scan_bytes, self.s.csv_path, blank_lines=False)
         self.r.call(lambda: self.report_scan(self.scan_result(), self.data))  # type: ignore[attr-defined]
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
@@ -868,8 +699,8 @@ class _Checks:
             "TOO MANY COLUMNS": ("file.ragged_row", 2),
             "LINE SIZE OVER MAXIMUM": ("file.line_too_long", 2),
         }
-        rule_of = _case("error_type", {k: v[0] for k, v in kinds.items()})
-        rank = _case("error_type", {k: str(v[1]) for k, v in kinds.items()})
+        rule_of = case("error_type", {k: v[0] for k, v in kinds.items()})
+        rank = case("error_type", {k: str(v[1]) for k, v in kinds.items()})
         self.s.con.execute(
             "CREATE TEMP TABLE bad_lines AS SELECT line, "
             f"arg_min(coalesce({rule_of}, 'file.ragged_row'), "
@@ -994,7 +825,7 @@ class _Checks:
                            column="time_identifier", value=identifier.label, count=count)
         # Periods: the SQL finds rows with a bad shape for their identifier; Python words it.
         # Rows whose identifier is blank or unknown still need a 4- or 6-digit period.
-        digits = _case("lower(trim(time_identifier))",
+        digits = case("lower(trim(time_identifier))",
                        {k: str(v.digits) for k, v in time_periods.BY_LABEL.items()})
         bad = (
             "(time_period IS NULL OR NOT regexp_full_match(time_period, "

@@ -358,9 +358,10 @@ def plan_requests(meta: dict[str, Any], db_name: str, count: int) -> Plans:
         pairs = pairs[:count]
         plans[case] = {"openstats": [p[0] for p in pairs], "datasette": [p[1] for p in pairs]}
     plans["c"] = {"openstats": [query], "datasette": [table + "?" + urllib.parse.urlencode(page)]}
-    # Uncached: the same first page, each request with another page size (1000, 999, ...),
-    # so openstats' answer cache cannot help; Datasette is asked for the same sizes.
-    sizes = [str(1000 - i % 500) for i in range(count)]
+    # Uncached: the same first page, each request with another page size (999, 998, ...;
+    # not 1000, which is (c) itself), so openstats' answer cache cannot help; Datasette
+    # is asked for the same sizes.
+    sizes = [str(999 - i % 499) for i in range(count)]
     plans["u"] = {"openstats": [f"{query}?pageSize={n}" for n in sizes],
                   "datasette": [table + "?" + urllib.parse.urlencode(page | {"_size": n})
                                 for n in sizes]}

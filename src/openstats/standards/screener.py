@@ -16,9 +16,10 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -143,12 +144,12 @@ class _Checks:
             deferred.replay()  # type: ignore[attr-defined]
         self.r.row_count = self.s.row_count
 
-    def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
+    def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         assert self.s.con is not None
         return self.s.con.execute(query, list(params)).fetchall()
 
     def first_rows(self, condition: str, select: str, total: int | None = None
-                   ) -> tuple[list[tuple], int]:
+                   ) -> tuple[list[tuple[Any, ...]], int]:
         """The first rows matching `condition`, as (row number, *values of `select`), and
         how many rows match (`total`, when already counted)."""
         if total == 0:
@@ -162,7 +163,7 @@ class _Checks:
         return [(self.s.row_number(rowid), *values) for rowid, *values in rows], total
 
     def when_rows(self, condition: str, select: str,
-                  handler: Callable[[list[tuple], int], None]) -> None:
+                  handler: Callable[[list[tuple[Any, ...]], int], None]) -> None:
         """Call `handler` with first_rows(condition, select): at once, or, while the checks
         are batched, after one scan has counted the rows of every condition (only the
         conditions some row meets cost a query of their own)."""
@@ -171,7 +172,7 @@ class _Checks:
             *self.first_rows(condition, select, None if values is None else values[0])))
 
     def with_aggregates(self, aggregates: list[str],
-                        handler: Callable[[list | None], None]) -> None:
+                        handler: Callable[[list[Any] | None], None]) -> None:
         """Call `handler` with the values of these aggregates over the data table.
 
         While the checks are batched, the aggregates of every check are computed together
@@ -270,7 +271,7 @@ class _Checks:
                  column_in_finding: bool = True) -> None:
         """One finding per matching row (up to the cap); `message` may use {value},
         {column} and {row}."""
-        def report(rows: list[tuple], total: int) -> None:
+        def report(rows: list[tuple[Any, ...]], total: int) -> None:
             for i, (row, value) in enumerate(rows):
                 self.r.add(rule, self.data,
                            message.format(value=value, column=column, row=row),
@@ -433,8 +434,8 @@ class _Checks:
         self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
         header, rows = parsed.header, parsed.rows
         self.s.meta_read = True
-        for p in parsed.problems:
-            self.r.add(p.rule, file, p.message, row=p.line)
+        for problem in parsed.problems:
+            self.r.add(problem.rule, file, problem.message, row=problem.line)
         missing = [c for c in meta_columns.REQUIRED_META_COLUMNS if c not in header]
         for column in missing:
             self.r.add("meta.columns.missing", file, f"The meta file has no '{column}' column.",
@@ -770,7 +771,7 @@ class _Checks:
         else:
             self.with_aggregates(parts, self.report_profile)  # type: ignore[arg-type]
 
-    def report_profile(self, values: list) -> None:
+    def report_profile(self, values: Sequence[Any]) -> None:
         header = self.s.header
         markers = ", ".join(lit(m) for m in sorted(symbols.NULL_MARKERS))
         self.blank_counts: dict[str, int] = {}
@@ -834,7 +835,7 @@ class _Checks:
             "(TRY_CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100) OR "
             f"({TIME_CODE} IS NOT NULL AND length(time_period) != CAST({digits} AS INTEGER)))"
         )
-        def report(rows: list[tuple], total: int) -> None:
+        def report(rows: list[tuple[Any, ...]], total: int) -> None:
             for i, (row, period, identifier) in enumerate(rows):
                 ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
                 problem = time_periods.period_problem(period or "", ident) or "is not valid"
@@ -1030,7 +1031,7 @@ class _Checks:
             self.add_rows("data.indicator.not_numeric", text, c,
                           "'{value}' in {column} is neither a number nor a symbol.")
 
-    def report_obsolete(self, c: str, rows: list[tuple], total: int) -> None:
+    def report_obsolete(self, c: str, rows: list[tuple[Any, ...]], total: int) -> None:
         for i, (row, value) in enumerate(rows):
             self.r.add("data.indicator.obsolete_symbol", self.data,
                        f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",

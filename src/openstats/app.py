@@ -16,12 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openstats import __version__, metrics, observability, security
-from openstats.admin import oidc
-from openstats.admin import routes as admin_routes
+from openstats.admin import router as admin_router
 from openstats.api import docs
 from openstats.api import routes as api_routes
-from openstats.catalogue import accounts
 from openstats.platform import open_platform
+from openstats.publishing import workflow
 from openstats.settings import Settings
 from openstats.web import pages
 from openstats.web import tables as table_tool
@@ -47,9 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def run() -> None:
             while not stop.wait(settings.scheduler_seconds):
                 try:
-                    for release_id in accounts.publish_due(platform.catalogue):
+                    for rv in workflow.publish_due(platform.catalogue):
                         metrics.PUBLISHED.inc()
-                        log.info("release published", extra={"release_id": release_id})
+                        log.info("release published", extra={"release_id": rv.release_id})
                 except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
                     log.exception("scheduler")
 
@@ -114,8 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
-    app.include_router(admin_routes.router, include_in_schema=False)
-    app.include_router(oidc.router, include_in_schema=False)
+    app.include_router(admin_router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
     app.mount("/static", StaticFiles(directory=static), name="static")

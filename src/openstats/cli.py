@@ -1,4 +1,9 @@
-"""The command line: openstats screen | import | load | load-demo | publish | user | serve | db."""
+"""The command line: openstats screen | import | load | load-demo | publish | user | serve | db.
+
+Each command imports what it uses inside its function, on purpose: `openstats screen` or
+`--help` must not pay for loading the web stack, and the tests start these commands
+hundreds of times.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import Connection
 
 from openstats.errors import OpenstatsError
 from openstats.settings import Settings
@@ -92,12 +96,9 @@ def import_command(
     target = data_set_id or str(uuid.uuid4())
     title_text = title or data.name.removesuffix(".csv")
 
-    def write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, target, title=title_text)
-
     try:
         result = import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
-                             data_set_id=target, release_id=None, write_catalogue=write)
+                             data_set_id=target, publication_id=None, title=title_text)
     except ScreeningFailed as e:
         from openstats.standards.findings import Report
 
@@ -131,8 +132,8 @@ def load_demo(data_dir: DataDir = None) -> None:
 
 def run_load(manifest: Path, settings: Settings) -> None:
     from openstats.errors import ManifestError, ScreeningFailed
-    from openstats.ingest.manifest import load_manifest
     from openstats.platform import open_platform
+    from openstats.publishing.manifest import load_manifest
 
     platform = open_platform(settings, sweep=True)
     try:
@@ -161,15 +162,15 @@ def publish(
     data_dir: DataDir = None,
 ) -> None:
     """Publish releases whose scheduled time has come (visibility itself is exact anyway)."""
-    from openstats.catalogue import accounts
     from openstats.platform import open_platform
+    from openstats.publishing import workflow
 
     if not due:
         err.print("Use --due to publish the releases whose time has come.")
         raise typer.Exit(2)
     platform = open_platform(settings_for(data_dir))
     try:
-        released = accounts.publish_due(platform.catalogue)
+        released = workflow.publish_due(platform.catalogue)
     finally:
         platform.close()
     out.print(f"{len(released)} release(s) published", highlight=False)
@@ -189,24 +190,23 @@ def user_add(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account; the password is read from standard input (not the command line)."""
-    from sqlalchemy import select
-
-    from openstats.catalogue import accounts
-    from openstats.catalogue.schema import publications
+    from openstats.catalogue import accounts, publications
     from openstats.platform import open_platform
 
     password = sys.stdin.readline().rstrip("\n")
     platform = open_platform(settings_for(data_dir))
     try:
-        user_id = accounts.create_user(platform.catalogue, email, password, role, name)
+        publication_ids: tuple[str, ...] = ()
         if publication:
-            with platform.catalogue.engine.connect() as conn:
-                pub = conn.execute(select(publications.c.id).where(
-                    publications.c.slug == publication)).scalar_one_or_none()
+            with platform.catalogue.connect() as conn:
+                pub = publications.publication_by_slug(conn, publication)
             if pub is None:
-                err.print(f"--publication: no publication '{publication}'")
+                # Checked before anything is written: no account without its publication.
+                err.print(f"--publication: no publication '{publication}'; nothing was "
+                          "created", markup=False)
                 raise typer.Exit(1)
-            accounts.assign(platform.catalogue, user_id, pub)
+            publication_ids = (pub.id,)
+        accounts.create_user(platform.catalogue, email, password, role, name, publication_ids)
     except accounts.AccountError as e:
         err.print(str(e), markup=False)
         raise typer.Exit(1) from None
@@ -278,7 +278,7 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 
     Uses OPENSTATS_DATABASE_URL, or the SQLite file in the data folder.
     """
-    from openstats.catalogue.store import Catalogue
+    from openstats.catalogue.db import Catalogue
 
     settings = settings_for(data_dir)
     if not settings.database_url:

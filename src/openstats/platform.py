@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from openstats.catalogue.store import Catalogue
+from openstats.catalogue import data_sets
+from openstats.catalogue.db import Catalogue
 from openstats.errors import StorageError
-from openstats.ingest.uploads import sweep_uploads
+from openstats.publishing.upload_folders import sweep_uploads
 from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
 from openstats.storage import Storage, open_storage
@@ -34,7 +35,9 @@ def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
                           max_overflow=settings.db_max_overflow)
     if sweep:
         try:
-            storage.sweep(catalogue.storage_keys())
+            with catalogue.connect() as conn:
+                referenced = data_sets.storage_keys(conn)
+            storage.sweep(referenced)
         except StorageError as e:
             # Tidying is not worth refusing to start over: the bucket may be back in a
             # moment, and a readiness probe (storage.check) reports it meanwhile.

@@ -234,9 +234,8 @@ def test_markup_is_shown_as_text_once_published(
                        token_from=f"/admin/releases/{release}").status_code == 303
     page = person.get(f"/admin/releases/{release}").text
     [data_set_id] = set(re.findall(rf"/admin/releases/{release}/preview/([0-9a-f-]+)", page))
-    note = person.post(f"/admin/data-sets/{data_set_id}/footnotes",
-                       {"text": "<script>alert('footnote')</script>", "target": "",
-                        "back": f"/admin/releases/{release}"},
+    note = person.post(f"/admin/releases/{release}/data-sets/{data_set_id}/footnotes",
+                       {"text": "<script>alert('footnote')</script>", "target": ""},
                        token_from=f"/admin/releases/{release}")
     assert note.status_code == 303
     assert person.post(f"/admin/releases/{release}/approve", {"when": "now"},

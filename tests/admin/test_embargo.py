@@ -17,9 +17,10 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 from openstats.app import create_app
+from openstats.catalogue import publications, releases
 from openstats.demo import MANIFEST
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE
@@ -57,27 +58,22 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
     load_manifest(platform, MANIFEST)  # something public beside it
     when = (datetime.now(UTC) + DELAY).replace(microsecond=0)
     result = load_manifest(platform, embargoed_manifest(folder, when))
-    featured = platform.catalogue.featured_tables([SECRET_ID])
+    with platform.catalogue.connect() as conn:
+        rv = releases.latest_version(conn, result.release_id)
+        assert rv is not None
+        featured = releases.featured_tables(conn, frozenset({rv.id}))
+        publication = publications.publication_by_slug(conn, "embargoed-publication")
+    assert publication is not None
     ids = {
         "dataSetId": SECRET_ID, "data_set_id": SECRET_ID,
-        "publicationId": _publication_id(platform), "publication": "embargoed-publication",
-        "publication_id": _publication_id(platform), "upload_id": SECRET_ID,
-        "release": "2024", "dataSetVersion": "1.0", "table_id": featured[0]["id"],
+        "publicationId": publication.id, "publication": "embargoed-publication",
+        "publication_id": publication.id, "upload_id": SECRET_ID,
+        "release": "2024", "dataSetVersion": "1.0", "table_id": featured[0].id,
         "kind": "csv", "release_id": result.release_id,
     }
     platform.close()
     for server in serve(settings):
         yield server, ids, when
-
-
-def _publication_id(platform) -> str:  # noqa: ANN001
-    from sqlalchemy import select
-
-    from openstats.catalogue.schema import publications
-
-    with platform.catalogue.engine.connect() as conn:
-        return str(conn.execute(select(publications.c.id).where(
-            publications.c.slug == "embargoed-publication")).scalar_one())
 
 
 def walk(routes: list, prefix: str = "") -> list[tuple[str, str]]:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from openstats.catalogue import accounts
+from openstats.catalogue import accounts, publications
 from openstats.demo import MANIFEST
 from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
@@ -27,16 +27,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     platform: Platform = open_platform(settings)
     c = platform.catalogue
     with c.transaction() as conn:
-        theme = c.upsert_theme(conn, "Theme")
-        mine = c.upsert_publication(conn, theme, "Mine")
-        theirs = c.upsert_publication(conn, theme, "Theirs")
+        theme = publications.upsert_theme(conn, "Theme")
+        mine = publications.upsert_publication(conn, theme, "Mine")
+        theirs = publications.upsert_publication(conn, theme, "Theirs")
     for role in ROLES:
-        user_id = accounts.create_user(c, f"{role}@example.org", PASSWORD,
-                                       role.removeprefix("other_"))
-        if role in ("publisher", "approver"):
-            accounts.assign(c, user_id, mine)
-        if role.startswith("other_"):
-            accounts.assign(c, user_id, theirs)
+        works_on = (mine,) if role in ("publisher", "approver") else (
+            (theirs,) if role.startswith("other_") else ())
+        accounts.create_user(c, f"{role}@example.org", PASSWORD, role.removeprefix("other_"),
+                             publication_ids=works_on)
     for server in serve(settings):
         admin = Person(server.base)
         admin.sign_in("admin@example.org")

@@ -17,6 +17,7 @@ import pytest
 from openstats.catalogue import accounts
 from openstats.demo import MANIFEST
 from openstats.platform import Platform, open_platform
+from openstats.publishing import workflow
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
 from tests.api.conftest import LiveServer, serve
@@ -76,6 +77,18 @@ def import_upload(person: Person, report: httpx.Response, release_id: str) -> No
     assert done.status_code == 303, done.text[:2000]
 
 
+def amend(person: Person, release_id: str) -> None:
+    """Start an amendment of a published release (its changes go public on approval)."""
+    page = f"/admin/releases/{release_id}"
+    assert person.post(f"{page}/amend", token_from=page).status_code == 303
+
+
+def approve_now(person: Person, release_id: str, notes: str | None = None) -> httpx.Response:
+    page = f"/admin/releases/{release_id}"
+    return person.post(f"{page}/approve", {"when": "now", **(
+        {"notes": notes} if notes is not None else {})}, token_from=page)
+
+
 def data_set_ids(person: Person, release_id: str) -> list[str]:
     page = person.get(f"/admin/releases/{release_id}").text
     return re.findall(rf"/admin/releases/{release_id}/preview/([0-9a-f-]+)", page)
@@ -130,25 +143,18 @@ def test_exact_publish_time_not_a_second_early(site: tuple[LiveServer, Platform]
     import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
                                  DEMO_META.read_bytes(), "Timed"), release_id)
     [data_set_id] = data_set_ids(person, release_id)
-    user = accounts.user_by_id(platform.catalogue, _user_id(platform, "admin@example.org"))
+    with platform.catalogue.connect() as conn:
+        user = accounts.user_by_email(conn, "admin@example.org")
+    assert user is not None
     when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
-    accounts.approve(platform.catalogue, user, release_id, when)  # type: ignore[arg-type]
+    workflow.approve(platform.catalogue, user, release_id, when)
     url = f"{server.api}/v1/data-sets/{data_set_id}"
     while datetime.now(UTC) < when - timedelta(milliseconds=300):
         assert httpx.get(url).status_code == 404
         time.sleep(0.2)
     time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 0.2)
     assert httpx.get(url).status_code == 200
-    assert release_id in accounts.publish_due(platform.catalogue)
-
-
-def _user_id(platform: Platform, email: str) -> str:
-    from sqlalchemy import select
-
-    from openstats.catalogue.schema import users
-
-    with platform.catalogue.engine.connect() as conn:
-        return str(conn.execute(select(users.c.id).where(users.c.email == email)).scalar_one())
+    assert release_id in [rv.release_id for rv in workflow.publish_due(platform.catalogue)]
 
 
 def test_amendment_keeps_the_old_version_queryable(site: tuple[LiveServer, Platform]) -> None:
@@ -161,6 +167,11 @@ def test_amendment_keeps_the_old_version_queryable(site: tuple[LiveServer, Platf
                        token_from=f"/admin/releases/{release_id}").status_code == 303
     [data_set_id] = data_set_ids(person, release_id)
     changed = DEMO_DATA.read_bytes().replace(b"141760", b"141999")
+    # A published release takes no upload; its amendment does.
+    refused = upload(person, release_id, changed, DEMO_META.read_bytes(), "Amended",
+                     replaces=data_set_id)
+    assert refused.status_code == 409 and "Start an amendment" in refused.text
+    amend(person, release_id)
     import_upload(person, upload(person, release_id, changed, DEMO_META.read_bytes(),
                                  "Amended", replaces=data_set_id), release_id)
     query = f"{server.api}/v1/data-sets/{data_set_id}/query"
@@ -170,8 +181,9 @@ def test_amendment_keeps_the_old_version_queryable(site: tuple[LiveServer, Platf
         return {v for r in rows for v in r["values"].values()}
 
     assert "141760" in values() and "141999" not in values()  # the draft is not public yet
-    assert person.post(f"/admin/releases/{release_id}/approve", {"when": "now"},
-                       token_from=f"/admin/releases/{release_id}").status_code == 303
+    without_note = approve_now(person, release_id)
+    assert without_note.status_code == 400 and "release note" in without_note.text
+    assert approve_now(person, release_id, "Corrected a count.").status_code == 303
     assert "141999" in values() and "141760" not in values()
     assert "141760" in values(dataSetVersion="1.0")  # the old numbers, still there
     versions = httpx.get(f"{server.api}/v1/data-sets/{data_set_id}/versions").json()
@@ -233,11 +245,11 @@ def test_footnotes_attach_to_filters_options_and_indicators(
     page = f"/admin/releases/{release_id}"
     for text, target in (("Whole set note.", ""), ("Percent note.", "indicator:referrals_percent"),
                          ("CINO note.", "option:level_description:3. CINO")):
-        added = person.post(f"/admin/data-sets/{data_set_id}/footnotes",
-                            {"text": text, "target": target, "back": page}, token_from=page)
+        added = person.post(f"{page}/data-sets/{data_set_id}/footnotes",
+                            {"text": text, "target": target}, token_from=page)
         assert added.status_code == 303
-    wrong = person.post(f"/admin/data-sets/{data_set_id}/footnotes",
-                        {"text": "x", "target": "indicator:nope", "back": page}, token_from=page)
+    wrong = person.post(f"{page}/data-sets/{data_set_id}/footnotes",
+                        {"text": "x", "target": "indicator:nope"}, token_from=page)
     assert wrong.status_code == 400 and "no indicator" in wrong.text
     assert person.post(f"{page}/approve", {"when": "now"}, token_from=page).status_code == 303
     text = httpx.get(f"{server.base}/data-catalogue/data-set/{data_set_id}").text
@@ -267,9 +279,10 @@ def test_data_set_page_shows_the_change_log(site: tuple[LiveServer, Platform]) -
     [data_set_id] = data_set_ids(person, release_id)
     fewer = b"\n".join(line for line in DEMO_DATA.read_bytes().split(b"\n")
                        if b"5. ICPC" not in line)
+    amend(person, release_id)
     import_upload(person, upload(person, release_id, fewer, DEMO_META.read_bytes(), "Logged",
                                  replaces=data_set_id), release_id)
-    assert person.post(f"{page}/approve", {"when": "now"}, token_from=page).status_code == 303
+    assert approve_now(person, release_id, "Dropped ICPC.").status_code == 303
     text = re.sub(r"<[^>]+>", " ", httpx.get(
         f"{server.base}/data-catalogue/data-set/{data_set_id}").text)
     text = re.sub(r"\s+", " ", text)
@@ -291,7 +304,7 @@ def test_pre_release_access_is_for_named_people_only(site: tuple[LiveServer, Pla
     for email in ("early@example.org", "other@example.org"):
         accounts.create_user(platform.catalogue, email, PASSWORD, "publisher")
     granted = person.post(f"{page}/pre-release", {"email": "early@example.org"}, token_from=page)
-    assert granted.status_code == 303
+    assert granted.status_code == 200 and "once it is approved and scheduled" in granted.text
     when = (datetime.now(UTC) + timedelta(hours=2)).astimezone(ZoneInfo("Europe/London"))
     assert person.post(f"{page}/approve", {"when": "later", "date": when.strftime("%Y-%m-%d"),
                                            "time": when.strftime("%H:%M")},
@@ -319,11 +332,11 @@ def test_titles_and_summaries_can_be_edited(site: tuple[LiveServer, Platform]) -
     import_upload(person, upload(person, release_id, DEMO_DATA.read_bytes(),
                                  DEMO_META.read_bytes(), "First title"), release_id)
     [data_set_id] = data_set_ids(person, release_id)
-    edited = person.post(f"/admin/data-sets/{data_set_id}/details", {
-        "title": "Better title", "summary": "Better summary.", "back": page}, token_from=page)
+    edited = person.post(f"{page}/data-sets/{data_set_id}/details", {
+        "title": "Better title", "summary": "Better summary."}, token_from=page)
     assert edited.status_code == 303
-    too_long = person.post(f"/admin/data-sets/{data_set_id}/details", {
-        "title": "x" * 121, "back": page}, token_from=page)
+    too_long = person.post(f"{page}/data-sets/{data_set_id}/details", {
+        "title": "x" * 121}, token_from=page)
     assert too_long.status_code == 400
     preview = person.get(f"{page}/preview/{data_set_id}").text
     assert "Better title" in preview and "Better summary." in preview

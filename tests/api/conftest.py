@@ -12,8 +12,8 @@ import pytest
 import uvicorn
 
 from openstats.app import create_app
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.ees_schema import assert_matches, response_schema
 from tests.conftest import REFERENCE, SAMPLES, free_port, postgres_schema, wait_until_up

@@ -8,7 +8,6 @@ from typing import Any
 
 import duckdb
 
-from openstats.query import periods
 from openstats.standards import geography, time_periods
 
 
@@ -28,7 +27,7 @@ class Decoder:
         code = own.get("code", own.get("urn", own.get("ukprn", "")))
         by_column = {self.filters[f]["column"]: self.options[o] for f, o in r["filters"].items()}
         values = {self.indicators[i]: v for i, v in r["values"].items()}
-        period = periods.csv_period(r["timePeriod"]["period"], r["timePeriod"]["code"])
+        period = time_periods.csv_period(r["timePeriod"]["period"], r["timePeriod"]["code"])
         return (period, r["timePeriod"]["code"], r["geographicLevel"], code, own["label"],
                 *(by_column[c] for c in self.filter_columns),
                 *(values.get(c, "") for c in self.indicator_columns))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, manifest_text, serve
 from tests.api.decode import Decoder, expected

@@ -127,6 +127,8 @@ def test_publishing_pages_keep_the_policy(watched: Watch, tmp_path: Path) -> Non
     expect(page.get_by_role("heading", level=1)).to_have_text("Publishing")
     page.locator("a[href^='/admin/publications/']").first.click()
     page.locator("a[href^='/admin/releases/']").first.click()
+    # The release is published: uploads go into an amendment.
+    page.get_by_role("button", name="Start an amendment").click()
     expect(page.locator("#upload-form")).to_be_visible()
     assert_javascript_ran(page)
     # The upload script (a file now) still takes over the form and shows progress.

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.engine import Connection
-
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
@@ -74,24 +72,17 @@ def test_long_labels_are_stored_and_keep_their_ids(tmp_path: Path, database_url:
     platform = open_platform(Settings(data_dir=tmp_path / "data", database_url=database_url,
                                       reference_dir=REFERENCE))
     data_set_id = "cccccccc-0000-4000-8000-000000000003"
-
-    def write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, data_set_id, title="Long labels")
-
     try:
         ids = []
         for n, pair in enumerate([long_cells_many_rows(),
                                   long_cells_many_rows().cell(3, "enrolments", "7")]):
             data, meta = pair.write(tmp_path / f"v{n}")
             result = import_pair(platform.catalogue, platform.storage, platform.settings,
-                                 data, meta, data_set_id=data_set_id, release_id=None,
-                                 write_catalogue=write)
+                                 data, meta, data_set_id=data_set_id, publication_id=None,
+                                 title="Long labels")
             assert result.created
-            with platform.catalogue.engine.connect() as conn:
-                latest = platform.catalogue.latest_version(conn, data_set_id)
-            meta_of = platform.catalogue.version_metadata(latest["id"])  # type: ignore[index]
-            sex = next(f for f in meta_of["filters"] if f["column"] == "sex")
-            ids.append({o["label"][:9]: o["public_id"] for o in sex["options"]})
+            sex = platform.catalogue.metadata.get(result.version_id).filter_by_column["sex"]
+            ids.append({o.label[:9]: o.public_id for o in sex.options})
         assert ids[0] == ids[1] and len(ids[0]) == 10
     finally:
         platform.close()

@@ -21,7 +21,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,18 +32,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import accounts
-from openstats.catalogue.schema import audit_log, release_states
-from openstats.catalogue.store import now
+from openstats.catalogue import accounts, releases
+from openstats.catalogue.schema import audit_log, release_versions
+from openstats.catalogue.values import now
 from openstats.faults import CRASH_AT
-from openstats.ingest.service import import_pair
+from openstats.ingest.service import RecordedVersion, import_pair
+from openstats.model.catalogue import ReleaseDataSet, ReleaseState
 from openstats.platform import Platform, open_platform
+from openstats.publishing import workflow
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
 from tests.conftest import REFERENCE, free_port
 from tests.core.helpers import files_under
 from tests.reliability import openstats_command, openstats_env
 from tests.standards.pairs import Pair, base
+from tests.support.catalogue import make_release
 
 KILLED = -9  # what a process killed by SIGKILL exits with, as subprocess reports it
 
@@ -82,29 +85,38 @@ def world(tmp_path: Path, database_url: str) -> World:
     try:
         catalogue = platform.catalogue
         with catalogue.transaction() as conn:
-            theme = catalogue.upsert_theme(conn, "Crash theme")
-            w.publication_id = catalogue.upsert_publication(conn, theme, "Crash statistics")
-            w.release_id = catalogue.upsert_release(conn, w.publication_id,
-                                                    "Calendar year 2025")
-        user_id = accounts.create_user(catalogue, "admin@example.org", PASSWORD, "admin")
+            rv = make_release(conn, "Calendar year 2025", publication="Crash statistics",
+                              theme="Crash theme")
+        w.publication_id, w.release_id = rv.publication_id, rv.release_id
+        admin = accounts.create_user(catalogue, "admin@example.org", PASSWORD, "admin")
         draft(w, platform, w.a, base(), "Pupils")
-        accounts.approve(catalogue, accounts.user_by_id(catalogue, user_id) or {},
-                         w.release_id, now())
+        workflow.approve(catalogue, admin, w.release_id, now())
     finally:
         platform.close()
     return w
 
 
 def draft(w: World, platform: Platform, data_set_id: str, pair: Pair, title: str) -> str:
-    """Import a pair into the release as a draft version, as the upload page does."""
+    """Import a pair into the release's draft (an amendment, once it is published), as
+    the upload page does."""
     data, meta = pair.write(w.tmp / f"{data_set_id}-{title}")
+    with platform.catalogue.transaction() as conn:
+        rv = releases.latest_version(conn, w.release_id)
+        assert rv is not None
+        if rv.state is not ReleaseState.DRAFT:
+            rv = releases.new_version(conn, rv)
+            releases.set_words(conn, rv, replace(releases.words_of(rv), notes="Corrected."))
+    target = rv
 
-    def write(conn: Connection) -> None:
-        platform.catalogue.upsert_data_set(conn, data_set_id, publication_id=w.publication_id,
-                                           title=title)
+    def write(conn: Connection, recorded: list[RecordedVersion]) -> None:
+        held = releases.entries(conn, target.id)
+        position = next((e.position for e in held if e.data_set_id == data_set_id), len(held))
+        releases.put_entry(conn, ReleaseDataSet(target.id, data_set_id,
+                                                recorded[0].version.id, title, "", (),
+                                                position))
 
     return import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
-                       data_set_id=data_set_id, release_id=w.release_id,
+                       data_set_id=data_set_id, publication_id=w.publication_id, title=title,
                        write_catalogue=write).version
 
 
@@ -221,9 +233,10 @@ def test_amendment_import_killed(world: World, point: str) -> None:
     assert len(after) == len(before) + (1 if committed else 0)
     platform = w.platform()
     try:
-        public = platform.catalogue.public_data_set(w.a)
-        assert public["version"] == "1.0"  # a CLI import is a draft: 1.0 is still served
-        assert public["storage_key"] in before
+        public = platform.catalogue.snapshots.view().latest(w.a)
+        assert public is not None
+        assert public.version.version == "1.0"  # a CLI import is in no release: 1.0 is served
+        assert public.version.storage_key in before
     finally:
         platform.close()
     again = run_cli(w, ["import", data, meta, "--data-set-id", w.a])
@@ -270,8 +283,8 @@ def test_approval_killed(world: World, servers: list[Server], point: str) -> Non
     assert person.sign_in("admin@example.org").status_code == 303
     again = person.post(f"/admin/releases/{w.release_id}/approve", {"when": "now"},
                         token_from=f"/admin/releases/{w.release_id}")
-    # Approving again publishes what is left, or says there is nothing new.
-    assert again.status_code == (400 if point == "approve.committed" else 303)
+    # Approving again publishes what is left, or says it is published already.
+    assert again.status_code == (409 if point == "approve.committed" else 303)
     final = served(restarted, w)
     assert {k: final[k] for k in AFTER} == AFTER and "1234" in final["a_values"]
     assert "1000" in restarted.values(w.a, dataSetVersion="1.0")  # the old one stays
@@ -286,8 +299,8 @@ DUE_POINTS = ["publish_due.one_marked", "publish_due.committed"]
 def states(w: World) -> tuple[list[str], int]:
     platform = w.platform()
     try:
-        with platform.catalogue.engine.connect() as conn:
-            found = sorted(r.state for r in conn.execute(select(release_states)))
+        with platform.catalogue.connect() as conn:
+            found = sorted(r.state for r in conn.execute(select(release_versions)))
             audited = len(conn.execute(select(audit_log).where(
                 audit_log.c.action == "published")).all())
     finally:
@@ -303,13 +316,16 @@ def test_publish_due_killed(world: World, point: str) -> None:
     try:
         catalogue = platform.catalogue
         with catalogue.transaction() as conn:
-            second = catalogue.upsert_release(conn, w.publication_id, "Calendar year 2026")
+            second = make_release(conn, "Calendar year 2026", publication="Crash statistics",
+                                  theme="Crash theme").release_id
         w.release_id = second
         draft(w, platform, w.b, other_b(), "Others")
-        user = next(u for u in accounts.audit_rows(catalogue) if u["action"] == "approve")
-        admin = accounts.user_by_id(catalogue, user["user_id"]) or {}
-        accounts.approve(catalogue, admin, second, now() - timedelta(seconds=1))
-        public = {r["data_set_id"]: r["version"] for r in catalogue.public_versions()}
+        with catalogue.connect() as conn:
+            admin = accounts.user_by_email(conn, "admin@example.org")
+        assert admin is not None
+        workflow.approve(catalogue, admin, second, now() - timedelta(seconds=1))
+        public = {d.data_set_id: d.version.version
+                  for d in catalogue.snapshots.view().latest_data_sets()}
     finally:
         platform.close()
     assert states(w) == (["approved", "approved"], 0)
@@ -328,8 +344,8 @@ def test_publish_due_killed(world: World, point: str) -> None:
     assert states(w) == (["published", "published"], 2)
     platform = w.platform()
     try:  # visibility never depended on the job: the same versions are public
-        assert {r["data_set_id"]: r["version"]
-                for r in platform.catalogue.public_versions()} == public
+        assert {d.data_set_id: d.version.version
+                for d in platform.catalogue.snapshots.view().latest_data_sets()} == public
     finally:
         platform.close()
 
@@ -361,6 +377,9 @@ def test_server_killed_while_screening_an_upload(world: World, servers: list[Ser
     server = start_server(w, servers, crash_at="upload.screened")
     person = Person(server.base)
     assert person.sign_in("admin@example.org").status_code == 303
+    # The release is published: files go into an amendment.
+    assert person.post(f"/admin/releases/{w.release_id}/amend",
+                       token_from=f"/admin/releases/{w.release_id}").status_code == 303
     pair = base()
     with pytest.raises(httpx.TransportError):
         person.post(f"/admin/releases/{w.release_id}/upload",
@@ -387,7 +406,7 @@ def test_server_killed_while_screening_an_upload(world: World, servers: list[Ser
 
 
 def test_upload_sweep_keeps_live_and_waiting_uploads(tmp_path: Path) -> None:
-    from openstats.ingest.uploads import sweep_uploads
+    from openstats.publishing.upload_folders import sweep_uploads
 
     dead = subprocess.Popen(["true"])
     dead.wait()

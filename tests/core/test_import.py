@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
@@ -12,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import Connection
 
+from openstats.catalogue import data_sets
 from openstats.errors import ScreeningFailed
 from openstats.ingest.build import PARQUET
-from openstats.ingest.service import import_pair
+from openstats.ingest.service import RecordedVersion, import_pair
 from openstats.platform import Platform, open_platform
 from openstats.standards import geography, time_periods
 from tests.conftest import SAMPLES
@@ -31,18 +33,18 @@ def platform(tmp_path: Path, database_url: str) -> Platform:
 
 
 def run_import(platform: Platform, data: Path, meta: Path, data_set_id: str = DATA_SET):
-    def write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, data_set_id, title=data.name)
-
     return import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
-                       data_set_id=data_set_id, release_id=None, write_catalogue=write)
+                       data_set_id=data_set_id, publication_id=None, title=data.name)
 
 
 def version_row(platform: Platform, data_set_id: str = DATA_SET) -> dict:
-    with platform.catalogue.engine.connect() as conn:
-        latest = platform.catalogue.latest_version(conn, data_set_id)
-    assert latest is not None
-    return dict(latest)
+    """The latest version as stored: its row's fields, metadata and changes as JSON text."""
+    with platform.catalogue.connect() as conn:
+        latest = data_sets.versions(conn, data_set_id)[0]
+        changes = data_sets.stored_changes(conn, latest.id)
+    meta = platform.catalogue.metadata.get(latest.id)
+    return {**asdict(latest), "metadata": json.dumps(meta.to_json()),
+            "changes": json.dumps(changes)}
 
 
 def decoded_rows(platform: Platform, row: dict) -> list[tuple]:
@@ -122,7 +124,8 @@ def test_parquet_layout_ids_and_order(platform: Platform, tmp_path: Path) -> Non
              r["loc_REG"] if r["loc_REG"] is not None else -1, r["time_period_id"])
             for r in rows]
     assert keys == sorted(keys)
-    assert [t["label"] for t in meta_json["time_periods"]] == ["2022", "2023"]
+    assert [(t["period"], t["code"]) for t in meta_json["time_periods"]] == [
+        ("2022", "CY"), ("2023", "CY")]
     sex = next(f for f in meta_json["filters"] if f["column"] == "sex")
     assert sex["options"][0]["label"] == "Total" and sex["default"] == "Total"
     assert sex["hint"] == "Filter by sex" and sex["label"] == "Sex"
@@ -163,16 +166,18 @@ def test_additions_make_a_minor_version_and_removals_a_major_one(
     data2, meta2 = write_pair(tmp_path / "v2", data=added)
     assert run_import(platform, data2, meta2).version == "1.1"
     changes = json.loads(version_row(platform)["changes"])
-    assert changes["added"]["time_periods"] == [["2024", "CY"]] and not changes["removed"]
+    assert changes["minorChanges"]["timePeriods"] == [
+        {"currentState": {"code": "CY", "period": "2024", "label": "2024"}}]
+    assert not changes["majorChanges"]
     removed = "\n".join(line for line in added.splitlines() if ",Male," not in line) + "\n"
     data3, meta3 = write_pair(tmp_path / "v3", data=removed)
     assert run_import(platform, data3, meta3).version == "2.0"
     changes = json.loads(version_row(platform)["changes"])
-    assert changes["major"] and changes["removed"]["filter_options"] == [["sex", "Male"]]
+    [gone] = changes["majorChanges"]["filterOptions"]
+    assert gone["filter"]["column"] == "sex"
+    assert [o["previousState"]["label"] for o in gone["options"]] == ["Male"]
     # Earlier versions stay stored, each with its own files.
-    with platform.catalogue.engine.connect() as conn:
-        count = conn.exec_driver_sql("SELECT count(*) FROM data_set_versions").scalar_one()
-    assert count == 3
+    assert platform.catalogue.counts()["data_set_versions"] == 3
 
 
 def test_a_file_with_errors_stores_nothing(platform: Platform, tmp_path: Path) -> None:
@@ -189,13 +194,14 @@ def test_a_file_with_errors_stores_nothing(platform: Platform, tmp_path: Path) -
 def test_an_error_while_recording_leaves_no_files(platform: Platform, tmp_path: Path) -> None:
     data, meta = write_pair(tmp_path / "in")
 
-    def failing_write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, DATA_SET, title="x")
+    def failing_write(conn: Connection, recorded: list[RecordedVersion]) -> None:
+        assert recorded  # the version's row is written in this transaction: rolled back
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
         import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
-                    data_set_id=DATA_SET, release_id=None, write_catalogue=failing_write)
+                    data_set_id=DATA_SET, publication_id=None, title="x",
+                    write_catalogue=failing_write)
     assert platform.catalogue.counts()["data_sets"] == 0
     assert files_under(platform.settings.data_dir / "files") == []
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from openstats.catalogue import data_sets
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
@@ -54,7 +55,8 @@ def check_after_restart(settings: Settings) -> int:
     platform = open_platform(settings, sweep=True)
     try:
         versions = platform.catalogue.counts()["data_set_versions"]
-        referenced = platform.catalogue.storage_keys()
+        with platform.catalogue.connect() as conn:
+            referenced = data_sets.storage_keys(conn)
     finally:
         platform.close()
     files = settings.data_dir / "files"

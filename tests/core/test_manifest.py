@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from openstats.demo import MANIFEST
-from openstats.errors import ManifestError, NotFound, ScreeningFailed
-from openstats.ingest.manifest import load_manifest, read_manifest
+from openstats.errors import ManifestError, ScreeningFailed
+from openstats.model.catalogue import Contact, ReleaseState
 from openstats.platform import Platform, open_platform
+from openstats.publishing.manifest import load_manifest, read_manifest
 from tests.conftest import SHARED
 from tests.core.helpers import TINY_DATA, files_under, make_settings, write_pair
 
@@ -50,7 +52,8 @@ def platform(tmp_path: Path, database_url: str) -> Platform:
 
 def snapshot(platform: Platform) -> dict[str, list[tuple]]:
     """Every row of every catalogue table, to compare before and after."""
-    tables = ["themes", "publications", "releases", "data_sets", "data_set_versions"]
+    tables = ["themes", "publications", "releases", "release_versions", "release_data_sets",
+              "data_sets", "data_set_versions", "saved_tables"]
     with platform.catalogue.engine.connect() as conn:
         return {t: sorted(tuple(map(str, r)) for r in conn.execute(text(f"SELECT * FROM {t}")))
                 for t in tables}
@@ -58,21 +61,23 @@ def snapshot(platform: Platform) -> dict[str, list[tuple]]:
 
 def test_demo_loads_as_on_the_seed_page(platform: Platform) -> None:
     load_manifest(platform, MANIFEST)
-    ds = platform.catalogue.public_data_set(DEMO_ID)
-    assert ds["title"] == "E1. Re-referrals by level of intervention by CSC, 2017-23"
-    assert ds["theme"]["title"] == "Children's social care"
-    assert ds["publication"]["title"] == "Children in need: A focus on re-referrals"
-    assert ds["release"]["title"] == "Reporting year 2024"
-    assert ds["publication"]["contact"] == {
-        "team_name": "Children's Social Care Analysis and Research",
-        "team_email": "Bruce.GOLDING@education.gov.uk", "contact_name": "Bruce Golding",
-        "telephone": ""}
-    meta = ds["metadata"]
-    assert meta["row_count"] == 5
-    assert [i["label"] for i in meta["indicators"]] == ["Referrals", "Percent"]
-    assert [(f["label"], f["hint"]) for f in meta["filters"]] == [
+    ds = platform.catalogue.snapshots.view().latest(DEMO_ID)
+    assert ds is not None
+    assert ds.title == "E1. Re-referrals by level of intervention by CSC, 2017-23"
+    assert ds.release.theme.title == "Children's social care"
+    assert ds.release.publication_title == "Children in need: A focus on re-referrals"
+    assert ds.release.title == "Reporting year 2024"
+    assert ds.release.version.contact == Contact(
+        "Children's Social Care Analysis and Research", "Bruce.GOLDING@education.gov.uk",
+        "Bruce Golding", "")
+    meta = platform.catalogue.metadata.get(ds.version_id)
+    assert meta.row_count == 5
+    assert [i.label for i in meta.indicators] == ["Referrals", "Percent"]
+    assert [(f.label, f.hint) for f in meta.filters] == [
         ("Highest level of intervention", "Filter by event"),
         ("Referral type", "Filter by referral type")]
+    # Loaded releases are scheduled like approved ones (so pre-release access works too).
+    assert ds.release.version.state in (ReleaseState.APPROVED, ReleaseState.PUBLISHED)
 
 
 def test_loading_twice_changes_nothing(platform: Platform) -> None:
@@ -104,8 +109,11 @@ def test_future_release_is_not_public_until_its_time(platform: Platform, tmp_pat
                                                       "2099-06-13T09:30:00Z"))
     load_manifest(platform, folder / "release.toml")
     data_set_id = read_manifest(folder / "release.toml").data_sets[0].id
-    with pytest.raises(NotFound):
-        platform.catalogue.public_data_set(data_set_id)
+    assert platform.catalogue.snapshots.view().latest(data_set_id) is None
+    later = datetime(2099, 6, 13, 9, 30, tzinfo=UTC)
+    assert platform.catalogue.snapshots.view(later - timedelta(seconds=1)).latest(
+        data_set_id) is None
+    assert platform.catalogue.snapshots.view(later).latest(data_set_id) is not None
 
 
 @pytest.mark.parametrize(("change", "message"), [

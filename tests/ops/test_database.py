@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
-from openstats.catalogue import accounts, migrate
-from openstats.catalogue.store import Catalogue, now
+from openstats.catalogue import audit, data_sets, migrate
+from openstats.catalogue.db import Catalogue
+from openstats.catalogue.values import now
 from openstats.demo import MANIFEST
 from openstats.ingest.service import import_pair
 from openstats.platform import Platform, open_platform
+from openstats.publishing import workflow
 from openstats.settings import Settings
 from tests.ops.helpers import environment, openstats
+from tests.support.catalogue import approve, make_release
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -85,14 +87,10 @@ def test_publish_due_records_a_release_once_however_many_run_it(database_url: st
                                                                runners: int) -> None:
     """Replicas' schedulers, each with its own pool, finding one release due together."""
     first = Catalogue(database_url)
-    user_id = accounts.create_user(first, "approver@example.org", None, "admin")
     with first.transaction() as conn:
-        theme = first.upsert_theme(conn, "Theme")
-        publication = first.upsert_publication(conn, theme, "Publication")
-        release = first.upsert_release(conn, publication, "Release 2025")
-    user = accounts.user_by_id(first, user_id)
-    assert user is not None
-    accounts.approve(first, user, release, now() - timedelta(seconds=1))
+        rv = make_release(conn, "Release 2025")
+    release = rv.release_id
+    approve(first, rv, now() - timedelta(seconds=1))
     replicas = [Catalogue(database_url) for _ in range(runners)]
     start = threading.Barrier(runners)
     marked: list[list[str]] = []
@@ -101,7 +99,7 @@ def test_publish_due_records_a_release_once_however_many_run_it(database_url: st
     def scheduler(catalogue: Catalogue) -> None:
         start.wait()
         try:
-            marked.append(accounts.publish_due(catalogue))
+            marked.append([rv.release_id for rv in workflow.publish_due(catalogue)])
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -112,8 +110,9 @@ def test_publish_due_records_a_release_once_however_many_run_it(database_url: st
         t.join(timeout=60)
     assert errors == []
     assert sorted(marked, key=len) == [[]] * (runners - 1) + [[release]]
-    entries = [r for r in accounts.audit_rows(first) if r["action"] == "published"]
-    assert [r["object_id"] for r in entries] == [release]
+    with first.connect() as conn:
+        entries = [e for e in audit.entries(conn) if e.action == "published"]
+    assert [e.object_id for e in entries] == [release]
     for c in [first, *replicas]:
         c.close()
 
@@ -131,13 +130,10 @@ def test_imports_on_two_replicas_at_once_share_new_location_ids(database_url: st
     errors: list[BaseException] = []
 
     def load(p: Platform, data_set_id: str) -> None:
-        def write(conn: Connection) -> None:
-            p.catalogue.ensure_data_set(conn, data_set_id, title=data_set_id)
-
         start.wait()
         try:
             import_pair(p.catalogue, p.storage, p.settings, data, meta,
-                        data_set_id=data_set_id, release_id=None, write_catalogue=write)
+                        data_set_id=data_set_id, publication_id=None, title=data_set_id)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -151,11 +147,10 @@ def test_imports_on_two_replicas_at_once_share_new_location_ids(database_url: st
     catalogue = platforms[0].catalogue
     locations = []
     for data_set_id in ids:
-        with catalogue.engine.connect() as conn:
-            row = catalogue.latest_version(conn, data_set_id)
-        assert row is not None
-        locations.append([loc["public_id"] for loc in
-                          catalogue.version_metadata(row["id"])["locations"]])
+        with catalogue.connect() as conn:
+            latest = data_sets.versions(conn, data_set_id)[0]
+        meta = catalogue.metadata.get(latest.id)
+        locations.append([loc.public_id for loc in meta.locations])
     assert locations[0] == locations[1]
     for p in platforms:
         p.close()

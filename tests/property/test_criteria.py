@@ -16,8 +16,9 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from openstats.query import criteria, periods
+from openstats.query import criteria
 from openstats.query.criteria import And, Facets, LocationRef, Not, Or, PeriodRef, QueryRequest
+from openstats.standards import time_periods
 
 KNOWN_CODES = set(criteria.MESSAGES)
 
@@ -91,9 +92,9 @@ def location(draw: st.DrawFn) -> LocationRef:
 
 @st.composite
 def period(draw: st.DrawFn) -> PeriodRef:
-    code = draw(st.sampled_from(periods.ALL_CODES))
+    code = draw(st.sampled_from(time_periods.ALL_CODES))
     year = draw(st.integers(1000, 9998))
-    text = f"{year}/{year + 1}" if code in periods.RANGE_CODES and draw(st.booleans()) \
+    text = f"{year}/{year + 1}" if code in time_periods.RANGE_CODES and draw(st.booleans()) \
         else str(year)
     return PeriodRef(text, code, None)
 

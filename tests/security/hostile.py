@@ -17,8 +17,8 @@ import io
 from html.parser import HTMLParser
 from pathlib import Path
 
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
 

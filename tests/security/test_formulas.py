@@ -21,8 +21,8 @@ from odf.table import TableCell
 from openpyxl import load_workbook
 
 from openstats import formulas
-from openstats.catalogue import accounts
-from openstats.catalogue.store import Catalogue
+from openstats.catalogue import accounts, audit
+from openstats.catalogue.db import Catalogue
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer
@@ -96,9 +96,10 @@ def test_uploaded_files_are_served_byte_for_byte(hostile: LiveServer) -> None:
 def test_audit_csv_neutralises_typed_text(catalogue: Catalogue) -> None:
     accounts.create_user(catalogue, "=cmd@example.org", "a long enough password", "admin")
     with catalogue.transaction() as conn:
-        accounts.audit(conn, None, "upload", "release", "-1+1", FORMULA)
-        accounts.audit(conn, None, "upload", "release", "r1", "-5")
-    rows = list(csv.reader(io.StringIO(accounts.audit_csv(catalogue))))
+        audit.record(conn, None, "upload", "release", "-1+1", FORMULA)
+        audit.record(conn, None, "upload", "release", "r1", "-5")
+    with catalogue.connect() as conn:
+        rows = list(csv.reader(io.StringIO(audit.as_csv(conn))))
     cells = [c for row in rows[1:] for c in row]
     assert "'" + FORMULA in cells and "'-1+1" in cells and "-5" in cells
     assert not [c for c in cells if formulas.risky(c)]

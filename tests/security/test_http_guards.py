@@ -14,8 +14,8 @@ import pytest
 
 from openstats.catalogue import accounts
 from openstats.demo import MANIFEST
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.security import CONTENT_SECURITY_POLICY, TokenBuckets, client_address, parse_networks
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
@@ -136,6 +136,8 @@ def test_uploads_have_their_own_cap(capped: LiveServer) -> None:
     assert person.sign_in("admin@example.org").status_code == 303
     release = next(p for p in _links(person, "/admin") if p.startswith("/admin/publications/"))
     release = next(p for p in _links(person, release) if p.startswith("/admin/releases/"))
+    # The demo release is published: uploads go into its amendment (started once).
+    assert person.post(f"{release}/amend", token_from=release).status_code in (303, 409)
     data = (MANIFEST.parent / "e1_re_referrals.csv").read_bytes()
     meta = (MANIFEST.parent / "e1_re_referrals.meta.csv").read_bytes()
 
@@ -174,6 +176,8 @@ def test_a_zip_bomb_is_never_unpacked(capped: LiveServer) -> None:
     assert person.sign_in("admin@example.org").status_code == 303
     release = next(p for p in _links(person, "/admin") if p.startswith("/admin/publications/"))
     release = next(p for p in _links(person, release) if p.startswith("/admin/releases/"))
+    # The demo release is published: uploads go into its amendment (started once).
+    assert person.post(f"{release}/amend", token_from=release).status_code in (303, 409)
     answer = person.post(f"{release}/upload", {"title": "Bomb", "summary": "s"},
                          files={"data_file": ("bomb.csv", bomb, "text/csv"),
                                 "meta_file": ("bomb.meta.csv", meta, "text/csv")},

@@ -138,9 +138,10 @@ def test_publishing_pages_show_hostile_text_as_text(hostile: LiveServer, admin: 
     release_paths = [p for p in release if p.startswith("/admin/releases/")]
     assert release_paths, sorted(release)
     token_page = release_paths[0]
-    answer = admin.post(f"/admin/data-sets/{DATA_SET_ID}/footnotes", {
-        "text": f"Added {SCRIPT} {BREAKOUT}", "target": "", "back": token_page},
-        token_from=token_page)
+    # The release is published: publishers write in an amendment.
+    admin.post(f"{token_page}/amend", token_from=token_page)
+    answer = admin.post(f"{token_page}/data-sets/{DATA_SET_ID}/footnotes", {
+        "text": f"Added {SCRIPT} {BREAKOUT}", "target": ""}, token_from=token_page)
     assert answer.status_code < 400, answer.text[:500]
     pages = crawl(client, ["/admin", "/admin/audit", *release_paths])
     assert any("/preview/" in p for p in pages), sorted(pages)

@@ -30,15 +30,16 @@ import pytest
 from sqlalchemy import Connection
 
 from openstats.errors import SettingsError, StorageError
-from openstats.ingest.manifest import load_manifest
-from openstats.ingest.service import import_pair
+from openstats.ingest.service import RecordedVersion, import_pair
 from openstats.platform import Platform, open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from openstats.storage.s3 import MARKER, S3Storage
 from tests.api.conftest import DATA_SETS, LiveServer, manifest_text, serve
 from tests.api.decode import Decoder, expected
 from tests.conftest import REFERENCE, SAMPLES, S3Server, free_port, wait_until_up
 from tests.core.helpers import files_under, write_big_pair, write_pair
+from tests.support.catalogue import storage_keys
 
 ABSENCE_ID, ABSENCE_SAMPLE = DATA_SETS["absence"]
 ABSENCE_CSV = SAMPLES / f"{ABSENCE_SAMPLE}.csv"
@@ -62,7 +63,7 @@ def load_absence(settings: Settings, folder: Path) -> str:
     platform = open_platform(settings)
     try:
         load_manifest(platform, manifest)
-        (key,) = platform.catalogue.storage_keys()
+        (key,) = storage_keys(platform.catalogue)
     finally:
         platform.close()
     return key
@@ -71,13 +72,12 @@ def load_absence(settings: Settings, folder: Path) -> str:
 def import_tiny(platform: Platform, folder: Path, fail: Exception | None = None) -> None:
     data, meta = write_pair(folder)
 
-    def write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, TINY_ID, title="Tiny")
+    def write(conn: Connection, recorded: list[RecordedVersion]) -> None:
         if fail is not None:
             raise fail  # the caller's part of the transaction fails after the upload
 
     import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,
-                data_set_id=TINY_ID, release_id=None, write_catalogue=write)
+                data_set_id=TINY_ID, publication_id=None, title="Tiny", write_catalogue=write)
 
 
 def query_rows(live: LiveServer) -> list[tuple[object, ...]]:
@@ -166,7 +166,7 @@ def test_an_upload_that_fails_leaves_nothing_and_the_import_works_after(
     platform = open_platform(s3_settings(s3_server, s3_bucket, tmp_path / "data"))
     import_tiny(platform, tmp_path / "pair")
     assert platform.catalogue.counts()["data_set_versions"] == 1
-    (key,) = platform.catalogue.storage_keys()
+    (key,) = storage_keys(platform.catalogue)
     assert len(s3_server.keys(s3_bucket, f"stats/versions/{key}/")) == 4
     platform.close()
 
@@ -240,7 +240,7 @@ def test_a_killed_import_leaves_nothing_visible(
 
         settings = s3_settings(s3_server, s3_bucket, data_dir, prefix=prefix)
         platform = open_platform(settings, sweep=True)  # what the next start does
-        referenced = platform.catalogue.storage_keys()
+        referenced = storage_keys(platform.catalogue)
         assert len(referenced) == 1 if code == 0 else len(referenced) <= 1
         for key in referenced:  # a visible version is whole
             parquet = platform.storage.file(key, "data.parquet")
@@ -316,14 +316,14 @@ def test_a_version_swept_before_its_row_commits_is_not_published(
     swept = S3Storage(s3_bucket, "stats/", cache=tmp_path / "other",
                       endpoint_url=s3_server.endpoint, grace=SWEEP_ALL)
 
-    def write(conn: Connection) -> None:
-        platform.catalogue.ensure_data_set(conn, TINY_ID, title="Tiny")
+    def write(conn: Connection, recorded: list[RecordedVersion]) -> None:
         swept.sweep(set())  # another replica, with no grace period, sweeps right now
 
     data, meta = write_pair(tmp_path / "pair")
     with pytest.raises(StorageError, match="no longer complete"):
         import_pair(platform.catalogue, platform.storage, settings, data, meta,
-                    data_set_id=TINY_ID, release_id=None, write_catalogue=write)
+                    data_set_id=TINY_ID, publication_id=None, title="Tiny",
+                    write_catalogue=write)
     assert platform.catalogue.counts()["data_set_versions"] == 0
     platform.close()
 

@@ -15,8 +15,8 @@ from odf import opendocument, table, teletype
 from openpyxl import load_workbook
 
 from openstats.demo import MANIFEST
-from openstats.ingest.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE

@@ -1,1 +1,14 @@
-"""Publishing: sign-in, roles, drafts and uploads, screening reports, approval, audit."""
+"""The publishing side at /admin: sign in, draft, upload, screen, approve, audit.
+
+Every page needs a signed-in user; every form that changes something needs the session's
+CSRF token; every action is a publishing service (publishing/), which checks rights on
+every object it touches and writes the audit log.
+"""
+
+from fastapi import APIRouter
+
+from openstats.admin import oidc, publications, releases, sign_in, uploads, users
+
+router = APIRouter()
+for part in (sign_in, publications, releases, uploads, users, oidc):
+    router.include_router(part.router)

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from openstats import sessions
-from openstats.catalogue import accounts
-from openstats.catalogue.schema import users
+from openstats.admin.pages import page
+from openstats.catalogue import accounts, audit
 
 router = APIRouter(prefix="/admin/oidc")
 
@@ -44,8 +44,6 @@ def callback_url(request: Request) -> str:
 
 @router.get("/start")
 def start(request: Request) -> Response:
-    from openstats.admin.routes import page
-
     if not configured(request):
         return page(request, "admin_message.html", {"title": "Not available",
                                                     "message": "Single sign-on is not set up."},
@@ -63,8 +61,6 @@ def start(request: Request) -> Response:
 
 @router.get("/callback", name="oidc_callback")
 def callback(request: Request, code: str = "", state: str = "") -> Response:
-    from openstats.admin.routes import page
-
     expected = sessions.read(request).get("oidc_state")
     if not configured(request) or not code or not expected or not secrets.compare_digest(
             str(expected), state):
@@ -92,17 +88,15 @@ def callback(request: Request, code: str = "", state: str = "") -> Response:
             "title": "Sign-in did not work",
             "message": "The identity provider gave no verified email address."}, 403)
     catalogue = request.app.state.platform.catalogue
-    from sqlalchemy import select
-
-    with catalogue.engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.email == email)).mappings().first()
-    if row is None:
+    with catalogue.connect() as conn:
+        user = accounts.user_by_email(conn, email)
+    if user is None:
         return page(request, "admin_message.html", {
             "title": "You do not have an account",
             "message": f"There is no publishing account for {email}. Ask an administrator."},
             403)
     with catalogue.transaction() as conn:
-        accounts.audit(conn, dict(row), "sign_in_oidc", "user", row["id"], "")
+        audit.record(conn, user, "sign_in_oidc", "user", user.id, "")
     response = RedirectResponse("/admin", status_code=303)
-    sessions.write(request, response, {"uid": row["id"]})
+    sessions.write(request, response, {"uid": user.id})
     return response

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openstats.query import criteria, periods
+from openstats.query import criteria
+from openstats.standards import time_periods
 
 Schema = dict[str, Any]
 
@@ -158,7 +159,7 @@ def query_parameters() -> list[dict[str, Any]]:
         form = {"filters": "an option id", "geographicLevels": "a level code (NAT, LA...)",
                 "locations": "{level}|{property}|{value}, e.g. NAT|code|E92000001",
                 "timePeriods": "{period}|{code}, e.g. 2020/2021|AY; codes: "
-                               + ", ".join(periods.ALL_CODES[:6]) + "..."}[facet]
+                               + ", ".join(time_periods.ALL_CODES[:6]) + "..."}[facet]
         for op in ops:
             many = op in ("in", "notIn")
             out.append(query(f"{facet}.{op}", array(item) if many else item,

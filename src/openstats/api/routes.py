@@ -1,7 +1,8 @@
 """Routes of the public data API v1: the same paths, parameters and JSON as EES's.
 
-Routes only parse and answer; what the public may see comes from
-`Catalogue.public_versions` and every query runs through `query.engine`. Parameters are
+Routes only parse and answer; what the public may see comes from the published
+catalogue (`catalogue.published.View`, one per request) and every query runs through
+`query.engine`. Parameters are
 read from the raw query string so that every problem becomes an EES-style 400 answer
 (never FastAPI's own 422), and unknown parameters are refused as EES does.
 """
@@ -19,8 +20,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
-from openstats.api import changes, openapi, views
-from openstats.query import versions as version_specs
+from openstats.api import openapi
+from openstats.catalogue import version_specs
+from openstats.catalogue.published import PublicDataSet
+from openstats.dependencies import api_view, platform
+from openstats.model.metadata import VersionMeta
+from openstats.present import ees
+from openstats.present.changes import version_changes
 from openstats.query.criteria import (
     DEFAULT_PAGE_SIZE,
     MAX_INT32,
@@ -34,7 +40,7 @@ from openstats.query.engine import QueryError
 from openstats.standards import gzipped
 
 router = APIRouter()
-ALL_TYPES = ("Filters", "Indicators", "Locations", "TimePeriods")
+ALL_TYPES = ees.ALL_TYPES
 MAX_BODY = 1_000_000  # bytes of a POST query
 
 
@@ -146,20 +152,15 @@ def _uuid(text: str) -> str | None:
         return None
 
 
-def platform(request: Request) -> Any:
-    return request.app.state.platform
+def _meta(request: Request, d: PublicDataSet) -> VersionMeta:
+    return platform(request).catalogue.metadata.get(d.version_id)
 
 
-def _meta(request: Request, row: dict[str, Any]) -> dict[str, Any]:
-    return platform(request).catalogue.version_metadata(row["id"])
-
-
-def _find(request: Request, data_set_id: str, spec: str | None) -> dict[str, Any] | None:
+def _find(request: Request, data_set_id: str, spec: str | None) -> PublicDataSet | None:
     ds = _uuid(data_set_id)
     if ds is None:
         return None
-    rows = platform(request).catalogue.public_versions(data_set_id=ds)
-    return version_specs.resolve(spec, rows)
+    return version_specs.resolve(spec, api_view(request).versions_of(ds))
 
 
 # --- publications ----------------------------------------------------------------------------
@@ -184,11 +185,7 @@ def list_publications(
             message="The length of 'Search' must be at least 3 characters."))
     if errors:
         return problem(400, errors)
-    rows = platform(request).catalogue.public_versions()
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        groups.setdefault(r["publication_id"], []).append(r)
-    items = [views.publication_summary(g) for g in groups.values()]
+    items = [ees.publication_summary(p) for p in api_view(request).publications()]
     if search:
         terms = search.lower().split()
 
@@ -209,12 +206,12 @@ def list_publications(
 def get_publication(request: Request, publicationId: PublicationId) -> Response:  # noqa: N803
     """A publication's summary; 404 unless it has a published data set."""
     pid = _uuid(publicationId)
-    rows = platform(request).catalogue.public_versions(publication_id=pid) if pid else []
-    if not rows:
+    found = api_view(request).publication_by_id(pid) if pid else None
+    if found is None:
         return not_found()
     if errors := unknown_params(request, ()):
         return problem(400, errors)
-    return answer(request, views.publication_summary(rows), immutable=False)
+    return answer(request, ees.publication_summary(found), immutable=False)
 
 
 @router.get("/publications/{publicationId}/data-sets", tags=["Publications"],
@@ -236,13 +233,12 @@ def publication_data_sets(
     page_no, size = paging_params(request, 10, 20, errors)
     if errors:
         return problem(400, errors)
-    rows = platform(request).catalogue.public_versions(publication_id=pid)
-    latest: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        latest.setdefault(r["data_set_id"], r)
-    ordered = sorted(latest.values(),
-                     key=lambda r: (-r["published"].timestamp(), r["title"], r["data_set_id"]))
-    items = [views.data_set(r, _meta(request, r)) for r in ordered]
+    latest = api_view(request).data_sets_of_publication(pid)
+    # Newest published first, as EES lists them (by when each data set first went public).
+    firsts = {d.data_set_id: d.release.first_published for d in latest}
+    ordered = sorted(latest, key=lambda d: (-firsts[d.data_set_id].timestamp(), d.title,
+                                            d.data_set_id))
+    items = [ees.data_set(d, _meta(request, d)) for d in ordered]
     return answer(request, paged(items, page_no, size), immutable=False)
 
 
@@ -256,7 +252,7 @@ def get_data_set(request: Request, dataSetId: DataSetId) -> Response:  # noqa: N
         return not_found()
     if errors := unknown_params(request, ()):
         return problem(400, errors)
-    return answer(request, views.data_set(row, _meta(request, row)), immutable=False)
+    return answer(request, ees.data_set(row, _meta(request, row)), immutable=False)
 
 
 @router.get("/data-sets/{dataSetId}/versions", tags=["Data sets"],
@@ -271,14 +267,14 @@ def list_versions(
 ) -> Response:
     """Published versions, newest first."""
     ds = _uuid(dataSetId)
-    rows = platform(request).catalogue.public_versions(data_set_id=ds) if ds else []
+    rows = api_view(request).versions_of(ds) if ds else []
     if not rows:
         return not_found()
     errors = unknown_params(request, ("page", "pageSize"))
     page_no, size = paging_params(request, 10, 20, errors)
     if errors:
         return problem(400, errors)
-    items = [views.version(r, _meta(request, r)) for r in rows]
+    items = [ees.version(r, _meta(request, r)) for r in rows]
     return answer(request, paged(items, page_no, size), immutable=False)
 
 
@@ -291,7 +287,7 @@ def get_version(request: Request, dataSetId: DataSetId, dataSetVersion: VersionS
         return not_found()
     if errors := unknown_params(request, ()):
         return problem(400, errors)
-    return answer(request, views.version(row, _meta(request, row)),
+    return answer(request, ees.version(row, _meta(request, row)),
                   immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -314,14 +310,10 @@ def get_changes(
         errors.append(Problem("InvalidValue", "includePatchHistory"))
     if errors:
         return problem(400, errors)
-    rows = platform(request).catalogue.public_versions(data_set_id=row["data_set_id"])
-    older = [r for r in rows if (r["version_major"], r["version_minor"])
-             < (row["version_major"], row["version_minor"])]
-    new_meta = _meta(request, row)
-    # The first version has nothing to compare with: no changes, as in EES.
-    major, minor = changes.change_sets(_meta(request, older[0]), new_meta) if older else ({}, {})
-    body = {"versionNumber": row["version"], "majorChanges": major, "minorChanges": minor,
-            "patchHistory": []}
+    p = platform(request)
+    change = version_changes(p.catalogue, api_view(request), row)
+    body = {"versionNumber": row.version.version, "majorChanges": change.major,
+            "minorChanges": change.minor, "patchHistory": []}
     return answer(request, body, immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -353,7 +345,7 @@ def get_meta(
         chosen = set(params["types"])
     if errors:
         return problem(400, errors)
-    return answer(request, views.meta_view(_meta(request, row), chosen),
+    return answer(request, ees.meta_view(_meta(request, row), chosen),
                   immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -439,7 +431,8 @@ async def query_post(
         req.debug = extra.debug
     # With object storage the first query of a version downloads its Parquet file: do
     # that in a worker thread, not on the event loop this async route runs on.
-    await run_in_threadpool(platform(request).storage.file, row["storage_key"], "data.parquet")
+    await run_in_threadpool(platform(request).storage.file, row.version.storage_key,
+                            "data.parquet")
     return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -468,13 +461,13 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
-def _run_query(request: Request, row: dict[str, Any], req: Any, *, immutable: bool) -> Response:
+def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool) -> Response:
     if req.errors:
         return problem(400, req.errors)
     p = platform(request)
-    meta = p.catalogue.version_metadata(row["id"])
-    version = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"),
-                               meta)
+    meta = p.catalogue.metadata.get_json(row.version_id)
+    version = p.engine.version(row.version_id,
+                               p.storage.file(row.version.storage_key, "data.parquet"), meta)
     try:
         result = p.engine.answer(version, req)
     except QueryError as e:
@@ -502,9 +495,10 @@ def get_csv(
         return problem(400, errors)
     accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
     # The file's checksum names its bytes; gzip is another representation, another tag.
-    etag = http_cache.etag_of("csv", row["data_sha256"], "gzip" if accepts_gzip else "identity")
+    etag = http_cache.etag_of("csv", row.version.data_sha256,
+                              "gzip" if accepts_gzip else "identity")
     headers = {"Content-Disposition":
-               f'attachment; filename="{row["data_set_id"]}_v{row["version"]}.csv"',
+               f'attachment; filename="{row.data_set_id}_v{row.version.version}.csv"',
                "X-Robots-Tag": "noindex",
                **http_cache.headers_for(request, etag,
                                         pinned=http_cache.pins_version(dataSetVersion),
@@ -512,7 +506,7 @@ def get_csv(
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
     # Only now: with object storage, fetching the file may mean downloading it.
-    path = platform(request).storage.file(row["storage_key"], row["data_file_name"])
+    path = platform(request).storage.file(row.version.storage_key, row.version.data_file_name)
     if accepts_gzip:
         headers["Content-Encoding"] = "gzip"
         # A data file uploaded gzip-compressed is kept as it came: its bytes are already
@@ -537,3 +531,4 @@ def _compressed(path: Any) -> Iterator[bytes]:
         if data:
             yield data
     yield z.flush()
+

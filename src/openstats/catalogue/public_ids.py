@@ -9,13 +9,13 @@ and label (within a data set), locations by level, codes and name (across data s
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from sqids import Sqids
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from openstats.catalogue.schema import public_ids
+from openstats.model.metadata import Location, VersionMeta
 
 ALPHABET = "UjIo1rQXDHTmNsy6p4SlAtO0uqhfCiexFMVc5nG3v2Bbz8dKgWJRa79PZYwkEL"
 _SQIDS = Sqids(alphabet=ALPHABET, min_length=5)
@@ -38,10 +38,8 @@ def decode(public_id: str) -> int | None:
     return int(numbers[0])
 
 
-def location_key(location: dict[str, Any]) -> str:
-    second = next((str(v) for k, v in location.items()
-                   if k not in ("id", "level", "code", "name", "public_id")), "")
-    return SEP.join((location["level"], location["code"], second, location["name"]))
+def location_key(location: Location) -> str:
+    return SEP.join((location.level, location.code, location.secondary_code, location.name))
 
 
 def stored_key(key: str) -> str:
@@ -76,22 +74,17 @@ def _numbers(conn: Connection, kind: str, scope: str, keys: list[str]) -> dict[s
     return {k: by_stored[s] for k, s in stored.items()}
 
 
-def assign(conn: Connection, data_set_id: str, metadata: dict[str, Any]) -> None:
-    """Give every filter, option, indicator and location of a version its public id."""
-    filters = metadata["filters"]
-    numbers = _numbers(conn, "filter", data_set_id, [f["column"] for f in filters])
-    for f in filters:
-        f["public_id"] = encode(numbers[f["column"]])
-    option_keys = [f["column"] + SEP + o["label"] for f in filters for o in f["options"]]
-    numbers = _numbers(conn, "option", data_set_id, option_keys)
-    for f in filters:
-        for o in f["options"]:
-            o["public_id"] = encode(numbers[f["column"] + SEP + o["label"]])
-    indicators = metadata["indicators"]
-    numbers = _numbers(conn, "indicator", data_set_id, [i["column"] for i in indicators])
-    for i in indicators:
-        i["public_id"] = encode(numbers[i["column"]])
-    locations = metadata["locations"]
-    numbers = _numbers(conn, "location", "", [location_key(loc) for loc in locations])
-    for loc in locations:
-        loc["public_id"] = encode(numbers[location_key(loc)])
+def assign(conn: Connection, data_set_id: str, meta: VersionMeta) -> VersionMeta:
+    """The metadata with every filter, option, indicator and location's public id."""
+    filters = _numbers(conn, "filter", data_set_id, [f.column for f in meta.filters])
+    option_keys = {(f.column, o.label): f.column + SEP + o.label
+                   for f in meta.filters for o in f.options}
+    options = _numbers(conn, "option", data_set_id, list(option_keys.values()))
+    indicators = _numbers(conn, "indicator", data_set_id, [i.column for i in meta.indicators])
+    location_keys = {loc.id: location_key(loc) for loc in meta.locations}
+    locations = _numbers(conn, "location", "", list(location_keys.values()))
+    return meta.with_public_ids(
+        filters={column: encode(n) for column, n in filters.items()},
+        options={pair: encode(options[key]) for pair, key in option_keys.items()},
+        indicators={column: encode(n) for column, n in indicators.items()},
+        locations={loc_id: encode(locations[key]) for loc_id, key in location_keys.items()})

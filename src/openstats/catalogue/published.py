@@ -1,67 +1,366 @@
-"""What the public sees, shaped for pages: latest data sets, publications, releases.
+"""What readers may see: the one place that decides visibility, for pages, downloads and
+the API alike.
 
-Everything here is derived from `Catalogue.public_versions`, the one place that decides
-visibility, so pages, downloads and the API can never disagree about what is published.
+A release version is public from its scheduled moment once approved; what a release
+shows is its latest public version; a data-set version is public once a public release
+version holds it, with the words of the latest public release version holding it. The
+publication's words come from its latest public release version too. So nothing a
+publisher writes for a scheduled release shows a second early, and versions already
+published keep their words.
+
+Every process keeps a `Snapshot` of the release versions that are or will become public
+(drafts are never in it) and rereads it when the catalogue's generation number moves
+(catalogue/db.py `bump_generation`), which costs one one-row query per request. Visibility
+is then decided from the snapshot at the moment asked (`View`). Between two scheduled
+moments every reader sees the same thing, so views are cached by (generation, how many
+moments have passed).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import bisect
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from openstats.catalogue.store import Catalogue
+from openstats.catalogue import data_sets, publications, releases
+from openstats.catalogue.values import now
+from openstats.model.catalogue import (
+    Contact,
+    DataSetVersion,
+    FeaturedTable,
+    ReleaseDataSet,
+    ReleaseState,
+    ReleaseVersion,
+    Theme,
+)
+from openstats.model.footnotes import Footnote
+
+if TYPE_CHECKING:
+    from openstats.catalogue.db import Catalogue
+
+log = logging.getLogger("openstats.catalogue")
 
 
-@dataclass
-class Published:
-    """A snapshot of every public version (newest first per data set)."""
+@dataclass(frozen=True)
+class PublicRelease:
+    """A release as readers see it: its latest version visible to them."""
 
-    rows: list[dict[str, Any]]
+    version: ReleaseVersion
+    theme: Theme
+    first_published: datetime  # when its first version went (or goes) public
+    preview: bool  # shown before its time (pre-release access) or a draft (publishers)
+
+    @property
+    def id(self) -> str:
+        return self.version.release_id
+
+    @property
+    def slug(self) -> str:
+        return self.version.slug
+
+    @property
+    def title(self) -> str:
+        return self.version.title
+
+    @property
+    def publication_slug(self) -> str:
+        return self.version.publication_slug
+
+    @property
+    def publication_title(self) -> str:
+        return self.version.publication_title
+
+    @property
+    def url(self) -> str:
+        return f"/find-statistics/{self.publication_slug}/{self.slug}"
+
+    @property
+    def last_updated(self) -> datetime | None:
+        """When the amendment shown was published (None for a first version)."""
+        return self.version.scheduled if self.version.is_amendment else None
+
+
+@dataclass(frozen=True)
+class PublicDataSet:
+    """A data-set version as readers see it, with the words its release version gives it."""
+
+    version: DataSetVersion
+    words: ReleaseDataSet
+    release: PublicRelease  # the release version the words come from
+    published: datetime  # when this version of the data set first went public
+    notes: str  # the release note of the release version that first held it
+    preview: bool
+
+    @property
+    def data_set_id(self) -> str:
+        return self.version.data_set_id
+
+    @property
+    def version_id(self) -> str:
+        return self.version.id
+
+    @property
+    def title(self) -> str:
+        return self.words.title
+
+    @property
+    def summary(self) -> str:
+        return self.words.summary
+
+    @property
+    def footnotes(self) -> tuple[Footnote, ...]:
+        return self.words.footnotes
+
+
+@dataclass(frozen=True)
+class PublicPublication:
+    id: str
+    slug: str
+    title: str
+    summary: str
+    contact: Contact
+    theme: Theme
+    releases: tuple[PublicRelease, ...]  # newest first
+
+    @property
+    def latest_release(self) -> PublicRelease:
+        return self.releases[0]
+
+    @property
+    def last_published(self) -> datetime:
+        return max(r.first_published for r in self.releases)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The release versions that are or will become public, and what they hold."""
+
+    generation: int
+    release_versions: tuple[ReleaseVersion, ...]
+    entries: dict[str, tuple[ReleaseDataSet, ...]]  # by release version id
+    versions: dict[str, DataSetVersion]
+    featured: dict[str, tuple[FeaturedTable, ...]]  # by release version id
+    themes: dict[str, Theme]
+    moments: tuple[datetime, ...] = field(default=())  # every scheduled moment, in order
 
     @classmethod
-    def read(cls, catalogue: Catalogue, preview_releases: frozenset[str] = frozenset(),
-             include_drafts: bool = False) -> Published:
-        return cls(catalogue.public_versions(preview_releases=preview_releases,
-                                             include_drafts=include_drafts))
+    def load(cls, catalogue: Catalogue, generation: int,
+             drafts_of: frozenset[str] = frozenset()) -> Snapshot:
+        with catalogue.connect() as conn:
+            rvs = releases.non_draft_versions(conn) + releases.draft_versions(conn, drafts_of)
+            ids = {rv.id for rv in rvs}
+            entries = releases.entries_of(conn, ids)
+            versions = data_sets.versions_by_id(
+                conn, {e.version_id for items in entries.values() for e in items})
+            featured: dict[str, list[FeaturedTable]] = {}
+            for table in releases.featured_tables(conn, frozenset(ids)):
+                featured.setdefault(table.release_version_id, []).append(table)
+            themes = {t.id: t for t in publications.all_themes(conn)}
+        return cls(generation, tuple(rvs), {k: tuple(v) for k, v in entries.items()},
+                   versions, {k: tuple(v) for k, v in featured.items()}, themes,
+                   tuple(sorted({rv.scheduled for rv in rvs if rv.scheduled is not None})))
 
-    def latest(self) -> list[dict[str, Any]]:
-        """The newest public version of each data set."""
-        seen: dict[str, dict[str, Any]] = {}
-        for r in self.rows:
-            seen.setdefault(r["data_set_id"], r)
-        return list(seen.values())
+    def epoch(self, at: datetime) -> int:
+        """How many scheduled moments have come by `at`: equal epochs, equal views."""
+        return bisect.bisect_right(self.moments, at)
 
-    def versions_of(self, data_set_id: str) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["data_set_id"] == data_set_id]
 
-    def releases(self, publication_slug: str) -> list[dict[str, Any]]:
-        """Public releases of a publication, newest first: one row each (its first data set)."""
-        by_release: dict[str, dict[str, Any]] = {}
-        for r in self.rows:
-            if r["publication_slug"] == publication_slug:
-                by_release.setdefault(r["release_slug"], r)
-        return sorted(by_release.values(), key=lambda r: r["published"], reverse=True)
+class View:
+    """The published catalogue as one reader sees it at one moment."""
 
-    def release_data_sets(self, publication_slug: str, release_slug: str) -> list[dict[str, Any]]:
-        """The versions that belong to one release, in the release's data-set order."""
-        rows = [r for r in self.rows if r["publication_slug"] == publication_slug
-                and r["release_slug"] == release_slug]
-        newest: dict[str, dict[str, Any]] = {}
-        for r in rows:
-            newest.setdefault(r["data_set_id"], r)
-        return sorted(newest.values(), key=lambda r: (r["position"], r["title"]))
+    def __init__(self, snapshot: Snapshot, at: datetime,
+                 preview_releases: frozenset[str] = frozenset(),
+                 drafts_of: frozenset[str] = frozenset()) -> None:
+        self.snapshot = snapshot
+        self.at = at
+        visible: dict[str, list[ReleaseVersion]] = {}
+        for rv in snapshot.release_versions:
+            if self._visible(rv, preview_releases, drafts_of):
+                visible.setdefault(rv.release_id, []).append(rv)
+        self.visible_ids = frozenset(rv.id for rvs in visible.values() for rv in rvs)
+        # Each release shows its latest visible version.
+        self.current: dict[str, PublicRelease] = {}
+        chosen: list[tuple[ReleaseVersion, PublicRelease]] = []
+        for release_id, rvs in visible.items():
+            rvs.sort(key=lambda rv: rv.number)
+            firsts = [rv.scheduled for rv in rvs if rv.scheduled is not None]
+            for rv in rvs:
+                release = PublicRelease(
+                    rv, snapshot.themes[rv.theme_id], min(firsts) if firsts else at,
+                    preview=not rv.public_at(at))
+                chosen.append((rv, release))
+            self.current[release_id] = chosen[-1][1]
+        self.by_publication: dict[str, list[PublicRelease]] = {}
+        for release in self.current.values():
+            self.by_publication.setdefault(release.publication_slug, []).append(release)
+        for items in self.by_publication.values():
+            items.sort(key=lambda r: (r.first_published, r.version.created), reverse=True)
+        # Each data-set version: words from the latest visible release version holding
+        # it (previews last, so a preview shows what it will publish).
+        order = sorted(chosen, key=lambda pair: (pair[1].preview, pair[0].scheduled or at,
+                                                 pair[0].number))
+        words: dict[str, tuple[ReleaseDataSet, PublicRelease]] = {}
+        first_seen: dict[str, tuple[datetime, str]] = {}
+        for rv, release in order:
+            for item in snapshot.entries.get(rv.id, ()):
+                words[item.version_id] = (item, release)
+                moment = rv.scheduled or at
+                if item.version_id not in first_seen or moment < first_seen[item.version_id][0]:
+                    first_seen[item.version_id] = (moment, rv.notes if rv.is_amendment else "")
+        self.data_sets: dict[str, list[PublicDataSet]] = {}
+        for version_id, (item, release) in words.items():
+            version = snapshot.versions[version_id]
+            published, notes = first_seen[version_id]
+            self.data_sets.setdefault(version.data_set_id, []).append(PublicDataSet(
+                version, item, release, published, notes, release.preview))
+        for items in self.data_sets.values():
+            items.sort(key=lambda d: d.version.number, reverse=True)
 
-    def themes(self) -> list[dict[str, Any]]:
-        """Themes with their publications, alphabetically."""
-        themes: dict[str, dict[str, Any]] = {}
-        for r in self.latest():
-            theme = themes.setdefault(r["theme_slug"], {"title": r["theme_title"],
-                                                         "slug": r["theme_slug"],
-                                                         "publications": {}})
-            theme["publications"][r["publication_slug"]] = {
-                "title": r["publication_title"], "slug": r["publication_slug"],
-                "summary": r["publication_summary"]}
-        out = sorted(themes.values(), key=lambda t: t["title"])
-        for t in out:
-            t["publications"] = sorted(t["publications"].values(), key=lambda p: p["title"])
+    def _visible(self, rv: ReleaseVersion, preview_releases: frozenset[str],
+                 drafts_of: frozenset[str]) -> bool:
+        if rv.public_at(self.at):
+            return True
+        if rv.release_id in preview_releases and rv.state is not ReleaseState.DRAFT:
+            return True  # pre-release access: the scheduled version, before its time
+        return rv.release_id in drafts_of and rv.state is ReleaseState.DRAFT
+
+    # --- releases and publications ---------------------------------------------------------
+    def release(self, publication_slug: str, release_slug: str) -> PublicRelease | None:
+        return next((r for r in self.by_publication.get(publication_slug, [])
+                     if r.slug == release_slug), None)
+
+    def releases_of(self, publication_slug: str) -> list[PublicRelease]:
+        """A publication's visible releases, newest first."""
+        return list(self.by_publication.get(publication_slug, []))
+
+    def release_data_sets(self, release: PublicRelease) -> list[PublicDataSet]:
+        """The data sets the release's shown version holds, in the release's order."""
+        out = []
+        for item in self.snapshot.entries.get(release.version.id, ()):
+            versions = self.data_sets.get(item.data_set_id, [])
+            match = next((d for d in versions if d.version_id == item.version_id), None)
+            if match is not None:
+                # The release's own words for it (they are the newest for this version).
+                out.append(PublicDataSet(match.version, item, release, match.published,
+                                         match.notes, release.preview))
         return out
+
+    def publication(self, slug: str) -> PublicPublication | None:
+        items = self.by_publication.get(slug)
+        if not items:
+            return None
+        # The publication's words as its most recently published release version says.
+        newest = max(items, key=lambda r: (r.version.scheduled or self.at, r.version.number))
+        rv = newest.version
+        return PublicPublication(rv.publication_id, slug, rv.publication_title,
+                                 rv.publication_summary, rv.contact, newest.theme, tuple(items))
+
+    def publications(self) -> list[PublicPublication]:
+        out = [self.publication(slug) for slug in self.by_publication]
+        return sorted((p for p in out if p is not None), key=lambda p: p.title)
+
+    def publication_by_id(self, publication_id: str) -> PublicPublication | None:
+        slug = next((r.publication_slug for r in self.current.values()
+                     if r.version.publication_id == publication_id), None)
+        return self.publication(slug) if slug else None
+
+    def themes(self) -> list[tuple[Theme, list[PublicPublication]]]:
+        """Themes with their publications, alphabetically."""
+        grouped: dict[str, list[PublicPublication]] = {}
+        themes: dict[str, Theme] = {}
+        for p in self.publications():
+            grouped.setdefault(p.theme.id, []).append(p)
+            themes[p.theme.id] = p.theme
+        return [(themes[t], grouped[t]) for t in sorted(themes, key=lambda t: themes[t].title)]
+
+    # --- data sets --------------------------------------------------------------------------
+    def versions_of(self, data_set_id: str) -> list[PublicDataSet]:
+        """Every visible version of a data set, newest first."""
+        return list(self.data_sets.get(data_set_id, []))
+
+    def latest(self, data_set_id: str) -> PublicDataSet | None:
+        items = self.data_sets.get(data_set_id)
+        return items[0] if items else None
+
+    def latest_data_sets(self) -> list[PublicDataSet]:
+        return [items[0] for items in self.data_sets.values()]
+
+    def data_sets_of_publication(self, publication_id: str) -> list[PublicDataSet]:
+        return [d for d in self.latest_data_sets()
+                if d.release.version.publication_id == publication_id]
+
+    def featured_tables(self, item: PublicDataSet) -> list[FeaturedTable]:
+        """The featured tables of a data set, as the release version of its words has them."""
+        return [t for t in self.snapshot.featured.get(item.release.version.id, ())
+                if t.data_set_id == item.data_set_id]
+
+    def featured_table(self, table_id: str) -> tuple[FeaturedTable, PublicDataSet] | None:
+        """A featured table of a visible release version, with its data set's latest
+        visible version (featured tables open at the latest version). Tables of earlier
+        release versions stay reachable, so links already shared keep working."""
+        for rv_id in self.visible_ids:
+            for table in self.snapshot.featured.get(rv_id, ()):
+                if table.id == table_id:
+                    latest = self.latest(table.data_set_id)
+                    return (table, latest) if latest is not None else None
+        return None
+
+
+class SnapshotCache:
+    """This process's snapshot and the views made from it (see the module docstring)."""
+
+    VIEWS = 16  # recent views kept: one per (generation, epoch, preview) in use
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._snapshot: Snapshot | None = None
+        self._views: OrderedDict[tuple[int, int, frozenset[str]], View] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot for the catalogue's generation now; reread when it has moved."""
+        try:
+            generation = self.catalogue.generation()
+        except Exception:
+            if self._snapshot is None:
+                raise
+            # The database is away: what was last published stays readable (visibility is
+            # still decided by the clock, so nothing shows before its time).
+            log.warning("catalogue unreachable; serving the last snapshot", exc_info=True)
+            return self._snapshot
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            return current
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = Snapshot.load(self.catalogue, generation)
+                self._views.clear()
+            return self._snapshot
+
+    def view(self, at: datetime | None = None,
+             preview_releases: frozenset[str] = frozenset()) -> View:
+        """What a reader sees at `at` (now), with early sight of `preview_releases`."""
+        at = at or now()
+        snapshot = self.snapshot()
+        key = (snapshot.generation, snapshot.epoch(at), preview_releases)
+        with self._lock:
+            cached = self._views.get(key)
+            if cached is not None:
+                self._views.move_to_end(key)
+                return cached
+        made = View(snapshot, at, preview_releases)
+        with self._lock:
+            self._views[key] = made
+            while len(self._views) > self.VIEWS:
+                self._views.popitem(last=False)
+        return made
+
+    def draft_view(self, release_ids: frozenset[str]) -> View:
+        """A publisher's preview: these releases' drafts (or scheduled versions) shown as if
+        published now. Read fresh, never cached: drafts change with every edit."""
+        snapshot = Snapshot.load(self.catalogue, -1, drafts_of=release_ids)
+        return View(snapshot, now(), preview_releases=release_ids, drafts_of=release_ids)

@@ -45,38 +45,76 @@ publications = Table(
     Column("contact_telephone", Text, nullable=False, default=""),
 )
 
+# A release is an identity (its publication and URL slug); everything written for it lives
+# in its versions: the first (number 0) and each amendment. What readers see of a release,
+# and of the publication it belongs to, is its latest version public at that moment.
 releases = Table(
     "releases", metadata,
     Column("id", String(36), primary_key=True),
     Column("publication_id", String(36), ForeignKey("publications.id"), nullable=False),
-    Column("title", Text, nullable=False),  # the label, e.g. "Reporting year 2024"
     Column("slug", String(200), nullable=False),
-    Column("release_type", Text, nullable=False),
-    # When the release becomes public (UTC); NULL is a draft. Public iff published <= now.
-    Column("published", DateTime(timezone=True), nullable=True),
-    Column("last_updated", DateTime(timezone=True), nullable=True),
-    Column("next_update", Text, nullable=False, default=""),
-    Column("data_guidance", Text, nullable=False, default=""),
     Column("created", DateTime(timezone=True), nullable=False),
     UniqueConstraint("publication_id", "slug"),
 )
 
+release_versions = Table(
+    "release_versions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("release_id", String(36), ForeignKey("releases.id"), nullable=False),
+    Column("number", Integer, nullable=False),  # 0 for the first, then 1, 2, ... amendments
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("title", Text, nullable=False),  # e.g. "Reporting year 2024"
+    Column("release_type", Text, nullable=False),
+    Column("next_update", Text, nullable=False, default=""),
+    Column("data_guidance", Text, nullable=False, default=""),
+    Column("notes", Text, nullable=False, default=""),  # release note: what this version changed
+    # The publication's words as this version publishes them (embargoed with it).
+    Column("theme_id", String(36), ForeignKey("themes.id"), nullable=False),
+    Column("publication_title", Text, nullable=False),
+    Column("publication_summary", Text, nullable=False, default=""),
+    Column("contact_team_name", Text, nullable=False, default=""),
+    Column("contact_team_email", Text, nullable=False, default=""),
+    Column("contact_name", Text, nullable=False, default=""),
+    Column("contact_telephone", Text, nullable=False, default=""),
+    # draft -> approved (scheduled) -> published (the scheduler recorded it). Public iff
+    # not a draft and scheduled <= now: visibility needs no job to run on time.
+    Column("state", String(20), nullable=False),
+    Column("scheduled", DateTime(timezone=True), nullable=True),
+    Column("approved_by", String(36), ForeignKey("users.id"), nullable=True),
+    UniqueConstraint("release_id", "number"),
+)
+
+# The data sets of a release version: which version of each, and the words written for it
+# in this release version (title, summary, footnotes), public exactly when it is.
+release_data_sets = Table(
+    "release_data_sets", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("data_set_id", String(36), ForeignKey("data_sets.id"), primary_key=True),
+    Column("version_id", String(36), ForeignKey("data_set_versions.id"), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("footnotes", Text, nullable=False, default="[]"),  # JSON list (model.footnotes)
+    Column("position", Integer, nullable=False, default=0),  # order within the release
+)
+
+# A data set's identity (its id stays the same across versions and releases). `title` is a
+# working name for the publishing side only (a data set imported outside any release);
+# readers see the title its release version gives it.
 data_sets = Table(
     "data_sets", metadata,
     Column("id", String(36), primary_key=True),
     Column("publication_id", String(36), ForeignKey("publications.id"), nullable=True),
     Column("title", Text, nullable=False),
-    Column("summary", Text, nullable=False, default=""),
-    Column("footnotes", Text, nullable=False, default="[]"),  # JSON list of markdown strings
-    Column("position", Integer, nullable=False, default=0),  # order within its release
     Column("created", DateTime(timezone=True), nullable=False),
 )
 
+# An immutable version of a data set's numbers: its files and metadata. It is public once a
+# public release version names it (release_data_sets).
 data_set_versions = Table(
     "data_set_versions", metadata,
     Column("id", String(36), primary_key=True),
     Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
-    Column("release_id", String(36), ForeignKey("releases.id"), nullable=True),
     Column("version_major", Integer, nullable=False),
     Column("version_minor", Integer, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
@@ -86,13 +124,18 @@ data_set_versions = Table(
     Column("data_sha256", String(64), nullable=False),
     Column("meta_sha256", String(64), nullable=False),
     Column("storage_key", Text, nullable=False),  # folder of data.parquet + source files
-    Column("metadata", Text, nullable=False),  # JSON: filters, indicators, locations, ...
+    Column("metadata", Text, nullable=False),  # JSON: model.metadata.VersionMeta
     Column("changes", Text, nullable=False, default="{}"),  # JSON: change from previous
-    # When this version becomes public (UTC). NULL: a draft (an amendment not yet approved).
-    # A version is public when both it and its release are published by now.
-    Column("published", DateTime(timezone=True), nullable=True),
-    Column("notes", Text, nullable=False, default=""),  # what changed, for readers
     UniqueConstraint("data_set_id", "version_major", "version_minor"),
+)
+
+# One row: a number bumped by every change to what is or will become public (a release
+# version approved or taken back, a manifest loaded). Readers keep a snapshot of what is
+# published and reread it when the number moves (catalogue/published.py).
+catalogue_state = Table(
+    "catalogue_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", Integer, nullable=False),
 )
 
 # Short public ids (sqids of `number`) for filters, options, indicators and locations.
@@ -115,6 +158,8 @@ saved_tables = Table(
     Column("kind", String(20), nullable=False),  # "permalink" or "featured"
     Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
     Column("version_id", String(36), ForeignKey("data_set_versions.id"), nullable=True),
+    # Featured tables are written for a release version and public with it.
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"), nullable=True),
     Column("name", Text, nullable=False, default=""),
     Column("description", Text, nullable=False, default=""),
     Column("selection", Text, nullable=False),  # JSON of query.tables.Selection
@@ -147,15 +192,6 @@ pre_release_access = Table(
     "pre_release_access", metadata,
     Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
     Column("release_id", String(36), ForeignKey("releases.id"), primary_key=True),
-)
-
-# Release workflow: draft -> approved (with a publish time) -> public at that time.
-release_states = Table(
-    "release_states", metadata,
-    Column("release_id", String(36), ForeignKey("releases.id"), primary_key=True),
-    Column("state", String(20), nullable=False),  # draft | approved
-    Column("scheduled", DateTime(timezone=True), nullable=True),
-    Column("approved_by", String(36), ForeignKey("users.id"), nullable=True),
 )
 
 audit_log = Table(

@@ -75,12 +75,9 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
         f"SELECT DISTINCT trim(time_period), {TIME_CODE} FROM dim_rows").fetchall()
     ordered = sorted(periods, key=lambda p: time_periods.sort_key(
         p[0], time_periods.BY_CODE[p[1]]))
-    time_meta = [
-        {"id": i, "period": period, "code": code,
-         "label": time_periods.period_label(period, time_periods.BY_CODE[code]),
-         "identifier": time_periods.BY_CODE[code].label}
-        for i, (period, code) in enumerate(ordered)
-    ]
+    # Labels are not stored: standards.time_periods.label makes them when they are shown.
+    time_meta = [{"id": i, "period": period, "code": code}
+                 for i, (period, code) in enumerate(ordered)]
     con.execute("CREATE OR REPLACE TEMP TABLE dim_time(id INTEGER, period VARCHAR, code VARCHAR)")
     con.executemany("INSERT INTO dim_time VALUES (?, ?, ?)",
                     [(t["id"], t["period"], t["code"]) for t in time_meta])

@@ -4,26 +4,25 @@ The order makes an import all-or-nothing: each version folder is built in stagin
 committed to storage (renamed into place, or uploaded to the bucket), and only then are
 the catalogue rows written, in one transaction. An error, Ctrl-C or kill -9 before that
 commit leaves nothing visible, and the storage's `sweep` removes the leftovers at a later
-start.
+start. A recorded version is not public until a public release version holds it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import locks, public_ids
-from openstats.catalogue.store import Catalogue
+from openstats.catalogue import data_sets, locks, public_ids, releases
+from openstats.catalogue.db import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.faults import crash_point
 from openstats.ingest.build import build_version
-from openstats.ingest.changes import compare
+from openstats.ingest.changes import NONE, Changes, compare
+from openstats.model.catalogue import DataSetVersion
+from openstats.model.metadata import VersionMeta
 from openstats.settings import Settings
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
@@ -36,17 +35,21 @@ class PreparedVersion:
     """A version built in staging, not yet visible."""
 
     data_set_id: str
-    release_id: str | None
     staged: Path
-    key: str
-    metadata: dict[str, Any]
-    major: int
-    minor: int
-    changes: dict[str, Any] = field(default_factory=dict)
+    key: str  # its storage key, which is also its version id
+    metadata: VersionMeta  # without public ids (they are given when it is recorded)
+    publication_id: str | None  # for a data set not yet recorded: its publication
+    title: str  # and its working name
+    replaces: str | None = None  # a draft version this one takes the place of
 
-    @property
-    def version(self) -> str:
-        return f"{self.major}.{self.minor}"
+
+@dataclass(frozen=True)
+class RecordedVersion:
+    """What commit wrote for one prepared version."""
+
+    version: DataSetVersion
+    metadata: VersionMeta  # with public ids
+    changes: Changes
 
 
 @dataclass
@@ -56,18 +59,20 @@ class ImportResult:
     created: bool  # False when the files were already the latest version
     row_count: int
     report: Report | None  # None when screening was skipped (files unchanged)
+    version_id: str
 
 
-def latest_if_unchanged(catalogue: Catalogue, data_set_id: str, data: Path,
-                        meta: Path) -> dict[str, Any] | None:
-    """The latest version's row when it was made from exactly these two files."""
-    with catalogue.engine.connect() as conn:
-        latest = catalogue.latest_version(conn, data_set_id)
-    if latest is None:
+def unchanged_version(catalogue: Catalogue, data_set_id: str, data: Path,
+                      meta: Path) -> DataSetVersion | None:
+    """The latest version when it was made from exactly these two files."""
+    with catalogue.connect() as conn:
+        existing = data_sets.versions(conn, data_set_id)
+    if not existing:
         return None
-    if (scan_bytes(data).sha256 == latest["data_sha256"]
-            and scan_bytes(meta).sha256 == latest["meta_sha256"]):
-        return dict(latest)
+    latest = existing[0]
+    if (scan_bytes(data).sha256 == latest.data_sha256
+            and scan_bytes(meta).sha256 == latest.meta_sha256):
+        return latest
     return None
 
 
@@ -77,42 +82,65 @@ def screen_for_import(settings: Settings, storage: Storage, data: Path,
                   memory_limit=settings.memory_limit)
 
 
-def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id: str,
-            release_id: str | None) -> PreparedVersion:
-    """Build the version folder in staging and work out its version number."""
+def prepare(storage: Storage, s: Screening, *, data_set_id: str, publication_id: str | None,
+            title: str, replaces: str | None = None) -> PreparedVersion:
+    """Build the version folder in staging."""
     if not s.report.ok:
         raise ScreeningFailed(
             f"{s.data_path.name} has {len(s.report.errors)} blocking "
             "findings; nothing was imported.", s.report)
-    with catalogue.engine.connect() as conn:
-        latest = catalogue.latest_version(conn, data_set_id)
     staged = storage.stage()
     try:
-        metadata = build_version(s, staged)
+        metadata = VersionMeta.from_json(build_version(s, staged))
     except BaseException:
         storage.discard(staged)
         raise
     crash_point("import.built")
-    if latest is None:
-        major, minor, changes = 1, 0, {}
-    else:
-        changes = compare(json.loads(latest["metadata"]), metadata)
-        major = latest["version_major"] + (1 if changes["major"] else 0)
-        minor = 0 if changes["major"] else latest["version_minor"] + 1
     key = staged.name.split("-", 1)[1]
-    return PreparedVersion(data_set_id, release_id, staged, key, metadata, major, minor,
-                           changes)
+    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title, replaces)
+
+
+def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
+    """Give a prepared version its public ids and number, and write its row.
+
+    Its number follows from what changed since the data set's latest other version:
+    anything gone makes it the next major version, else the next minor one.
+    """
+    data_sets.ensure_data_set(conn, p.data_set_id, publication_id=p.publication_id,
+                              title=p.title)
+    meta = public_ids.assign(conn, p.data_set_id, p.metadata)
+    earlier = [v for v in data_sets.versions(conn, p.data_set_id) if v.id != p.replaces]
+    if not earlier:
+        major, minor, changes = 1, 0, NONE
+    else:
+        previous = earlier[0]
+        previous_meta = data_sets.stored_metadata(conn, previous.id)
+        changes = compare(previous_meta, meta)
+        major, minor = ((previous.major + 1, 0) if changes.is_major
+                        else (previous.major, previous.minor + 1))
+    # A replaced draft goes first (its number is taken again); the release versions
+    # holding it hold the new version instead, with their words.
+    held = releases.holding(conn, p.replaces) if p.replaces else []
+    for item in held:
+        releases.remove_entry(conn, item.release_version_id, item.data_set_id)
+    if p.replaces:
+        data_sets.delete_version(conn, p.replaces)
+    data_sets.add_version(conn, data_set_id=p.data_set_id, major=major, minor=minor,
+                          storage_key=p.key, metadata=meta, changes=changes.as_json())
+    for item in held:
+        releases.put_entry(conn, replace(item, version_id=p.key))
+    version = data_sets.version(conn, p.key)
+    assert version is not None
+    return RecordedVersion(version, meta, changes)
 
 
 def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersion],
-           write_catalogue: Callable[[Connection], None] | None = None,
-           published: datetime | None = None) -> None:
-    """Record prepared versions: folders into place, then one transaction.
-
-    `published` is when the versions become public (with their release); None leaves
-    them drafts until a release is approved.
-    """
+           write_catalogue: Callable[[Connection, list[RecordedVersion]], None] | None = None,
+           ) -> list[RecordedVersion]:
+    """Record prepared versions: folders into place, then one transaction, in which
+    `write_catalogue` says where they belong (a release version, titles, ...)."""
     stored: list[str] = []
+    replaced: list[str] = []
     try:
         for p in prepared:
             storage.commit(p.staged, p.key)
@@ -124,14 +152,10 @@ def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersio
             # turns, so each reads the ids the one before committed instead of failing
             # on the unique key.
             locks.for_transaction(conn, "versions")
+            recorded = [_record(conn, p) for p in prepared]
             if write_catalogue is not None:
-                write_catalogue(conn)
-            for p in prepared:
-                public_ids.assign(conn, p.data_set_id, p.metadata)
-                catalogue.add_version(conn, data_set_id=p.data_set_id, release_id=p.release_id,
-                                      major=p.major, minor=p.minor, storage_key=p.key,
-                                      metadata=p.metadata, changes=p.changes,
-                                      published=published)
+                write_catalogue(conn, recorded)
+            replaced = [p.replaces for p in prepared if p.replaces]
             # Last thing before the rows commit: another replica's sweep only takes files
             # older than its grace period, but a slow load must not publish a gap.
             storage.confirm(stored)
@@ -145,6 +169,9 @@ def commit(catalogue: Catalogue, storage: Storage, prepared: list[PreparedVersio
         raise
     for key in stored:
         storage.published(key)
+    for key in replaced:
+        storage.remove(key)  # a replaced draft's files: no row names them any more
+    return recorded
 
 
 def _unreferenced(catalogue: Catalogue, keys: list[str]) -> list[str]:
@@ -156,26 +183,34 @@ def _unreferenced(catalogue: Catalogue, keys: list[str]) -> list[str]:
     if not keys:
         return []
     try:
-        named = catalogue.storage_keys()
+        with catalogue.connect() as conn:
+            named = data_sets.storage_keys(conn)
     except Exception:  # noqa: BLE001 - the original error is the one to report
         return []
     return [key for key in keys if key not in named]
 
 
 def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data: Path,
-                meta: Path, *, data_set_id: str, release_id: str | None,
-                write_catalogue: Callable[[Connection], None] | None = None) -> ImportResult:
-    """Screen and import one pair; a new version only when the files changed."""
-    latest = latest_if_unchanged(catalogue, data_set_id, data, meta)
+                meta: Path, *, data_set_id: str, publication_id: str | None, title: str,
+                replaces: str | None = None,
+                write_catalogue: Callable[[Connection, list[RecordedVersion]], None]
+                | None = None) -> ImportResult:
+    """Screen and import one pair; a new version only when the files changed.
+
+    Unchanged files still call `write_catalogue` (with no new versions), so that what
+    the caller records about them (a release version holding the latest) happens once.
+    """
+    latest = unchanged_version(catalogue, data_set_id, data, meta)
     if latest is not None:
         if write_catalogue is not None:
             with catalogue.transaction() as conn:
-                write_catalogue(conn)
-        return ImportResult(data_set_id, f"{latest['version_major']}.{latest['version_minor']}",
-                            False, latest["row_count"], None)
+                write_catalogue(conn, [])
+        return ImportResult(data_set_id, latest.version, False, latest.row_count, None,
+                            latest.id)
     with screen_for_import(settings, storage, data, meta) as s:
         crash_point("import.screened")
-        prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
-                           release_id=release_id)
-        commit(catalogue, storage, [prepared], write_catalogue)
-        return ImportResult(data_set_id, prepared.version, True, s.row_count, s.report)
+        prepared = prepare(storage, s, data_set_id=data_set_id, publication_id=publication_id,
+                           title=title, replaces=replaces)
+        recorded = commit(catalogue, storage, [prepared], write_catalogue)[0]
+        return ImportResult(data_set_id, recorded.version.version, True, s.row_count,
+                            s.report, recorded.version.id)

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from openstats.query import periods
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 
 MESSAGES: dict[str, str] = {
     "InvalidValue": "Must be a valid value. Check that the type and format are correct.",
@@ -52,13 +51,10 @@ MESSAGES: dict[str, str] = {
 }
 
 LEVEL_CODES: tuple[str, ...] = tuple(sorted(level.code for level in geography.LEVELS))
-# Which identifying properties a location reference may use, per level.
+# Which identifying properties a location reference may use, per level (geography owns it).
 LOCATION_PROPERTIES: dict[str, tuple[str, ...]] = {
-    code: ("id", "code") for code in LEVEL_CODES
-}
-LOCATION_PROPERTIES |= {"LA": ("id", "code", "oldCode"), "SCH": ("id", "urn", "laEstab"),
-                        "PROV": ("id", "ukprn"), "RSC": ("id",)}
-LOCATION_MAX = {"id": 10, "code": 30, "oldCode": 20, "urn": 20, "laEstab": 20, "ukprn": 20}
+    code: geography.identifying_properties(code) for code in LEVEL_CODES}
+LOCATION_MAX = geography.PROPERTY_MAX_LENGTH
 FACETS = ("filters", "geographicLevels", "locations", "timePeriods")
 EQUALITY = ("eq", "notEq", "in", "notIn")
 RANGE = ("gt", "gte", "lt", "lte")
@@ -213,9 +209,9 @@ def check_level(errors: list[Problem], value: Any, path: str) -> str | None:
 def check_period(errors: list[Problem], period: str, code: str, raw: Any,
                  period_path: str, code_path: str) -> PeriodRef | None:
     ok = True
-    if code not in periods.ALL_CODES:
+    if code not in time_periods.ALL_CODES:
         errors.append(Problem("TimePeriodAllowedCode", code_path,
-                              {"value": code, "allowedCodes": list(periods.ALL_CODES)}))
+                              {"value": code, "allowedCodes": list(time_periods.ALL_CODES)}))
         ok = False
     parts = period.split("/")
     if len(parts) > 2 or not all(re.fullmatch(r"\d{4}", p) for p in parts):
@@ -225,9 +221,9 @@ def check_period(errors: list[Problem], period: str, code: str, raw: Any,
         if int(parts[1]) != int(parts[0]) + 1:
             errors.append(Problem("TimePeriodInvalidYearRange", period_path, {"value": period}))
             return None
-        if ok and code not in periods.RANGE_CODES:
+        if ok and code not in time_periods.RANGE_CODES:
             errors.append(Problem("TimePeriodAllowedCode", code_path,
-                                  {"value": code, "allowedCodes": list(periods.RANGE_CODES)}))
+                                  {"value": code, "allowedCodes": list(time_periods.RANGE_CODES)}))
             return None
     return PeriodRef(period, code, raw) if ok else None
 

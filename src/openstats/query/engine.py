@@ -27,10 +27,10 @@ import duckdb
 import pyarrow as pa
 
 from openstats import metrics
-from openstats.query import json_rows, periods
+from openstats.query import json_rows
 from openstats.query.criteria import Problem, QueryRequest, Sort
 from openstats.query.where import TRUE, Compiler
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 from openstats.standards.screening.sql import q
 
 dumps = json_rows.dumps
@@ -101,24 +101,16 @@ class Version:
             v.locations[loc["public_id"]] = loc
             v.location_by_id[loc["id"]] = loc
             v.location_levels.add(loc["level"])
-            refs = [("id", loc["public_id"])]
-            if loc["code"]:
-                refs.append(("code", loc["code"]))
-            if loc["level"] == "LA" and loc.get("old_la_code"):
-                refs.append(("oldCode", loc["old_la_code"]))
-            if loc["level"] == "SCH":
-                refs = [("id", loc["public_id"]), ("urn", loc["code"])]
-                if loc.get("school_laestab"):
-                    refs.append(("laEstab", loc["school_laestab"]))
-            if loc["level"] == "PROV":
-                refs = [("id", loc["public_id"]), ("ukprn", loc["code"])]
+            column = geography.secondary_code_column(loc["level"])
+            refs = [("id", loc["public_id"]), *geography.location_refs(
+                loc["level"], loc["code"], str(loc.get(column) or "") if column else "")]
             for prop, value in refs:
                 v.locations_by_ref.setdefault((loc["level"], prop, value), []).append(loc["id"])
         for t in meta["time_periods"]:
-            v.periods[(periods.api_period(t["period"]), t["code"])] = t
+            v.periods[(time_periods.api_period(t["period"]), t["code"])] = t
             v.period_by_id[t["id"]] = t
         ordered = sorted(meta["time_periods"],
-                         key=lambda t: periods.ees_sort_key(t["period"], t["code"]))
+                         key=lambda t: time_periods.ees_sort_key(t["period"], t["code"]))
         v.ordinal = {t["id"]: i for i, t in enumerate(ordered)}
         return v
 
@@ -321,7 +313,7 @@ def _shape(v: Version, indicator_columns: tuple[str, ...], debug: bool) -> json_
     """The fragments of every part of a row (json_rows.Shape), from the version's metadata."""
     times: list[str | None] = [None] * (max(v.period_by_id, default=-1) + 1)
     for tid, t in v.period_by_id.items():
-        period = {"code": t["code"], "period": periods.api_period(t["period"])}
+        period = {"code": t["code"], "period": time_periods.api_period(t["period"])}
         times[tid] = '{"timePeriod":' + dumps(period) + ',"geographicLevel":"'
     size = max(v.location_by_id, default=-1) + 1
     locations = []

@@ -13,10 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from openstats.query import periods
 from openstats.query.criteria import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
 from openstats.query.engine import QueryEngine, Version
-from openstats.standards import geography, symbols
+from openstats.standards import geography, symbols, time_periods
 
 DEFAULT_CELL_LIMIT = 25_000
 TIME, LOCATION, INDICATOR = "time", "location", "indicator"
@@ -86,7 +85,7 @@ class Selection:
 
 
 def time_key(t: dict[str, Any]) -> str:
-    return f"{periods.api_period(t['period'])}|{t['code']}"
+    return f"{time_periods.api_period(t['period'])}|{t['code']}"
 
 
 def periods_between(v: Version, start: str, end: str) -> list[dict[str, Any]]:
@@ -137,7 +136,7 @@ def to_request(v: Version, sel: Selection) -> QueryRequest:
         Facets(f"criteria.or[{i}]", {"geographicLevels": {"eq": level},
                                      "locations": {"in": refs}})
         for i, (level, refs) in enumerate(by_level.items())])
-    times = [PeriodRef(periods.api_period(t["period"]), t["code"], time_key(t))
+    times = [PeriodRef(time_periods.api_period(t["period"]), t["code"], time_key(t))
              for t in periods_between(v, sel.start, sel.end)]
     parts: list[Any] = [places, Facets("criteria", {"timePeriods": {"in": times}})]
     for fid, options in sel.filters.items():
@@ -157,7 +156,7 @@ def api_body(v: Version, sel: Selection) -> dict[str, Any]:
         {"or": [{"geographicLevels": {"eq": level},
                  "locations": {"in": [{"level": level, "id": i} for i in ids]}}
                 for level, ids in levels.items()]},
-        {"timePeriods": {"in": [{"period": periods.api_period(t["period"]), "code": t["code"]}
+        {"timePeriods": {"in": [{"period": time_periods.api_period(t["period"]), "code": t["code"]}
                                 for t in periods_between(v, sel.start, sel.end)]}},
         *({"filters": {"in": options}} for fid, options in sel.filters.items()
           if fid in v.filters),
@@ -224,7 +223,8 @@ def dimensions(v: Version, sel: Selection) -> dict[str, list[tuple[str, str]]]:
     locs.sort(key=lambda loc: (geography.LEVEL_ORDER[loc["level"]], loc["name"]))
     dims: dict[str, list[tuple[str, str]]] = {
         LOCATION: [(loc["public_id"], loc["name"]) for loc in locs],
-        TIME: [(time_key(t), t["label"]) for t in periods_between(v, sel.start, sel.end)],
+        TIME: [(time_key(t), time_periods.label(t["period"], t["code"]))
+               for t in periods_between(v, sel.start, sel.end)],
     }
     for f in v.meta["filters"]:
         chosen = set(sel.filters.get(f["public_id"], []))
@@ -364,10 +364,10 @@ def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, An
     for i, text in enumerate(spec.get("locations", [])):
         level, _, rest = str(text).partition("|")
         prop, _, value = rest.partition("|")
-        second = {"LA": "old_la_code", "SCH": "school_laestab"}.get(level, "")
-        found = [loc for loc in meta["locations"] if loc["level"] == level and (
-            (prop in ("code", "urn", "ukprn") and loc["code"] == value)
-            or (prop in ("oldCode", "laEstab") and loc.get(second) == value))]
+        column = geography.secondary_code_column(level) if level in geography.BY_CODE else None
+        found = [loc for loc in meta["locations"] if loc["level"] == level and (prop, value) in
+                 geography.location_refs(level, loc["code"],
+                                         str(loc.get(column) or "") if column else "")]
         if not found:
             problems_found.append(f"locations[{i}]: no location '{text}'")
         locations += found

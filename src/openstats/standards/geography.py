@@ -95,3 +95,47 @@ UNIVERSAL_OPTIONS_FILE = "universal_geog_options.csv"
 
 # Words that must never appear in a location column: aggregates leave them blank.
 TOTAL_WORDS: frozenset[str] = frozenset({"Total", "total", "All", "all"})
+
+
+# --- how a location is named in the public API ----------------------------------------------
+# EES's API names a location by level, an identifying property and a value
+# (`LA|oldCode|373`). `id` (our public id) works at every level; the other properties name
+# the level's stored codes: its main code, and for some levels a secondary one.
+_PRIMARY_PROPERTY: dict[str, str | None] = {"SCH": "urn", "PROV": "ukprn", "RSC": None}
+_SECONDARY_PROPERTY: dict[str, str] = {"LA": "oldCode", "SCH": "laEstab"}
+# Longest value each property may have in a query.
+PROPERTY_MAX_LENGTH: dict[str, int] = {"id": 10, "code": 30, "oldCode": 20, "urn": 20,
+                                       "laEstab": 20, "ukprn": 20}
+
+
+def primary_property(level_code: str) -> str | None:
+    """The API's name for a level's main code ('code', 'urn', 'ukprn'), None if it has none."""
+    return _PRIMARY_PROPERTY.get(level_code, "code")
+
+
+def secondary_property(level_code: str) -> str | None:
+    """The API's name for a level's secondary code ('oldCode', 'laEstab'), if it has one."""
+    return _SECONDARY_PROPERTY.get(level_code)
+
+
+def identifying_properties(level_code: str) -> tuple[str, ...]:
+    """Every property a location reference at this level may use, `id` first."""
+    names = [primary_property(level_code), secondary_property(level_code)]
+    return ("id", *(n for n in names if n))
+
+
+def location_refs(level_code: str, code: str, secondary_code: str) -> list[tuple[str, str]]:
+    """The (property, value) pairs that name one stored location, besides its public id."""
+    refs: list[tuple[str, str]] = []
+    primary, secondary = primary_property(level_code), secondary_property(level_code)
+    if primary and code:
+        refs.append((primary, code))
+    if secondary and secondary_code:
+        refs.append((secondary, secondary_code))
+    return refs
+
+
+def secondary_code_column(level_code: str) -> str | None:
+    """The data column holding a level's secondary code (old_la_code, school_laestab)."""
+    columns = BY_CODE[level_code].code_columns
+    return columns[1] if len(columns) > 1 else None

@@ -15,12 +15,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from openstats import http_cache
-from openstats.catalogue import footnotes
-from openstats.catalogue.published import Published
+from openstats.catalogue import saved_tables, version_specs
+from openstats.dependencies import platform, public_view
 from openstats.exports import tables as table_exports
+from openstats.model import footnotes
+from openstats.present.pages import DataSetRow, data_set_row
 from openstats.query import tables
 from openstats.query.engine import Version
-from openstats.standards import geography
+from openstats.standards import geography, time_periods
 from openstats.web.charts import charts
 from openstats.web.pages import long_date, not_found, slug_file, templates
 
@@ -28,27 +30,22 @@ router = APIRouter()
 STEPS = ("publication", "data-set", "locations", "time", "filters", "table")
 
 
-def platform(request: Request) -> Any:
-    return request.app.state.platform
-
-
 def cell_limit(request: Request) -> int:
     return int(platform(request).settings.table_cell_limit)
 
 
 def version_for(request: Request, data_set_id: str, version: str = ""
-                ) -> tuple[dict[str, Any], Version, dict[str, Any]] | None:
-    """(public version row, indexed version, latest row) or None when not public."""
-    rows = Published.read(platform(request).catalogue).versions_of(data_set_id.lower())
-    if not rows:
-        return None
-    row = next((r for r in rows if r["version"] == version), None) if version else rows[0]
-    if row is None:
+                ) -> tuple[DataSetRow, Version, DataSetRow] | None:
+    """(public version, indexed version, latest public version) or None when not public."""
+    versions = public_view(request).versions_of(data_set_id.lower())
+    found = version_specs.resolve(version or None, versions)
+    if found is None:
         return None
     p = platform(request)
-    meta = p.catalogue.version_metadata(row["id"])
-    v = p.engine.version(row["id"], p.storage.file(row["storage_key"], "data.parquet"), meta)
-    return row, v, rows[0]
+    meta = p.catalogue.metadata.get_json(found.version_id)
+    v = p.engine.version(found.version_id,
+                         p.storage.file(found.version.storage_key, "data.parquet"), meta)
+    return data_set_row(found), v, data_set_row(versions[0])
 
 
 def defaults(v: Version, sel: tables.Selection) -> tables.Selection:
@@ -60,12 +57,12 @@ def defaults(v: Version, sel: tables.Selection) -> tables.Selection:
     return sel
 
 
-def summary(v: Version, row: dict[str, Any], sel: tables.Selection) -> list[dict[str, str]]:
+def summary(v: Version, row: DataSetRow, sel: tables.Selection) -> list[dict[str, str]]:
     """What has been chosen so far, with links back to change it."""
-    out = [{"key": "Publication", "value": row["publication_title"],
-            "href": f"/data-tables?publication={row['publication_slug']}"},
-           {"key": "Data set", "value": row["title"],
-            "href": f"/data-tables?publication={row['publication_slug']}"}]
+    out = [{"key": "Publication", "value": row.publication_title,
+            "href": f"/data-tables?publication={row.publication_slug}"},
+           {"key": "Data set", "value": row.title,
+            "href": f"/data-tables?publication={row.publication_slug}"}]
     names = [v.locations[x]["name"] for x in sel.locations if x in v.locations]
     if names:
         out.append({"key": "Locations", "value": ", ".join(names[:10]) + (
@@ -73,7 +70,8 @@ def summary(v: Version, row: dict[str, Any], sel: tables.Selection) -> list[dict
             "href": "/data-tables?" + sel.query_string(step="locations")})
     times = tables.periods_between(v, sel.start, sel.end)
     if times:
-        out.append({"key": "Time period", "value": f"{times[0]['label']} to {times[-1]['label']}",
+        first, last = (time_periods.label(t["period"], t["code"]) for t in (times[0], times[-1]))
+        out.append({"key": "Time period", "value": f"{first} to {last}",
                     "href": "/data-tables?" + sel.query_string(step="time")})
     return out
 
@@ -88,23 +86,23 @@ def table_tool_step(request: Request) -> Response:
     params = list(request.query_params.multi_items())
     args = dict(params)
     sel = tables.Selection.from_params(params)
-    published = Published.read(platform(request).catalogue)
+    view = public_view(request)
     if not sel.data_set_id:
         publication = args.get("publication", "")
-        if not publication or not published.releases(publication):
+        if not publication or not view.releases_of(publication):
             search = args.get("q", "").strip().lower()
-            themes = published.themes()
-            for t in themes:
-                t["publications"] = [p for p in t["publications"]
-                                     if not search or search in p["title"].lower()]
+            themes = [{"title": t.title, "publications": [
+                {"title": pub.title, "slug": pub.slug, "summary": pub.summary} for pub in pubs
+                if not search or search in pub.title.lower()]} for t, pubs in view.themes()]
             error = "Choose a publication" if args.get("from") == "publication" else ""
             return templates.TemplateResponse(request, "table_tool/publication.html", {
                 "themes": [t for t in themes if t["publications"]], "q": args.get("q", ""),
                 "error": error})
-        latest = [r for r in published.latest() if r["publication_slug"] == publication]
+        latest = [data_set_row(d) for d in view.latest_data_sets()
+                  if d.release.publication_slug == publication]
         error = "Choose a data set" if args.get("from") == "data-set" else ""
         return templates.TemplateResponse(request, "table_tool/data_set.html", {
-            "publication": latest[0], "data_sets": sorted(latest, key=lambda r: r["title"]),
+            "publication": latest[0], "data_sets": sorted(latest, key=lambda r: r.title),
             "error": error})
     found = version_for(request, sel.data_set_id, sel.version)
     if found is None:
@@ -137,7 +135,8 @@ def table_tool_step(request: Request) -> Response:
     if step == "time":
         times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
         return templates.TemplateResponse(request, "table_tool/time.html", {
-            **context, "times": [(tables.time_key(t), t["label"]) for t in times],
+            **context, "times": [(tables.time_key(t), time_periods.label(t["period"], t["code"]))
+                              for t in times],
             "start": sel.start or tables.time_key(times[0]),
             "end": sel.end or tables.time_key(times[-1]),
             "hidden": [(k, val) for k, val in sel.params() if k not in ("start", "end")]})
@@ -169,19 +168,19 @@ def table_tool_step(request: Request) -> Response:
         "hidden": [(k, val) for k, val in sel.params() if k != "locations"]})
 
 
-def _table_context(request: Request, row: dict[str, Any], v: Version, latest: dict[str, Any],
+def _table_context(request: Request, row: DataSetRow, v: Version, latest: DataSetRow,
                    sel: tables.Selection, **extra: Any) -> dict[str, Any]:
     table = tables.build(platform(request).engine, v, sel)
     dims = tables.dimensions(v, sel)
     rows_dims, cols_dims = tables.layout(dims, sel)
     base = str(request.base_url).rstrip("/")
     body = tables.api_body(v, sel)
-    api_url = f"{base}/api/v1/data-sets/{row['data_set_id']}/query?dataSetVersion={row['version']}"
+    api_url = f"{base}/api/v1/data-sets/{row.data_set_id}/query?dataSetVersion={row.version}"
     return {
         "row": row, "v": v, "sel": sel, "table": table, "latest": latest,
-        "is_latest": latest["id"] == row["id"], "summary": summary(v, row, sel),
+        "is_latest": latest.id == row.id, "summary": summary(v, row, sel),
         "footnotes": footnotes.for_table(
-            json.loads(row["footnotes"]), v.meta,
+            row.footnotes, platform(request).catalogue.metadata.get(row.id),
             {f["column"]: {o["label"] for o in f["options"]
                            if o["public_id"] in set(sel.filters.get(f["public_id"], []))}
              for f in v.meta["filters"]},
@@ -253,10 +252,10 @@ def table_download(request: Request, kind: str) -> Response:
     row, v, _ = found
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
-    name = f"{slug_file(row['title'])}_table.{kind}"
+    name = f"{slug_file(row.title)}_table.{kind}"
     # The table is a function of the version and the selection: tag those, not the bytes
     # (spreadsheet files carry the time they were written), and answer 304 unbuilt.
-    etag = http_cache.etag_of("table", kind, name, row["id"], sel.query_string())
+    etag = http_cache.etag_of("table", kind, name, row.id, sel.query_string())
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                **http_cache.headers_for(request, etag, pinned=http_cache.pins_version(
                    sel.version))}
@@ -283,9 +282,9 @@ async def make_permalink(request: Request) -> Response:
     row, v, _ = found
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
-    sel.version = row["version"]
-    table_id = platform(request).catalogue.save_permalink(row["data_set_id"], row["id"],
-                                                          sel.as_json())
+    sel.version = row.version
+    with platform(request).catalogue.transaction() as conn:
+        table_id = saved_tables.save_permalink(conn, row.data_set_id, row.id, sel.as_json())
     return RedirectResponse(f"/data-tables/permalink/{table_id}", status_code=303)
 
 
@@ -296,17 +295,17 @@ def permalink(request: Request, table_id: str) -> Response:
 
 
 def render_permalink(request: Request, table_id: str) -> Response:
-    saved = platform(request).catalogue.saved_table(table_id)
-    if saved is None or saved["kind"] != "permalink":
+    with platform(request).catalogue.connect() as conn:
+        saved = saved_tables.permalink(conn, table_id)
+    if saved is None:
         return not_found(request)
-    sel = tables.Selection.from_json(saved["selection"])
-    found = version_for(request, saved["data_set_id"], sel.version)
+    sel = tables.Selection.from_json(saved.selection)
+    found = version_for(request, saved.data_set_id, sel.version)
     if found is None:
         return not_found(request)
     row, v, latest = found
     return templates.TemplateResponse(request, "table_tool/table.html", _table_context(
-        request, row, v, latest, sel, permalink=True,
-        created=long_date(saved["created"])))
+        request, row, v, latest, sel, permalink=True, created=long_date(saved.created)))
 
 
 @router.get("/data-tables/fast-track/{table_id}", response_class=HTMLResponse)
@@ -315,17 +314,16 @@ def fast_track(request: Request, table_id: str) -> Response:
 
 
 def render_fast_track(request: Request, table_id: str) -> Response:
-    saved = platform(request).catalogue.saved_table(table_id)
-    if saved is None or saved["kind"] != "featured":
+    featured = public_view(request).featured_table(table_id)
+    if featured is None:
         return not_found(request)
-    found = version_for(request, saved["data_set_id"])
+    table, item = featured
+    found = version_for(request, item.data_set_id, item.version.version)
     if found is None:
         return not_found(request)
     row, v, latest = found
-    sel = tables.spec_to_selection(v, row["data_set_id"], saved["selection"])
+    sel = tables.spec_to_selection(v, row.data_set_id, table.spec.as_json())
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
     return templates.TemplateResponse(request, "table_tool/table.html", _table_context(
-        request, row, v, latest, sel, featured=saved))
-
-
+        request, row, v, latest, sel, featured=table))

@@ -1,18 +1,21 @@
-"""Upload folders: where the publishing side keeps a pair between screening and import.
+"""Upload folders: where a pair waits between its screening report and its import.
 
-Each upload gets `uploads/<id>/`. While its files are being received and screened, a
-marker in it names the process doing that; the marker goes once the report is shown
-(the folder then waits for the publisher to import it) and the folder goes at once if
-the files are refused. `sweep_uploads`, run at every start with the storage sweep,
-removes what a crash or a walk-away leaves: folders whose process died mid-upload, and
-uploads nobody imported within two days.
+Each upload gets `uploads/<id>/`: each file in a folder of its own, and `upload.json`
+(the `UploadRecord`: which release, title, summary, which data set it replaces, who sent
+it). While the files are received and screened a marker names the process doing it; the
+marker goes once the report is shown (the folder then waits for the publisher to import
+it) and the folder goes at once if the files are refused. `sweep_uploads`, run at every
+start with the storage sweep, removes what a crash or a walk-away leaves: folders whose
+process died mid-upload, and uploads nobody imported within two days.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +25,28 @@ RECEIVING = ".receiving"  # holds the id of the process receiving and screening 
 RECORD = "upload.json"  # written once the files are complete
 MAX_AGE = timedelta(days=2)  # a screened upload not imported by then is abandoned
 GRACE = timedelta(minutes=1)  # a folder this young may be being set up right now
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    release_id: str
+    title: str
+    summary: str
+    data: str  # path inside the upload folder
+    meta: str
+    data_set_id: str  # the data set it replaces, or ''
+    user: str  # who sent it
+
+    def save(self, folder: Path) -> None:
+        (folder / RECORD).write_text(json.dumps(asdict(self)))
+
+    @classmethod
+    def load(cls, folder: Path) -> UploadRecord | None:
+        path = folder / RECORD
+        if not path.exists():
+            return None
+        doc = json.loads(path.read_text())
+        return cls(**{k: str(doc.get(k, "")) for k in cls.__dataclass_fields__})
 
 
 def claim(folder: Path) -> None:

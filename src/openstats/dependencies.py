@@ -1,0 +1,57 @@
+"""What routes receive from the running app (FastAPI dependencies): the platform, the
+signed-in person, and the published catalogue as that person may see it now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from openstats import sessions
+from openstats.catalogue import accounts
+from openstats.catalogue.published import View
+from openstats.model.users import User
+from openstats.platform import Platform
+from openstats.publishing import workflow
+
+
+def platform(request: Request) -> Platform:
+    found = request.app.state.platform
+    assert isinstance(found, Platform)
+    return found
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in person, once per request."""
+    if hasattr(request.state, "user"):
+        cached: User | None = request.state.user
+        return cached
+    user_id = sessions.read(request).get("uid")
+    user = accounts.user_by_id(platform(request).catalogue, str(user_id)) if user_id else None
+    request.state.user = user
+    return user
+
+
+def preview_releases(request: Request) -> frozenset[str]:
+    """Releases the signed-in reader may see before their time (pre-release access)."""
+    if not request.cookies.get(sessions.COOKIE):
+        return frozenset()  # the common case: a reader with no session, no query at all
+    p = platform(request)
+    return workflow.pre_release_ids(p.catalogue, current_user(request),
+                                    p.settings.pre_release_hours)
+
+
+def public_view(request: Request) -> View:
+    """The published catalogue as this reader may see it now."""
+    return platform(request).catalogue.snapshots.view(preview_releases=preview_releases(request))
+
+
+PlatformDep = Annotated[Platform, Depends(platform)]
+UserDep = Annotated[User | None, Depends(current_user)]
+ViewDep = Annotated[View, Depends(public_view)]
+
+
+def api_view(request: Request) -> View:
+    """The published catalogue as everyone sees it now: the API answers the same to all
+    (pre-release access is for the pages of signed-in people only)."""
+    return platform(request).catalogue.snapshots.view()

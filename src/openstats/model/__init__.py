@@ -1,0 +1,6 @@
+"""The typed domain model: the objects that cross layers (stores return them, services
+take them, pages and the API render them).
+
+- `metadata`: a data-set version's contents (filters, options, indicators, locations,
+  time periods), as import stored them.
+"""

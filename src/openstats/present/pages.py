@@ -1,0 +1,111 @@
+"""View models for page templates: the published catalogue's objects flattened into the
+names the templates use (a data set with its release and publication's words), typed.
+
+Every value comes from a `PublicDataSet` or `PublicRelease` (catalogue.published), so a
+page shows exactly the words that are public at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from openstats.catalogue.published import PublicDataSet, PublicPublication, PublicRelease
+from openstats.model.catalogue import Theme
+from openstats.model.footnotes import Footnote
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """A release (its shown version) with its publication's words."""
+
+    release_id: str
+    release_title: str
+    release_slug: str
+    release_type: str
+    published: datetime  # when the release was first published
+    last_updated: datetime | None  # when the amendment shown was published
+    next_update: str
+    data_guidance: str
+    notes: str
+    publication_id: str
+    publication_title: str
+    publication_slug: str
+    publication_summary: str
+    contact_team_name: str
+    contact_team_email: str
+    contact_name: str
+    contact_telephone: str
+    theme_title: str
+    theme_slug: str
+    preview: bool
+
+    @property
+    def url(self) -> str:
+        return f"/find-statistics/{self.publication_slug}/{self.release_slug}"
+
+
+@dataclass(frozen=True)
+class DataSetRow(ReleaseRow):
+    """A data-set version with the words its release version gives it."""
+
+    data_set_id: str
+    id: str  # the version's id
+    title: str
+    summary: str
+    version: str
+    version_published: datetime  # when this version of the data set first went public
+    row_count: int
+    data_file_name: str
+    meta_file_name: str
+    data_sha256: str
+    meta_sha256: str
+    storage_key: str
+    footnotes: tuple[Footnote, ...]
+
+
+def release_row(release: PublicRelease) -> ReleaseRow:
+    return ReleaseRow(**_release_fields(release))
+
+
+def _release_fields(release: PublicRelease) -> dict[str, Any]:
+    rv = release.version
+    return {
+        "release_id": rv.release_id, "release_title": rv.title, "release_slug": rv.slug,
+        "release_type": rv.release_type, "published": release.first_published,
+        "last_updated": release.last_updated, "next_update": rv.next_update,
+        "data_guidance": rv.data_guidance, "notes": rv.notes,
+        "publication_id": rv.publication_id, "publication_title": rv.publication_title,
+        "publication_slug": rv.publication_slug,
+        "publication_summary": rv.publication_summary,
+        "contact_team_name": rv.contact.team_name, "contact_team_email": rv.contact.team_email,
+        "contact_name": rv.contact.name, "contact_telephone": rv.contact.telephone,
+        "theme_title": release.theme.title, "theme_slug": release.theme.slug,
+        "preview": release.preview,
+    }
+
+
+def data_set_row(d: PublicDataSet) -> DataSetRow:
+    fields = _release_fields(d.release)
+    if d.published > d.release.first_published:
+        # A version published after its release: the page says when it came.
+        fields["last_updated"] = d.published
+    v = d.version
+    return DataSetRow(**fields, data_set_id=d.data_set_id, id=v.id, title=d.title,
+                      summary=d.summary, version=v.version, version_published=d.published,
+                      row_count=v.row_count, data_file_name=v.data_file_name,
+                      meta_file_name=v.meta_file_name, data_sha256=v.data_sha256,
+                      meta_sha256=v.meta_sha256, storage_key=v.storage_key,
+                      footnotes=d.footnotes)
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    title: str
+    slug: str
+    publications: list[PublicPublication]
+
+
+def theme_groups(themes: list[tuple[Theme, list[PublicPublication]]]) -> list[ThemeGroup]:
+    return [ThemeGroup(t.title, t.slug, pubs) for t, pubs in themes]

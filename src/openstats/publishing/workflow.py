@@ -1,0 +1,334 @@
+"""The release workflow as services: create, write, amend, approve, schedule, pre-release.
+
+Every service takes the person acting and checks their rights on every object it touches
+(the release, its publication, each data set), not only the one in the URL; it refuses
+with a `Refused` saying why, and writes each change and its audit entry in one
+transaction. What readers see changes only through approval: a draft is invisible, an
+approved version is public from its moment, and a published one is never edited in
+place (an edit to it needs an amendment, which goes through approval again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from openstats.catalogue import accounts, audit, data_sets, pre_release, publications, releases
+from openstats.catalogue.db import Catalogue, bump_generation
+from openstats.catalogue.releases import ReleaseWords
+from openstats.catalogue.values import now
+from openstats.errors import OpenstatsError
+from openstats.faults import crash_point
+from openstats.model.catalogue import (
+    RELEASE_TYPES,
+    Contact,
+    Publication,
+    ReleaseDataSet,
+    ReleaseState,
+    ReleaseVersion,
+)
+from openstats.model.footnotes import Footnote
+from openstats.model.users import User, allowed
+
+
+class Refused(OpenstatsError):
+    """A publishing action that cannot be done, with the reason to show the person.
+    `status` is the HTTP status a page answering it should carry."""
+
+    def __init__(self, message: str, title: str = "You cannot do that",
+                 status: int = 400) -> None:
+        super().__init__(message)
+        self.title = title
+        self.status = status
+
+
+class NotAllowed(Refused):
+    def __init__(self) -> None:
+        super().__init__("Your account does not have permission for this. Ask an "
+                         "administrator if you need it.", status=403)
+
+
+class Missing(Refused):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"There is no such {what}.", title="Not found", status=404)
+
+
+def _require(user: User, action: str, publication_id: str | None) -> None:
+    if not allowed(user, action, publication_id):
+        raise NotAllowed()
+
+
+# --- themes and publications --------------------------------------------------------------
+def create_theme(catalogue: Catalogue, user: User, title: str) -> str:
+    _require(user, "create_theme", None)
+    title = title.strip()
+    if not title:
+        raise Refused("A theme needs a title.", title="Enter a theme title")
+    with catalogue.transaction() as conn:
+        theme_id = publications.upsert_theme(conn, title)
+        audit.record(conn, user, "create_theme", "theme", theme_id, title)
+    return theme_id
+
+
+def create_publication(catalogue: Catalogue, user: User, theme_id: str, title: str,
+                       summary: str, contact: Contact) -> str:
+    _require(user, "create_publication", None)
+    missing = [name for name, value in (("theme", theme_id), ("title", title.strip()),
+                                        ("team name", contact.team_name.strip()),
+                                        ("team email", contact.team_email.strip()))
+               if not value]
+    if missing:
+        raise Refused("Fill in: " + ", ".join(missing), title="Some details are missing")
+    with catalogue.transaction() as conn:
+        if publications.theme(conn, theme_id) is None:
+            raise Refused("Choose one of the themes listed.", title="Choose a theme")
+        publication_id = publications.upsert_publication(conn, theme_id, title.strip(),
+                                                         summary=summary, contact=contact)
+        audit.record(conn, user, "create_publication", "publication", publication_id, title)
+    return publication_id
+
+
+def publication_for(catalogue: Catalogue, user: User, publication_id: str) -> Publication:
+    """A publication its person may see in the publishing side."""
+    with catalogue.connect() as conn:
+        found = publications.publication(conn, publication_id)
+    if found is None:
+        raise Missing("publication")
+    _require(user, "preview", found.id)
+    return found
+
+
+def my_publications(catalogue: Catalogue, user: User) -> list[Publication]:
+    with catalogue.connect() as conn:
+        return [p for p in publications.all_publications(conn)
+                if allowed(user, "preview", p.id)]
+
+
+# --- releases -----------------------------------------------------------------------------
+def create_release(catalogue: Catalogue, user: User, publication_id: str,
+                   words: ReleaseWords, slug: str = "") -> ReleaseVersion:
+    _require(user, "create_release", publication_id)
+    if not words.title.strip() or words.release_type not in RELEASE_TYPES:
+        raise Refused(f"Release types: {', '.join(RELEASE_TYPES)}.",
+                      title="Enter a title and choose a release type")
+    slug = slug or publications.slugify(words.title)
+    with catalogue.transaction() as conn:
+        pub = publications.publication(conn, publication_id)
+        if pub is None:
+            raise Missing("publication")
+        if releases.find_release(conn, pub.slug, slug):
+            raise Refused(f"This publication already has a release called '{words.title}'.",
+                          title="Choose another title")
+        made = releases.create_release(conn, pub, words, slug=slug)
+        audit.record(conn, user, "create_release", "release", made.release_id, words.title)
+    return made
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """A release as its publishers see it: every version, the one being worked on, and
+    the data sets it holds."""
+
+    versions: tuple[ReleaseVersion, ...]
+    entries: tuple[ReleaseDataSet, ...]  # of the latest version
+
+    @property
+    def latest(self) -> ReleaseVersion:
+        return self.versions[-1]
+
+    @property
+    def publication_id(self) -> str:
+        return self.latest.publication_id
+
+
+def release_for(catalogue: Catalogue, user: User, release_id: str,
+                action: str = "preview") -> ReleaseInfo:
+    """A release, after checking `user` may do `action` on its publication."""
+    with catalogue.connect() as conn:
+        versions = releases.versions_of_release(conn, release_id)
+        if not versions:
+            raise Missing("release")
+        _require(user, action, versions[-1].publication_id)
+        return ReleaseInfo(tuple(versions), tuple(releases.entries(conn, versions[-1].id)))
+
+
+def draft_of(conn: Connection, user: User, release_id: str, action: str) -> ReleaseVersion:
+    """The release's version being written: its latest, which must be a draft."""
+    latest = releases.latest_version(conn, release_id)
+    if latest is None:
+        raise Missing("release")
+    _require(user, action, latest.publication_id)
+    if latest.state is ReleaseState.APPROVED and latest.scheduled_after(now()):
+        raise Refused("This release is scheduled. Unschedule it to change it.",
+                      title="The release is scheduled", status=409)
+    if latest.state is not ReleaseState.DRAFT:
+        raise Refused("This release is published. Start an amendment to change it: the "
+                      "changes are published when the amendment is approved.",
+                      title="The release is published", status=409)
+    return latest
+
+
+def amend(catalogue: Catalogue, user: User, release_id: str) -> ReleaseVersion:
+    """Start an amendment of a published release: a draft copy of its latest version."""
+    with catalogue.transaction(immediate=True) as conn:
+        latest = releases.latest_version(conn, release_id)
+        if latest is None:
+            raise Missing("release")
+        _require(user, "edit_release", latest.publication_id)
+        if latest.state is ReleaseState.DRAFT:
+            raise Refused("This release already has a version being written.",
+                          title="An amendment is already in progress", status=409)
+        if not latest.public_at(now()):
+            raise Refused("This release is not published yet. Unschedule it to change it.",
+                          title="The release is scheduled", status=409)
+        made = releases.new_version(conn, latest)
+        audit.record(conn, user, "amend", "release", release_id, f"version {made.number}")
+    return made
+
+
+def edit_release_words(catalogue: Catalogue, user: User, release_id: str, *,
+                       data_guidance: str | None = None, next_update: str | None = None,
+                       notes: str | None = None) -> None:
+    with catalogue.transaction() as conn:
+        draft = draft_of(conn, user, release_id, "edit_release")
+        words = releases.words_of(draft)
+        releases.set_words(conn, draft, ReleaseWords(
+            words.title, words.release_type,
+            words.next_update if next_update is None else next_update,
+            words.data_guidance if data_guidance is None else data_guidance,
+            words.notes if notes is None else notes))
+        audit.record(conn, user, "edit_release", "release", release_id, "")
+
+
+def _held(conn: Connection, draft: ReleaseVersion, data_set_id: str) -> ReleaseDataSet:
+    item = releases.entry(conn, draft.id, data_set_id)
+    if item is None:
+        # Not in this release: maybe another publication's, which the URL cannot reach.
+        raise Missing("data set in this release")
+    return item
+
+
+def edit_data_set(catalogue: Catalogue, user: User, release_id: str, data_set_id: str,
+                  title: str, summary: str) -> None:
+    """A data set's title and summary in the release's draft (public when it is)."""
+    title = title.strip()
+    if not title or len(title) > 120:
+        raise Refused("", title="Enter a title of 120 characters or fewer")
+    with catalogue.transaction() as conn:
+        draft = draft_of(conn, user, release_id, "edit_release")
+        item = _held(conn, draft, data_set_id)
+        releases.put_entry(conn, replace(item, title=title, summary=summary.strip()))
+        audit.record(conn, user, "edit_data_set", "data_set", data_set_id, title)
+
+
+def add_footnote(catalogue: Catalogue, user: User, release_id: str, data_set_id: str,
+                 note: Footnote) -> None:
+    """Attach a footnote in the release's draft to a data set, filter, option or indicator."""
+    if not note.text.strip():
+        raise Refused("Write the footnote's text and choose what it applies to.",
+                      title="The footnote cannot be added")
+    with catalogue.transaction() as conn:
+        draft = draft_of(conn, user, release_id, "edit_release")
+        item = _held(conn, draft, data_set_id)
+        why = note.problem(catalogue.metadata.get(item.version_id))
+        if why:
+            raise Refused(why, title="The footnote cannot be added")
+        releases.put_entry(conn, replace(item, footnotes=(*item.footnotes, note)))
+        audit.record(conn, user, "add_footnote", "data_set", data_set_id,
+                     f"{note.applies_to(catalogue.metadata.get(item.version_id)) or 'data set'}"
+                     f": {note.text[:80]}")
+
+
+# --- approval and the schedule ------------------------------------------------------------
+def approve(catalogue: Catalogue, user: User, release_id: str, when: datetime,
+            notes: str | None = None) -> ReleaseVersion:
+    """Schedule the release's draft for `when` (UTC): public from then, all at once."""
+    with catalogue.transaction(immediate=True) as conn:
+        draft = draft_of(conn, user, release_id, "approve")
+        if notes is not None:
+            releases.set_words(conn, draft, replace(releases.words_of(draft), notes=notes))
+            draft = replace(draft, notes=notes)
+        if not releases.entries(conn, draft.id):
+            raise Refused("Upload and import at least one data set first.",
+                          title="There is nothing to publish")
+        if draft.is_amendment and not draft.notes.strip():
+            raise Refused("An amendment needs a release note saying what changed.",
+                          title="Write a release note")
+        releases.schedule(conn, draft, when, user.id)
+        crash_point("approve.release_dated")
+        bump_generation(conn)
+        crash_point("approve.versions_dated")
+        audit.record(conn, user, "approve", "release", release_id,
+                     f"version {draft.number} public at {when.isoformat(timespec='seconds')}")
+    crash_point("approve.committed")
+    return draft
+
+
+def unschedule(catalogue: Catalogue, user: User, release_id: str) -> None:
+    """Take back an approval before its time: the version is a draft again."""
+    with catalogue.transaction(immediate=True) as conn:
+        latest = releases.latest_version(conn, release_id)
+        if latest is None:
+            raise Missing("release")
+        _require(user, "unschedule", latest.publication_id)
+        if not latest.scheduled_after(now()):
+            raise Refused("Only a release scheduled for the future can be unscheduled.",
+                          title="Cannot unschedule")
+        releases.unschedule(conn, latest)
+        bump_generation(conn)
+        audit.record(conn, user, "unschedule", "release", release_id, "")
+
+
+def publish_due(catalogue: Catalogue, at: datetime | None = None) -> list[ReleaseVersion]:
+    """Record approved versions whose time has come as published (visibility itself needs
+    no job: a version is public from its moment). Returns the versions recorded here."""
+    at = at or now()
+    marked: list[ReleaseVersion] = []
+    with catalogue.transaction(immediate=True) as conn:
+        for rv in releases.due(conn, at):
+            if releases.mark_published(conn, rv):
+                audit.record(conn, None, "published", "release", rv.release_id,
+                             f"version {rv.number}")
+                marked.append(rv)
+                crash_point("publish_due.one_marked")
+        if marked:
+            bump_generation(conn)
+    crash_point("publish_due.committed")
+    return marked
+
+
+def grant_pre_release(catalogue: Catalogue, user: User, release_id: str, email: str) -> str:
+    """Give a named person early sight of a release; the message to show."""
+    with catalogue.transaction() as conn:
+        latest = releases.latest_version(conn, release_id)
+        if latest is None:
+            raise Missing("release")
+        _require(user, "grant_pre_release", latest.publication_id)
+        target = accounts.user_by_email(conn, email)
+        if target is None:
+            raise Refused(f"There is no account for {email}.", title="No such account")
+        pre_release.grant(conn, target.id, release_id)
+        audit.record(conn, user, "grant_pre_release", "release", release_id, email)
+    if latest.scheduled_after(now()):
+        return f"{email} can see this release in the hours before it is published."
+    if latest.public_at(now()):
+        return f"{email} has pre-release access, but this release is already published."
+    return (f"{email} will see this release in the hours before it is published, once it "
+            "is approved and scheduled.")
+
+
+def pre_release_ids(catalogue: Catalogue, user: User | None, hours: float,
+                    at: datetime | None = None) -> frozenset[str]:
+    """Releases `user` may see before their time now."""
+    if user is None:
+        return frozenset()
+    with catalogue.connect() as conn:
+        return pre_release.visible_early(conn, user.id, timedelta(hours=hours), at or now())
+
+
+def data_set_of_publication(conn: Connection, data_set_id: str, publication_id: str) -> bool:
+    """Whether a data set belongs to a publication (a replacement may name only those)."""
+    found = data_sets.data_set(conn, data_set_id)
+    return found is not None and found.publication_id == publication_id

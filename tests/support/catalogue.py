@@ -1,0 +1,60 @@
+"""Catalogue rows built directly through the catalogue modules, for tests that need a
+release, a data set and a version without screening files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from openstats.catalogue import data_sets, publications, releases
+from openstats.catalogue.db import Catalogue, bump_generation
+from openstats.catalogue.releases import ReleaseWords
+from openstats.model.catalogue import Contact, ReleaseDataSet, ReleaseVersion
+from openstats.model.metadata import VersionMeta
+
+
+def tiny_meta(row_count: int = 1, **extra: Any) -> VersionMeta:
+    """Metadata of a version with no filters, places or periods (for catalogue tests)."""
+    return VersionMeta.from_json({
+        "row_count": row_count, "data_file": "d.csv", "meta_file": "d.meta.csv",
+        "data_sha256": "0" * 64, "meta_sha256": "1" * 64, "columns": [],
+        "geographic_levels": [], "time_periods": [], "locations": [], "filters": [],
+        "indicators": [], **extra})
+
+
+def make_release(conn: Connection, title: str = "R", *, publication: str = "P",
+                 theme: str = "T") -> ReleaseVersion:
+    """A publication (made if new) and a new release's first version, a draft."""
+    theme_id = publications.upsert_theme(conn, theme)
+    publication_id = publications.upsert_publication(
+        conn, theme_id, publication, contact=Contact("Team", "team@example.org"))
+    pub = publications.publication(conn, publication_id)
+    assert pub is not None
+    return releases.create_release(conn, pub, ReleaseWords(title, "Official statistics"),
+                                   slug=publications.slugify(title))
+
+
+def add_version(conn: Connection, rv: ReleaseVersion, data_set_id: str, key: str, *,
+                title: str = "D", meta: VersionMeta | None = None, major: int = 1,
+                minor: int = 0) -> None:
+    """A data-set version (no files) held by `rv`."""
+    data_sets.ensure_data_set(conn, data_set_id, publication_id=rv.publication_id, title=title)
+    data_sets.add_version(conn, data_set_id=data_set_id, major=major, minor=minor,
+                          storage_key=key, metadata=meta or tiny_meta(), changes={})
+    position = len(releases.entries(conn, rv.id))
+    releases.put_entry(conn, ReleaseDataSet(rv.id, data_set_id, key, title, "", (), position))
+
+
+def approve(catalogue: Catalogue, rv: ReleaseVersion, when: datetime) -> None:
+    """Schedule a release version for `when`, as an approver would."""
+    with catalogue.transaction() as conn:
+        releases.schedule(conn, rv, when, approved_by=None)
+        bump_generation(conn)
+
+
+def storage_keys(catalogue: Catalogue) -> set[str]:
+    """The storage keys of every recorded version."""
+    with catalogue.connect() as conn:
+        return data_sets.storage_keys(conn)

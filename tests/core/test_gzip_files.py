@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.cli import app as cli
-from openstats.ingest.manifest import load_manifest
+from openstats.publishing.manifest import load_manifest
 from openstats.platform import open_platform
 from openstats.settings import Settings
 from openstats.standards.findings import Report
@@ -115,14 +115,14 @@ def test_a_manifest_loads_a_gzipped_file_and_downloads_give_the_csv(tmp_path: Pa
     platform = open_platform(settings)
     try:
         load_manifest(platform, _manifest(folder, packed.name, "ees_weekly_data.meta.csv"))
-        [row] = [r for r in platform.catalogue.public_versions() if r["data_set_id"] == DATA_SET]
-        stored = platform.storage.file(row["storage_key"], row["data_file_name"])
+        [found] = platform.catalogue.snapshots.view().versions_of(DATA_SET)
+        version = found.version
+        stored = platform.storage.file(version.storage_key, version.data_file_name)
         # Kept as the publisher gave it; its checksum is of the CSV inside.
-        assert row["data_file_name"] == "ees_weekly_data.csv.gz"
+        assert version.data_file_name == "ees_weekly_data.csv.gz"
         assert stored.read_bytes() == packed.read_bytes()
-        assert row["data_sha256"] == hashlib.sha256(csv_bytes).hexdigest()
-        meta = platform.catalogue.version_metadata(row["id"])
-        assert meta["row_count"] == 5885
+        assert version.data_sha256 == hashlib.sha256(csv_bytes).hexdigest()
+        assert platform.catalogue.metadata.get_json(found.version_id)["row_count"] == 5885
     finally:
         platform.close()
     with TestClient(create_app(settings)) as client:

@@ -26,8 +26,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openstats.app import create_app
-from openstats.publishing.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SAMPLES, SHARED
 

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.cli import app as cli
-from openstats.publishing.manifest import load_manifest
 from openstats.platform import open_platform
+from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen

@@ -11,8 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from openstats.query import periods
 from openstats.query.criteria import And, Facets, Not, Or, Problem
+from openstats.standards import time_periods
 from openstats.standards.screening.sql import q
 
 if TYPE_CHECKING:  # engine.py imports this module; the type is only named here
@@ -118,7 +118,7 @@ class Compiler:
     def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802
         known = []
         for ref in value if isinstance(value, list) else [value]:
-            t = self.v.periods.get((full_period(ref.period, ref.code), ref.code))
+            t = self.v.periods.get((time_periods.full_api_period(ref.period, ref.code), ref.code))
             if t is None:
                 self.warnings.add("TimePeriodsNotFound", path, ref.raw)
             else:
@@ -134,10 +134,3 @@ class Compiler:
                 return FALSE
         return self._match({"time_period_id": known} if known else {},
                            op in ("notEq", "notIn"))
-
-
-def full_period(period: str, code: str) -> str:
-    """A single year on a range code means that year and the next: 2020|AY = 2020/2021."""
-    if "/" not in period and code in periods.RANGE_CODES:
-        return f"{period}/{int(period) + 1}"
-    return period

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from openstats.errors import OpenstatsError
 from openstats.settings import Settings
+
+if TYPE_CHECKING:  # the platform is imported where a command needs it (start-up time)
+    from openstats.platform import Platform
 
 app = typer.Typer(help="openstats: publish official statistics as open data.",
                   no_args_is_help=True, add_completion=False)
@@ -180,6 +185,23 @@ user_app = typer.Typer(help="Accounts for the publishing side.", no_args_is_help
 app.add_typer(user_app, name="user")
 
 
+@contextmanager
+def account_command(data_dir: Path | None) -> Iterator[Platform]:
+    """The platform for a `user` command; an AccountError becomes its message and exit
+    status 1."""
+    from openstats.catalogue.accounts import AccountError
+    from openstats.platform import open_platform
+
+    platform = open_platform(settings_for(data_dir))
+    try:
+        yield platform
+    except AccountError as e:
+        err.print(str(e), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+
+
 @user_app.command("add")
 def user_add(
     email: Annotated[str, typer.Argument(help="The person's email address")],
@@ -189,30 +211,57 @@ def user_add(
         help="Slug of a publication they work on")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Create an account; the password is read from standard input (not the command line)."""
+    """Create an account; the password is read from standard input (not the command line).
+
+    Nothing is created if anything is wrong, an unknown --publication included.
+    """
     from openstats.catalogue import accounts, publications
-    from openstats.platform import open_platform
 
     password = sys.stdin.readline().rstrip("\n")
-    platform = open_platform(settings_for(data_dir))
-    try:
+    with account_command(data_dir) as platform:
         publication_ids: tuple[str, ...] = ()
         if publication:
             with platform.catalogue.connect() as conn:
-                pub = publications.publication_by_slug(conn, publication)
-            if pub is None:
+                found = publications.publication_by_slug(conn, publication)
+            if found is None:
                 # Checked before anything is written: no account without its publication.
-                err.print(f"--publication: no publication '{publication}'; nothing was "
-                          "created", markup=False)
-                raise typer.Exit(1)
-            publication_ids = (pub.id,)
+                raise accounts.AccountError(f"there is no publication '{publication}': no "
+                                            "account was created")
+            publication_ids = (found.id,)
         accounts.create_user(platform.catalogue, email, password, role, name, publication_ids)
-    except accounts.AccountError as e:
-        err.print(str(e), markup=False)
-        raise typer.Exit(1) from None
-    finally:
-        platform.close()
     out.print(f"Created {role} account for {email}", highlight=False)
+
+
+@user_app.command("end-sessions")
+def user_end_sessions(
+    email: Annotated[str, typer.Argument(help="The person's email address")],
+    data_dir: DataDir = None,
+) -> None:
+    """Sign someone out everywhere at once (a lost laptop, someone leaving)."""
+    from openstats.catalogue import accounts, sessions
+
+    with account_command(data_dir) as platform:
+        with platform.catalogue.connect() as conn:
+            user = accounts.user_by_email(conn, email)
+        if user is None:
+            raise accounts.AccountError(f"There is no account for {email}.")
+        ended = sessions.end_every_session(platform.catalogue, user.id, by=None)
+    out.print(f"Ended {ended} session(s) of {user.email}", highlight=False)
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Argument(help="The person's email address")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give an account a new password, read from standard input; ends its sessions."""
+    from openstats.catalogue import sign_in
+
+    password = sys.stdin.readline().rstrip("\n")
+    with account_command(data_dir) as platform:
+        sign_in.set_password(platform.catalogue, email, password)
+    out.print(f"New password set for {email.strip().lower()}; its sessions have ended",
+              highlight=False)
 
 
 @app.command()

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from openstats import sessions
-from openstats.catalogue import accounts
 from openstats.catalogue.published import View
 from openstats.model.users import User
 from openstats.platform import Platform
@@ -22,14 +21,8 @@ def platform(request: Request) -> Platform:
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in person, once per request."""
-    if hasattr(request.state, "user"):
-        cached: User | None = request.state.user
-        return cached
-    user_id = sessions.read(request).get("uid")
-    user = accounts.user_by_id(platform(request).catalogue, str(user_id)) if user_id else None
-    request.state.user = user
-    return user
+    """The signed-in person (their live server-side session's), once per request."""
+    return sessions.signed_in_user(request)
 
 
 def preview_releases(request: Request) -> frozenset[str]:

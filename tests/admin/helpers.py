@@ -1,20 +1,29 @@
-"""A signed-in browser-like client for the publishing side (cookies, CSRF tokens)."""
+"""A signed-in browser-like client for the publishing side (cookies, CSRF tokens), over
+real HTTP or in-process (FastAPI's TestClient, which is an httpx client too)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
+
+from openstats.app import create_app
+from openstats.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 
 
 class Person:
-    """An httpx client that keeps its session cookie and reads CSRF tokens from forms."""
+    """An httpx client that keeps its session cookie and reads CSRF tokens from forms:
+    over HTTP to `base`, or the in-process client given."""
 
-    def __init__(self, base: str) -> None:
-        self.client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
+    def __init__(self, base: str | httpx.Client) -> None:
+        self.client = (httpx.Client(base_url=base, follow_redirects=False, timeout=60)
+                       if isinstance(base, str) else base)
 
     def token(self, path: str = "/admin/login") -> str:
         page = self.client.get(path)
@@ -34,3 +43,26 @@ class Person:
 
     def get(self, path: str) -> httpx.Response:
         return self.client.get(path)
+
+
+Browser = Callable[..., "Person"]  # browser(address="192.0.2.1") -> a new Person
+
+
+@contextmanager
+def in_process(settings: Settings) -> Iterator[Browser]:
+    """The app on `settings`, in this process: `browser(address)` makes a new browser
+    (own cookies) whose requests come from that client address."""
+    app = create_app(settings)
+    browsers: list[TestClient] = []
+
+    def browser(address: str = "192.0.2.1") -> Person:
+        client = TestClient(app, follow_redirects=False, client=(address, 50000))
+        browsers.append(client)
+        return Person(client)
+
+    with TestClient(app):  # runs the app's start-up and shut-down
+        try:
+            yield browser
+        finally:
+            for client in browsers:
+                client.close()

@@ -69,7 +69,7 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
         "publicationId": publication.id, "publication": "embargoed-publication",
         "publication_id": publication.id, "upload_id": SECRET_ID,
         "release": "2024", "dataSetVersion": "1.0", "table_id": featured[0].id,
-        "kind": "csv", "release_id": result.release_id,
+        "kind": "csv", "release_id": result.release_id, "user_id": SECRET_ID,
     }
     platform.close()
     for server in serve(settings):

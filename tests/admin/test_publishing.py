@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from openstats.catalogue import accounts
+from openstats.catalogue import accounts, publications, sign_in
 from openstats.demo import MANIFEST
+from openstats.model.users import allowed
 from openstats.platform import Platform, open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
@@ -208,10 +209,12 @@ def test_csrf_and_lockout(site: tuple[LiveServer, Platform]) -> None:
     assert forged.status_code == 400
     accounts.create_user(platform.catalogue, "careless@example.org", PASSWORD, "publisher")
     stranger = Person(server.base)
-    for _ in range(accounts.MAX_FAILED_LOGINS):
+    for _ in range(sign_in.ACCOUNT_LIMIT):
         assert stranger.sign_in("careless@example.org", "wrong password!!").status_code == 400
+    # Refused to the client that failed, with the same words as any failure (the rest of
+    # throttling is tests/admin/test_sign_in.py).
     locked = stranger.sign_in("careless@example.org", PASSWORD)
-    assert locked.status_code == 400 and "locked" in locked.text
+    assert locked.status_code == 400 and "Enter a correct email address" in locked.text
 
 
 def test_signed_out_people_are_sent_to_sign_in(site: tuple[LiveServer, Platform]) -> None:
@@ -232,6 +235,39 @@ def test_user_add_command(tmp_path: Path) -> None:
                             "new@example.org", "--data-dir", str(tmp_path)],
                            input=PASSWORD + "\n", capture_output=True, text=True)
     assert again.returncode == 1 and "already an account" in again.stderr
+
+
+def test_user_add_with_an_unknown_publication_creates_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def user_add(email: str, *options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "openstats.cli", "user", "add", email,
+                               *options, "--data-dir", str(tmp_path)],
+                              input=PASSWORD + "\n", capture_output=True, text=True)
+
+    refused = user_add("new@example.org", "--publication", "no-such-publication")
+    assert refused.returncode == 1
+    assert "there is no publication 'no-such-publication'" in refused.stderr
+    assert "no account was created" in refused.stderr and "Created" not in refused.stdout
+    platform = open_platform(Settings(data_dir=tmp_path, database_url=""))
+    try:
+        with platform.catalogue.transaction() as conn:
+            assert accounts.user_by_email(conn, "new@example.org") is None
+            theme = publications.upsert_theme(conn, "Theme")
+            publication = publications.upsert_publication(conn, theme, "Known one")
+    finally:
+        platform.close()
+    # The same email can now be used, and a known slug assigns the account to it.
+    done = user_add("new@example.org", "--publication", "known-one")
+    assert done.returncode == 0, done.stderr
+    platform = open_platform(Settings(data_dir=tmp_path, database_url=""))
+    try:
+        with platform.catalogue.connect() as conn:
+            user = accounts.user_by_email(conn, "new@example.org")
+        assert user is not None and allowed(user, "upload", publication)
+    finally:
+        platform.close()
 
 
 def test_footnotes_attach_to_filters_options_and_indicators(

@@ -77,6 +77,26 @@ def test_script_links_lose_their_target_but_keep_their_words() -> None:
         assert "x" in html
 
 
+@pytest.mark.parametrize("text", (
+    "[a](//evil.example)", "[a](//evil.example/path?q=1)", r"[a](\\\\evil.example)",
+    r"[a](/\\evil.example)", r"[a](\\/evil.example)", r"[a](/\/evil.example)",
+    "[a](<//evil.example>)", "[a]( //evil.example)", "[a](<\t//evil.example>)",
+    "[a](%2F%2Fevil.example)", "[a](/%5Cevil.example)", "[a]: //evil.example\n\n[a]",
+    "[a](///evil.example)"))
+def test_scheme_relative_links_lose_their_target(text: str) -> None:
+    # A browser reads each of these as a link to evil.example (backslashes count as
+    # slashes, tabs vanish), so none may keep its href; the words stay.
+    html = render(text)
+    assert hrefs(html) in ([], [None]), html
+    assert "evil.example" not in html.split(">", 1)[0] and ">a</a>" in html, html
+
+
+def test_same_site_links_keep_their_target() -> None:
+    for target in ("/find-statistics", "/data-catalogue?search=pupils", "#contents",
+                   "data-guidance", "../methodology", "?page=2"):
+        assert hrefs(render(f"[a]({target})")) == [target], target
+
+
 def test_raw_html_is_shown_as_text() -> None:
     assert render("<script>alert(1)</script>") == \
         '<p class="govuk-body">&lt;script&gt;alert(1)&lt;/script&gt;</p>'

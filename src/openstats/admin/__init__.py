@@ -7,8 +7,8 @@ every object it touches and writes the audit log.
 
 from fastapi import APIRouter
 
-from openstats.admin import oidc, publications, releases, sign_in, uploads, users
+from openstats.admin import auth, oidc, publications, releases, uploads, users
 
 router = APIRouter()
-for part in (sign_in, publications, releases, uploads, users, oidc):
+for part in (auth, publications, releases, uploads, users, oidc):
     router.include_router(part.router)

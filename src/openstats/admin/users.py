@@ -1,13 +1,12 @@
-"""Accounts and the audit log, for admins."""
+"""The audit log, for admins (accounts are admin/auth.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from openstats.admin.pages import message, page, signed_in_form, text, to_login
-from openstats.catalogue import accounts, audit
-from openstats.catalogue.accounts import AccountError
+from openstats.admin.pages import message, page, to_login
+from openstats.catalogue import audit
 from openstats.dependencies import current_user, platform
 from openstats.model.users import allowed
 from openstats.publishing.workflow import NotAllowed
@@ -38,21 +37,3 @@ def audit_export(request: Request) -> Response:
         body = audit.as_csv(conn)
     return Response(body, media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
-
-
-@router.post("/users")
-async def create_user(request: Request) -> Response:
-    signed = await signed_in_form(request)
-    if isinstance(signed, Response):
-        return signed
-    user, form = signed
-    if not allowed(user, "manage_users"):
-        return message(request, NotAllowed().title, NotAllowed().message, 403)
-    publication_id = text(form, "publication_id")
-    try:
-        accounts.create_user(platform(request).catalogue, text(form, "email"),
-                             text(form, "password"), text(form, "role"), text(form, "name"),
-                             (publication_id,) if publication_id else (), by=user)
-    except AccountError as e:
-        return message(request, "Cannot create the account", e.message)
-    return RedirectResponse("/admin", status_code=303)

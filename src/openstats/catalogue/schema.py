@@ -175,9 +175,28 @@ users = Table(
     Column("name", Text, nullable=False, default=""),
     Column("role", String(20), nullable=False),  # admin | publisher | approver
     Column("password_hash", Text, nullable=True),  # argon2; NULL for single sign-on only
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime(timezone=True), nullable=True),
     Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# One row per signed-in browser; a request's session cookie must name a row that has not
+# expired. Ending a session deletes its row (catalogue/sessions.py). The id is the SHA-256
+# of the cookie's session id, so a copy of this table cannot be turned into cookies.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False, index=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+)
+
+# Failed password sign-ins of the last few minutes, by client address and account (NULL
+# for an email with no account): what throttling counts (catalogue/sign_in.py).
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("client", String(64), nullable=False, index=True),
+    Column("user_id", String(36), nullable=True, index=True),
 )
 
 # Which publications a publisher (or approver) works on; admins work on everything.

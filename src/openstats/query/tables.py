@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from openstats.query.criteria import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
 from openstats.query.engine import QueryEngine, Version
-from openstats.standards import geography, symbols, time_periods
+from openstats.standards import bidi, geography, symbols, time_periods
 
 DEFAULT_CELL_LIMIT = 25_000
 TIME, LOCATION, INDICATOR = "time", "location", "indicator"
@@ -310,13 +310,17 @@ def dim_label(v: Version, d: str) -> str:
 
 
 def caption(v: Version, dims: dict[str, list[tuple[str, str]]]) -> str:
-    """'Referrals and Percent for 1. No futher action in England between 2017 and 2023'."""
+    """'Referrals and Percent for 1. No futher action in England between 2017 and 2023'.
+
+    Each label is isolated (bidi.isolate: unchanged unless it holds direction controls),
+    so that one label cannot reorder the rest of the sentence, years included.
+    """
     def names(values: list[tuple[str, str]]) -> str:
-        labels = [label for _, label in values]
+        labels = [bidi.isolate(label) for _, label in values]
         return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
 
     parts = [names(dims[INDICATOR])]
-    options = [label for d, vals in dims.items() if d.startswith("filter:")
+    options = [bidi.isolate(label) for d, vals in dims.items() if d.startswith("filter:")
                for _, label in vals if label != "Total"]
     if options:
         parts.append(f"for {', '.join(options)}")

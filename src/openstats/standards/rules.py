@@ -214,6 +214,12 @@ RULES: dict[str, Rule] = _rules(
     ("data.markup", W, "Text looks like HTML",
      "Labels and filter values are shown exactly as typed, tags included. Remove the "
      "HTML; write plain text.", ""),
+    ("data.bidi", W, "Text holds characters that reorder it on screen",
+     "Delete the invisible direction characters (U+202A to U+202E, U+2066 to U+2069, "
+     "U+200E, U+200F, U+061C): they show text in a different order from the one it is "
+     "stored in, and can reverse the words and numbers after them. Retype the text, or "
+     "paste it as plain text. Pages keep their effect inside the text; downloads keep "
+     "the text as sent.", ""),
     ("data.rows.duplicate", E, "Rows repeat the same observation",
      "Each combination of time, location and filters may appear once. Remove the "
      "repeats or add the filter that tells them apart.", "general_dupes"),

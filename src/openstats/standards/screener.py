@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from openstats.errors import UsageError
-from openstats.standards import geography, meta_columns, symbols, time_periods
+from openstats.standards import bidi, geography, meta_columns, symbols, time_periods
 from openstats.standards.csvfile import (
     ByteScan,
     CsvProblem,
@@ -137,6 +137,7 @@ class _Checks:
                 self.check_indicators()
                 self.check_duplicates()
                 self.check_text_cells()
+                bidi.check(self)  # its own module: direction controls in labels and cells
                 self.count_batch()
             finally:
                 deferred, self.r = self.r, report
@@ -1044,16 +1045,23 @@ class _Checks:
         and location names. Both are stored and shown as typed (escaped on every page), so
         they only warn: a spreadsheet opening a download would run a formula, and markup
         in a label is almost always pasted by mistake."""
+        for c in self.text_columns():
+            self.add_matches("data.formula", FORMULA.pattern, c, FORMULA_MESSAGE)
+            self.add_matches("data.markup", MARKUP.pattern, c, MARKUP_MESSAGE)
+
+    def text_columns(self) -> list[str]:
+        """The data file's text columns an import keeps: filters, their groups and
+        location names."""
         header = self.s.header
         names = {lv.name_column for lv in geography.LEVELS}
         columns = [c for m in self.s.filters for c in (m.name, m.filter_grouping_column)
                    if c in header]
         columns += [c for c in header if c in names]
-        for c in dict.fromkeys(columns):
-            self.add_rows("data.formula", f"regexp_matches({q(c)}, {lit(FORMULA.pattern)})",
-                          c, FORMULA_MESSAGE)
-            self.add_rows("data.markup", f"regexp_matches({q(c)}, {lit(MARKUP.pattern)})",
-                          c, MARKUP_MESSAGE)
+        return list(dict.fromkeys(columns))
+
+    def add_matches(self, rule: str, pattern: str, column: str, message: str) -> None:
+        """add_rows for the cells of `column` that match a regular expression (RE2)."""
+        self.add_rows(rule, f"regexp_matches({q(column)}, {lit(pattern)})", column, message)
 
     # --- duplicates ---------------------------------------------------------------------
     def check_duplicates(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from openstats.standards.bidi import isolate
+
 WIDTH, HEIGHT = 720, 360
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 60
 COLOURS = ["#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#28a197", "#6f72af",
@@ -33,6 +35,11 @@ def charts(series: dict[str, Any]) -> list[dict[str, Any]]:
             for n, (name, group) in enumerate(by_indicator.items())]
 
 
+def _text(value: str) -> str:
+    """Text for the SVG: escaped, and isolated if it holds direction controls (bidi.py)."""
+    return escape(isolate(value))
+
+
 def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[str, Any]:
     """{'svg': markup or '', 'note': why some series are left out or no chart is drawn}."""
     xs: list[str] = series.get("x", [])
@@ -55,7 +62,7 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 24 * len(lines)}"'
         f' role="img" aria-labelledby="chart-title-{number} chart-desc-{number}" '
         'class="app-chart">',
-        f'<title id="chart-title-{number}">Chart: {escape(caption)}</title>',
+        f'<title id="chart-title-{number}">Chart: {_text(caption)}</title>',
         f'<desc id="chart-desc-{number}">The same numbers are in the table above, which is '
         'the text alternative to this chart.</desc>',
     ]
@@ -69,7 +76,7 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
     for i, label in enumerate(xs):
         x = LEFT + step * (i + 0.5)
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                     f'font-size="12" fill="#0b0c0c">{escape(label)}</text>')
+                     f'font-size="12" fill="#0b0c0c">{_text(label)}</text>')
     if len(xs) == 1:  # one period: bars side by side
         bar = step * 0.8 / len(lines)
         for n, s in enumerate(lines):
@@ -79,7 +86,7 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
             x = LEFT + step * 0.1 + bar * n
             parts.append(f'<rect x="{x:.1f}" y="{min(y(value), y(0)):.1f}" width="{bar:.1f}" '
                          f'height="{abs(y(0) - y(value)):.1f}" fill="{COLOURS[n]}">'
-                         f'<title>{escape(s["name"])}: {value:,.6g}</title></rect>')
+                         f'<title>{_text(s["name"])}: {value:,.6g}</title></rect>')
     else:
         for n, s in enumerate(lines):
             points = [(LEFT + step * (i + 0.5), y(p)) for i, p in enumerate(s["points"])
@@ -87,7 +94,7 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
             dash = f' stroke-dasharray="{DASHES[n]}"' if DASHES[n] else ""
             parts.append(f'<polyline points="{path}" fill="none" stroke="{COLOURS[n]}" '
-                         f'stroke-width="3"{dash}><title>{escape(s["name"])}</title></polyline>')
+                         f'stroke-width="3"{dash}><title>{_text(s["name"])}</title></polyline>')
             for px, py in points:
                 parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{COLOURS[n]}"/>')
     for n, s in enumerate(lines):  # legend
@@ -96,6 +103,6 @@ def line_chart(series: dict[str, Any], caption: str, number: int = 0) -> dict[st
         parts.append(f'<line x1="{LEFT}" x2="{LEFT + 40}" y1="{ly}" y2="{ly}" '
                      f'stroke="{COLOURS[n]}" stroke-width="3"{dash}/>')
         parts.append(f'<text x="{LEFT + 50}" y="{ly + 4}" font-size="13" fill="#0b0c0c">'
-                     f'{escape(s["name"])}</text>')
+                     f'{_text(s["name"])}</text>')
     parts.append("</svg>")
     return {"svg": "\n".join(parts), "note": note}

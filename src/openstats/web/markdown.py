@@ -6,8 +6,9 @@ Two layers, so that neither alone has to be right:
    comes out escaped, as text. Images are off too (a statistics page has no use for
    publisher-hosted pictures, and an `<img>` is a tracking and phishing vector).
 2. nh3 (the Rust ammonia sanitiser) re-parses that HTML and keeps only an allowlist of
-   tags, only `href` on links (http, https, mailto or relative) and `start` on numbered
-   lists, and adds `rel="noopener noreferrer"` to every link. It also sets the GOV.UK
+   tags, only `href` on links (http, https, mailto or a same-site reference: not
+   `//host` or its look-alikes, see openstats.urls) and `start` on numbered lists, and
+   adds `rel="noopener noreferrer"` to every link. It also sets the GOV.UK
    Frontend class of each tag, so classes never come from the publisher and no `style`
    attribute (which our Content-Security-Policy would block) survives.
 
@@ -24,6 +25,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
+
+from openstats import urls
 
 # CommonMark, raw HTML escaped, bare URLs left as text; GFM tables on (statistics
 # publishers write them), images off (see the module docstring).
@@ -63,6 +66,15 @@ _ATTRIBUTES: dict[str, set[str]] = {"*": set(), "a": {"href"}, "ol": {"start"}}
 _SCHEMES = {"http", "https", "mailto"}
 
 
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on each attribute it keeps: an href without an allowed scheme must
+    stay on this site. (nh3 passes `//host` and `/\\host` as relative.)"""
+    if tag == "a" and attribute == "href" and not value.lower().startswith(
+            tuple(f"{scheme}:" for scheme in _SCHEMES)) and not urls.is_same_site(value):
+        return None
+    return value
+
+
 def _shift_headings(tokens: Sequence[Token]) -> None:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
@@ -95,6 +107,7 @@ def render(text: str, *, paragraph_class: str = "govuk-body", inline: bool = Fal
         tags=set(_CLASSES),
         attributes=_ATTRIBUTES,
         url_schemes=_SCHEMES,
+        attribute_filter=_keep_attribute,
         link_rel="noopener noreferrer",
         set_tag_attribute_values=classes,
         strip_comments=True,

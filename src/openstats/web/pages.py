@@ -35,10 +35,14 @@ from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present.changes import version_changes
 from openstats.present.pages import DataSetRow, data_set_row, release_row, theme_groups
-from openstats.standards import geography, gzipped
+from openstats.standards import bidi, geography, gzipped
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# A title or label holding direction controls (U+202E and friends) must not reorder the
+# text around it: every plain string a public page prints is isolated (standards/bidi.py).
+# Sound because these pages' form values are ids and keys, never publishers' labels.
+templates.env.finalize = bidi.isolate_plain_text
 router = APIRouter()
 PREVIEW_ROWS = 5
 FULL_TABLE_LIMIT = 1_000  # "show the full table" is offered up to this many rows

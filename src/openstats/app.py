@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +23,11 @@ from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
-from openstats.web import pages
+from openstats.web import pages, table_page
 from openstats.web import tables as table_tool
+
+# /api/v1/..., /statistics/v1/... and the same with v1.0 (group 2 is the ".0").
+API_VERSIONED = re.compile(r"^/(api|statistics)/v1(\.0)?/", re.IGNORECASE)
 
 API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
 Explore education statistics (EES) public data API: the same paths, parameters and
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
+    app.include_router(table_page.router, include_in_schema=False)
     app.include_router(admin_router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)
@@ -126,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class LowerCaseApiPaths:
-    """EES redirects any API path with capitals to its lower-case form (308).
+    """EES redirects any API path with capitals to its lower-case form (308), and reads
+    "v1.0" in a path as "v1".
 
     Pure ASGI rather than `@app.middleware("http")`: that wrapper runs every request
     through an extra task and body stream, which measured as a large share of a small
@@ -138,13 +144,21 @@ class LowerCaseApiPaths:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path.startswith(("/api/v1/", "/statistics/v1/")) and path != path.lower():
+        versioned = API_VERSIONED.match(path)
+        if versioned and path != path.lower():
             # The decoded path, re-encoded: escapes such as %5C are not capitals
             # (lower-casing them made a redirect loop, found by test_api_fuzz.py).
             query = scope.get("query_string", b"").decode("latin-1")
             target = quote(path.lower()) + (f"?{query}" if query else "")
             await RedirectResponse(target, status_code=308)(scope, receive, send)
             return
+        if versioned and versioned.group(2):
+            # EES versions its API by URL segment and reads "v1.0" as "v1" (DfE's R client
+            # eesyapi builds v1.0 URLs): answered in place, as the same resource.
+            inner = path[: versioned.start(2)] + path[versioned.end(2):]
+            # In place: the outer layers (access log, metrics) read the route from it.
+            scope["path"] = inner
+            scope["raw_path"] = quote(inner).encode()
         await self.app(scope, receive, send)
 
 

@@ -21,6 +21,7 @@ from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, manifest_text, serve, start_live
 from tests.conftest import REFERENCE
+from tests.real_data import loaded_site
 
 CHROMIUM = os.environ.get("OPENSTATS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -121,3 +122,22 @@ def crowded_nojs_page(browser: Browser, crowded: LiveServer) -> Iterator[Page]:
     context = _context(browser, crowded.base, javascript=False)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="package")
+def real_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server with DfE's real pupils-by-ethnicity data set (154,192 rows) and the demo."""
+    yield from serve(loaded_site(tmp_path_factory.mktemp("real")))
+
+
+def real_context(browser: Browser, live: LiveServer, *, javascript: bool = True,
+                 width: int = 1280, height: int = 800) -> BrowserContext:
+    """A context on the real-data server at a given window size (390 x 844: a phone)."""
+    context = browser.new_context(base_url=live.base, java_script_enabled=javascript,
+                                  accept_downloads=True,
+                                  viewport={"width": width, "height": height},
+                                  permissions=["clipboard-read", "clipboard-write"]
+                                  if javascript else [])
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context

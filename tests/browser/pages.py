@@ -13,4 +13,7 @@ PAGE_TYPES: dict[str, tuple[str, int]] = {
     "release": ("/find-statistics/children-in-need-a-focus-on-re-referrals/2024", 200),
     "not-found": ("/find-statistics/no-such-publication", 404),
     "api-docs": ("/api/docs", 200),
+    "table-tool": ("/data-tables", 200),
+    "table-tool-locations": (f"/data-tables?dataSetId={DEMO_ID}", 200),
+    "table-tool-time": (f"/data-tables?dataSetId={DEMO_ID}&locations=CpId1&step=time", 200),
 }

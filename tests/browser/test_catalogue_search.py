@@ -30,7 +30,7 @@ def test_search_from_the_catalogue_form(page: Page, live: LiveServer) -> None:
     page.get_by_label("Search data sets").fill("absence")
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"/data-catalogue\?.*search=absence"))
-    expect(page.locator("#results-count")).to_have_text("1 data set")
+    expect(page.locator("#results-count")).to_have_text("1 data set for “absence”")
     assert result_links(page) == [f"/data-catalogue/data-set/{data_set_id('absence')}"]
     expect(page.get_by_label("Search data sets")).to_have_value("absence")
 
@@ -44,7 +44,7 @@ def test_search_from_the_home_page(page: Page) -> None:
     page.get_by_role("search").get_by_label("Search data sets").fill("re-referrals")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"/data-catalogue\?search=re-referrals$"))
-    expect(page.locator("#results-count")).to_have_text("1 data set")
+    expect(page.locator("#results-count")).to_have_text("1 data set for “re-referrals”")
     expect(page.locator("#results h3 a")).to_have_text([DEMO_TITLE])
     for href in result_links(page):
         assert DATA_SET_LINK.match(href), href
@@ -65,7 +65,7 @@ def test_a_search_is_ordered_by_relevance_wherever_it_is_typed(page: Page) -> No
     page.goto("/data-catalogue")
     page.get_by_label("Search data sets").fill("total")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#results-count")).to_have_text("4 data sets")
+    expect(page.locator("#results-count")).to_have_text("4 data sets for “total”")
     expect(page.locator("#results h3 a"), f"not by relevance at {page.url}").to_have_text(
         by_relevance)
 
@@ -74,7 +74,7 @@ def test_search_with_no_match_says_so(page: Page) -> None:
     page.goto("/data-catalogue")
     page.get_by_label("Search data sets").fill("zzzz-nothing-matches")
     page.keyboard.press("Enter")
-    expect(page.locator("#results-count")).to_have_text("0 data sets")
+    expect(page.locator("#results-count")).to_have_text("0 data sets for “zzzz-nothing-matches”")
     expect(page.get_by_text("No data sets match.")).to_be_visible()
     expect(page.locator("#results")).to_have_count(0)
 

@@ -166,7 +166,7 @@ def test_data_set_page_sections(page: Page, live: LiveServer) -> None:
         "href", "/find-statistics/children-in-need-a-focus-on-re-referrals/2024")
 
     # Download this data using code: the CSV URL works and gives the seed file's rows.
-    csv_url = f"{live.base}/api/v1/data-sets/{DEMO_ID}/csv"
+    csv_url = f"{live.base}/data-catalogue/data-set/{DEMO_ID}/csv"  # as EES shows it
     expect(page.get_by_label("URL of the data as CSV")).to_have_value(csv_url)
     expect(page.get_by_label("API data set ID")).to_have_value(DEMO_ID)
     answer = page.request.get(csv_url)

@@ -24,13 +24,13 @@ def test_search_filter_and_open_a_data_set(nojs_page: Page, live: LiveServer) ->
     page.get_by_role("search").get_by_label("Search data sets").fill("referrals")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"/data-catalogue\?search=referrals$"))
-    expect(page.locator("#results-count")).to_have_text("1 data set")
+    expect(page.locator("#results-count")).to_have_text("1 data set for “referrals”")
 
     # A filter, applied with the form's button (a plain GET).
     page.get_by_label("Geographic level").select_option(label="National")
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"geographic_level=NAT"))
-    expect(page.locator("#results-count")).to_have_text("1 data set")
+    expect(page.locator("#results-count")).to_have_text("1 data set for “referrals”")
 
     page.get_by_role("link", name=TITLE).click()
     expect(page).to_have_url(f"{live.base}/data-catalogue/data-set/{DEMO_ID}")
@@ -46,7 +46,7 @@ def test_search_filter_and_open_a_data_set(nojs_page: Page, live: LiveServer) ->
     code = page.locator("section[aria-labelledby=code] details").first
     code.locator("summary").click()
     expect(code.locator("code")).to_be_visible()
-    expect(code.locator("code")).to_contain_text(f"/api/v1/data-sets/{DEMO_ID}/csv")
+    expect(code.locator("code")).to_contain_text(f"/data-catalogue/data-set/{DEMO_ID}/csv")
 
 
 def test_zip_download_without_javascript(nojs_page: Page) -> None:
@@ -75,7 +75,7 @@ def test_catalogue_paging_keeps_the_search_without_javascript(crowded_nojs_page:
     page.get_by_label("Search data sets").fill("tiny")
     page.get_by_label("Sort by").select_option(label="A to Z")
     page.get_by_role("button", name="Apply").click()
-    expect(page.locator("#results-count")).to_have_text(f"{CROWDED_COUNT} data sets")
+    expect(page.locator("#results-count")).to_have_text(f"{CROWDED_COUNT} data sets for “tiny”")
     results = page.locator("#results h3 a")
     expect(results).to_have_text([f"Tiny {n:02d}" for n in range(1, 11)])
 

@@ -53,10 +53,10 @@ def download(site: LiveServer, kind: str) -> bytes:
 def test_csv_table_download(hostile: LiveServer) -> None:
     rows = list(csv.reader(io.StringIO(download(hostile, "csv").decode("utf-8-sig"))))
     cells = [c for row in rows for c in row]
-    assert "'" + FORMULA in cells and "'" + DDE in cells
+    assert "'" + FORMULA in cells and "'" + DDE in cells  # filter options, neutralised
     assert not [c for c in cells if formulas.risky(c)]
-    # Negative numbers are still plain numbers a spreadsheet reads as numbers.
-    assert "-0.5%" in cells and "-4.5%" in cells
+    # Values are as published: negative numbers stay plain numbers.
+    assert "-0.5" in cells and "-4.5" in cells
     assert not [c for c in cells if c.startswith("'-") and c[2:3].isdigit()]
 
 
@@ -64,12 +64,13 @@ def test_xlsx_table_download(hostile: LiveServer) -> None:
     sheet = load_workbook(io.BytesIO(download(hostile, "xlsx"))).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
     assert cells
-    # openpyxl reads a stored formula back with data_type "f": none here, all text.
-    assert {c.data_type for c in cells} == {"s"}
-    risky = [c for c in cells if formulas.risky(str(c.value))]
-    assert FORMULA in {c.value for c in risky}
+    # openpyxl reads a stored formula back with data_type "f": none here; text and numbers.
+    assert {c.data_type for c in cells} == {"s", "n"}
+    risky = [c for c in cells if c.data_type == "s" and formulas.risky(str(c.value))]
+    assert FORMULA in {c.value for c in risky}  # the indicator's label, as text
     assert all(c.quotePrefix for c in risky)
-    assert "-0.5%" in {c.value for c in cells}
+    negative = [c for c in cells if c.data_type == "n" and c.value == -0.5]
+    assert negative and negative[0].number_format == '#,##0.0"%"'  # shown as -0.5%
 
 
 def test_ods_table_download(hostile: LiveServer) -> None:
@@ -79,10 +80,12 @@ def test_ods_table_download(hostile: LiveServer) -> None:
     assert "table:formula" not in content
     doc = opendocument.load(io.BytesIO(data))
     cells = doc.getElementsByType(TableCell)
-    # Every cell is a typed text cell, which no spreadsheet evaluates.
-    assert cells and {c.attributes.get((OFFICENS, "value-type")) for c in cells} == {"string"}
+    # Text cells are typed text, which no spreadsheet evaluates; numbers are numbers.
+    assert cells and {c.attributes.get((OFFICENS, "value-type")) for c in cells} == {
+        "string", "float"}
     assert not [c for c in cells if c.attributes.get((TABLENS, "formula"))]
     assert FORMULA.replace('"', "&quot;") in content or FORMULA in content
+    assert 'office:value="-0.5"' in content
 
 
 def test_uploaded_files_are_served_byte_for_byte(hostile: LiveServer) -> None:

@@ -59,7 +59,7 @@ def test_data_set_page_has_every_part_of_the_seed_page(live: LiveServer) -> None
     ):
         assert expected in text, expected
     assert f"/data-tables?dataSetId={DEMO}" in html
-    assert f"{live.base}/api/v1/data-sets/{DEMO}/csv" in html
+    assert f"{live.base}/data-catalogue/data-set/{DEMO}/csv" in html  # as EES shows it
 
 
 def test_json_ld_describes_the_data_set(live: LiveServer) -> None:  # noqa: F811

@@ -1,24 +1,21 @@
-"""Tables for the table tool: a selection becomes an API query, the rows a pivoted table.
+"""What a table-tool reader chose (`Selection`) and the API query it stands for.
 
 The tool asks through the same query engine as the public API, with the same public ids,
-so a table, its permalink and its equivalent API query always agree.
+so a table, its permalink and its equivalent API query always agree. `pivot` lays the
+answer out as a table; `flat` streams it as one row per observation for downloads.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
 from openstats.query.criteria import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
-from openstats.query.engine import QueryEngine, Version
-from openstats.standards import bidi, geography, symbols, time_periods
+from openstats.query.engine import Version
+from openstats.standards import geography, time_periods
 
 DEFAULT_CELL_LIMIT = 25_000
-TIME, LOCATION, INDICATOR = "time", "location", "indicator"
 
 
 @dataclass
@@ -40,7 +37,10 @@ class Selection:
         values: dict[str, list[str]] = {}
         for key, value in params:
             values.setdefault(key, []).extend(v for v in value.split(",") if v)
-        first = lambda k: (values.get(k) or [""])[0]  # noqa: E731
+
+        def first(k: str) -> str:
+            return (values.get(k) or [""])[0]
+
         filters = {k[len("filter_"):]: v for k, v in values.items() if k.startswith("filter_")}
         return cls(data_set_id=first("dataSetId"), locations=values.get("locations", []),
                    start=first("start"), end=first("end"), filters=filters,
@@ -161,198 +161,6 @@ def api_body(v: Version, sel: Selection) -> dict[str, Any]:
         *({"filters": {"in": options}} for fid, options in sel.filters.items()
           if fid in v.filters),
     ]}, "indicators": list(sel.indicators)}
-
-
-# --- formatting --------------------------------------------------------------------------
-def format_value(raw: str, indicator: dict[str, Any]) -> str:
-    """A cell as readers see it: rounded to its decimal places, with its unit."""
-    if raw is None or raw == "":
-        return "no data"
-    if raw in symbols.SYMBOLS or indicator["unit"] == "numberstring":
-        return raw
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        return raw
-    dp = indicator.get("decimal_places")
-    if dp is not None:
-        number = number.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
-        text = f"{number:,.{dp}f}"
-    else:
-        text = f"{number:,f}".rstrip("0").rstrip(".") if "." in raw else f"{number:,f}"
-    unit = indicator["unit"]
-    if unit == "%":
-        return text + "%"
-    if unit == "£":
-        return "£" + text
-    if unit == "£m":
-        return "£" + text + "m"
-    if unit == "pp":
-        return text + "pp"
-    return text
-
-
-# --- the table ---------------------------------------------------------------------------
-@dataclass
-class Header:
-    label: str
-    span: int
-
-
-@dataclass
-class Table:
-    caption: str
-    row_dims: list[str]
-    col_dims: list[str]
-    col_headers: list[list[Header]]  # one list per column dimension
-    row_labels: list[list[str]]  # per table row, one label per row dimension
-    cells: list[list[str]]  # formatted
-    raw: list[list[str]]  # as stored
-    symbols_used: list[tuple[str, str]]
-    dim_labels: dict[str, str]
-    series: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def cell_count(self) -> int:
-        return sum(len(r) for r in self.cells)
-
-
-def dimensions(v: Version, sel: Selection) -> dict[str, list[tuple[str, str]]]:
-    """Each dimension's chosen values as (key, label), in display order."""
-    locs = [v.locations[x] for x in sel.locations if x in v.locations]
-    locs.sort(key=lambda loc: (geography.LEVEL_ORDER[loc["level"]], loc["name"]))
-    dims: dict[str, list[tuple[str, str]]] = {
-        LOCATION: [(loc["public_id"], loc["name"]) for loc in locs],
-        TIME: [(time_key(t), time_periods.label(t["period"], t["code"]))
-               for t in periods_between(v, sel.start, sel.end)],
-    }
-    for f in v.meta["filters"]:
-        chosen = set(sel.filters.get(f["public_id"], []))
-        dims[f"filter:{f['public_id']}"] = [(o["public_id"], o["label"]) for o in f["options"]
-                                            if o["public_id"] in chosen]
-    dims[INDICATOR] = [(i["public_id"], i["label"]) for i in v.meta["indicators"]
-                       if i["public_id"] in set(sel.indicators)]
-    return dims
-
-
-def layout(dims: dict[str, list[tuple[str, str]]], sel: Selection) -> tuple[list[str], list[str]]:
-    """Row and column dimensions: as chosen when valid, else time across, the rest down."""
-    keys = list(dims)
-    rows = [d for d in sel.rows if d in keys]
-    cols = [d for d in sel.cols if d in keys and d not in rows]
-    rest = [d for d in keys if d not in rows and d not in cols]
-    if not rows and not cols:
-        cols = [TIME]
-        rows = [d for d in keys if d != TIME]
-    else:
-        rows += rest
-    if not cols:
-        cols = [rows.pop()] if len(rows) > 1 else []
-    return rows, cols
-
-
-def build(engine: QueryEngine, v: Version, sel: Selection) -> Table:
-    """Run the selection's query and pivot the rows (call `problems` first)."""
-    req = to_request(v, sel)
-    found: dict[tuple[str, ...], str] = {}
-    dims = dimensions(v, sel)
-    filter_dims = [d for d in dims if d.startswith("filter:")]
-    page = 1
-    while True:
-        req.page = page
-        answer = engine.run(v, req)
-        for r in answer["results"]:
-            base = {TIME: f"{r['timePeriod']['period']}|{r['timePeriod']['code']}",
-                    LOCATION: r["locations"][r["geographicLevel"]]}
-            for d in filter_dims:
-                base[d] = r["filters"].get(d[len("filter:"):], "")
-            for iid, value in r["values"].items():
-                key = tuple(base.get(d, iid) if d != INDICATOR else iid for d in dims)
-                found[key] = value
-        if page >= answer["paging"]["totalPages"]:
-            break
-        page += 1
-    rows, cols = layout(dims, sel)
-    order = list(dims)
-    indicators = {i["public_id"]: i for i in v.meta["indicators"]}
-    col_combos = list(itertools.product(*(dims[d] for d in cols))) or [()]
-    row_combos = list(itertools.product(*(dims[d] for d in rows))) or [()]
-    cells, raw, labels = [], [], []
-    used: set[str] = set()
-    for rc in row_combos:
-        line, raw_line = [], []
-        for cc in col_combos:
-            chosen = dict(zip(rows, (k for k, _ in rc), strict=True))
-            chosen |= dict(zip(cols, (k for k, _ in cc), strict=True))
-            value = found.get(tuple(chosen[d] for d in order), "")
-            raw_line.append(value)
-            line.append(format_value(value, indicators[chosen[INDICATOR]]))
-            if value in symbols.SYMBOLS:
-                used.add(value)
-        cells.append(line)
-        raw.append(raw_line)
-        labels.append([label for _, label in rc])
-    col_headers = []
-    for level, d in enumerate(cols):
-        repeat = math.prod(len(dims[x]) for x in cols[:level])
-        span = math.prod(len(dims[x]) for x in cols[level + 1:])
-        col_headers.append([Header(label, span) for _ in range(repeat) for _, label in dims[d]])
-    dim_labels = {d: dim_label(v, d) for d in dims}
-    return Table(caption(v, dims), rows, cols, col_headers, labels, cells, raw,
-                 sorted((s, symbols.SYMBOLS[s]) for s in used), dim_labels,
-                 chart_series(dims, found, order, indicators))
-
-
-def dim_label(v: Version, d: str) -> str:
-    if d.startswith("filter:"):
-        return str(v.filters[d[len("filter:"):]]["label"])
-    return {TIME: "Time period", LOCATION: "Location", INDICATOR: "Indicator"}[d]
-
-
-def caption(v: Version, dims: dict[str, list[tuple[str, str]]]) -> str:
-    """'Referrals and Percent for 1. No futher action in England between 2017 and 2023'.
-
-    Each label is isolated (bidi.isolate: unchanged unless it holds direction controls),
-    so that one label cannot reorder the rest of the sentence, years included.
-    """
-    def names(values: list[tuple[str, str]]) -> str:
-        labels = [bidi.isolate(label) for _, label in values]
-        return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-    parts = [names(dims[INDICATOR])]
-    options = [bidi.isolate(label) for d, vals in dims.items() if d.startswith("filter:")
-               for _, label in vals if label != "Total"]
-    if options:
-        parts.append(f"for {', '.join(options)}")
-    parts.append(f"in {names(dims[LOCATION])}")
-    times = dims[TIME]
-    parts.append(f"in {times[0][1]}" if len(times) == 1
-                 else f"between {times[0][1]} and {times[-1][1]}")
-    return " ".join(parts)
-
-
-def chart_series(dims: dict[str, list[tuple[str, str]]], found: dict[tuple[str, ...], str],
-                 order: list[str], indicators: dict[str, Any]) -> dict[str, Any]:
-    """A time series per combination of the other dimensions (numbers only)."""
-    times = dims[TIME]
-    others = [d for d in order if d != TIME]
-    series = []
-    for combo in itertools.product(*(dims[d] for d in others)):
-        chosen = dict(zip(others, (k for k, _ in combo), strict=True))
-        points: list[float | None] = []
-        for key, _ in times:
-            chosen[TIME] = key
-            raw = found.get(tuple(chosen[d] for d in order), "")
-            try:
-                points.append(float(raw))
-            except ValueError:
-                points.append(None)
-        name = ", ".join(label for d, (_, label) in zip(others, combo, strict=True)
-                         if d != INDICATOR)
-        series.append({"name": name or "Value", "points": points,
-                       "indicator": indicators[chosen[INDICATOR]]["label"],
-                       "unit": indicators[chosen[INDICATOR]]["unit"]})
-    return {"x": [label for _, label in times], "series": series}
 
 
 # --- featured tables: a readable spec (codes, labels, columns) -> a selection -------------

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from openstats import http_cache
@@ -181,7 +181,7 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
     show_all = preview == "all" and meta.row_count <= FULL_TABLE_LIMIT
     header, rows = first_rows(data_path, None if show_all else PREVIEW_ROWS)
     base = str(request.base_url).rstrip("/")
-    csv_url = f"{base}/api/v1/data-sets/{row.data_set_id}/csv"
+    csv_url = f"{base}/data-catalogue/data-set/{row.data_set_id}/csv"  # as EES shows it
     return templates.TemplateResponse(request, "data_set.html", {
         "ds": row, "meta": meta, "latest": data_set_row(versions[0]),
         "is_latest": found is versions[0], "preview_banner": found.preview,
@@ -265,6 +265,17 @@ def bundle(request: Request, items: list[PublicDataSet]) -> list[tuple[str, Path
     return entries
 
 
+@router.get("/data-catalogue/data-set/{data_set_id}/csv")
+def data_set_csv(request: Request, data_set_id: str, version: str | None = None) -> Response:
+    """EES's "Download this data using code" URL: the API's CSV, which owns the file."""
+    if version_specs.resolve(version, public_view(request).versions_of(data_set_id.lower())
+                             ) is None:
+        return not_found(request)
+    query = f"?{urlencode({'dataSetVersion': version})}" if version else ""
+    return RedirectResponse(f"/api/v1/data-sets/{data_set_id.lower()}/csv{query}",
+                            status_code=302)
+
+
 @router.get("/data-catalogue/data-set/{data_set_id}/zip")
 def data_set_zip(request: Request, data_set_id: str, version: str | None = None) -> Response:
     found = version_specs.resolve(version, public_view(request).versions_of(data_set_id.lower()))
@@ -325,6 +336,18 @@ def search_text(row: DataSetRow, meta: VersionMeta) -> str:
     return " ".join(parts).lower()
 
 
+def latest_releases(request: Request, rows: list[DataSetRow]) -> set[tuple[str, str]]:
+    """(publication, release) of each shown publication's latest release, whose data sets
+    carry the "Latest data" tag, as EES's catalogue marks them."""
+    view = public_view(request)
+    out = set()
+    for publication in {r.publication_slug for r in rows}:
+        releases = view.releases_of(publication)
+        if releases:
+            out.add((publication, releases[0].slug))
+    return out
+
+
 @router.get("/data-catalogue", response_class=HTMLResponse)
 def data_catalogue(request: Request, search: str = "", theme: str = "", publication: str = "",
                    release: str = "", geographic_level: str = "", sort: str = "",
@@ -376,7 +399,8 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
 
     shown = rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
     return http_cache.page(request, templates.TemplateResponse(request, "catalogue.html", {
-        "results": [(r, ees.summary_lists(metas[r.id])) for r in shown],
+        "results": [(r, ees.summary_lists(metas[r.id]), metas[r.id]) for r in shown],
+        "latest_releases": latest_releases(request, shown),
         "total": total, "page": page_no, "pages": pages, "state": state, "options": options,
         "search": search, "sort": sort, "link": link,
     }))

@@ -1,4 +1,5 @@
-// Starts GOV.UK Frontend's components (header menu, details, skip link, ...).
+// Starts GOV.UK Frontend's components (header menu, details, skip link, ...), then our own.
 import { initAll } from '/static/govuk/govuk-frontend.min.js'
+import '/static/app/enhance.js'
 
 initAll()

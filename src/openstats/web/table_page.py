@@ -54,7 +54,7 @@ DROPPED = ("Some rows and columns are not shown in this table because the data h
 @cache
 def export_engine() -> QueryEngine:
     """An engine that keeps no answers: flat downloads page through whole selections."""
-    return QueryEngine(cache_size=0)
+    return QueryEngine(cache_bytes=0)
 
 
 def build(request: Request, v: Version, sel: tables.Selection) -> pivot.Table:

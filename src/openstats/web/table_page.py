@@ -12,6 +12,7 @@ chart choices are GET fields, so they work without JavaScript and live in the UR
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from functools import cache
 from typing import Any
@@ -247,6 +248,10 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
     if kind == "csv" or too_big:
         cols = flat.columns(v, sel)
         rows = flat.rows(export_engine(), v, sel, cols)
+        # The first row before the first byte: a version that cannot be read is an error
+        # page, not a download cut off after its header.
+        first = list(itertools.islice(rows, 1))
+        rows = itertools.chain(first, rows)
         if kind == "csv":
             return StreamingResponse(table_exports.csv_stream(cols.names, rows),
                                      media_type="text/csv; charset=utf-8", headers=headers)

@@ -310,7 +310,10 @@ def serve(
         uvicorn.run("openstats.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_config=logging_config, log_level=log_level.lower(),
                     access_log=False,
-                    timeout_graceful_shutdown=round(graceful_timeout))
+                    timeout_graceful_shutdown=round(graceful_timeout),
+                    # The C HTTP parser and libuv event loop (both dependencies): about
+                    # a millisecond less per request than h11 and asyncio's own loop.
+                    http="httptools", loop="uvloop")
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)

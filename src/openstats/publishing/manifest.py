@@ -54,6 +54,7 @@ from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.platform import Platform
 from openstats.query.tables import match_spec
+from openstats.standards import gzipped
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -201,10 +202,13 @@ def read_manifest(path: Path) -> Manifest:
             if not isinstance(value, str):
                 continue
             file = (path.parent / value).resolve()
+            # A data file may be gzip-compressed: `x.csv.gz` is checked as `x.csv`.
+            plain = gzipped.plain_name(value) if key == "data" else value
             if not file.is_file():
                 errors.append(f"{where}.{key}: file not found: {value}")
-            elif not value.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
-                errors.append(f"{where}.{key}: '{value}' must end in {ending}")
+            elif not plain.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
+                errors.append(f"{where}.{key}: '{value}' must end in {ending}"
+                              + (" (or .csv.gz)" if key == "data" else ""))
             files[key] = file
         notes = entry.get("footnotes", [])
         if isinstance(notes, list):

@@ -36,7 +36,7 @@ from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present.changes import version_changes
 from openstats.present.pages import DataSetRow, data_set_row, release_row, theme_groups
-from openstats.standards import bidi, geography
+from openstats.standards import bidi, geography, gzipped
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -91,7 +91,7 @@ def home(request: Request) -> Response:
 # --- data-set page ---------------------------------------------------------------------------
 def first_rows(path: Path, limit: int | None) -> tuple[list[str], list[list[str]]]:
     """The header and first rows of the stored CSV (the underlying data, as uploaded)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with gzipped.open_text(path) as f:  # a .csv.gz is read unpacked
         reader = csv.reader(f)
         header = next(reader, [])
         rows = list(islice(reader, limit)) if limit is not None else list(reader)

@@ -67,7 +67,7 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     expect(page.locator("#release-status")).to_contain_text("Draft")
     no_blocking_axe(page)
     page.get_by_label("Title", exact=True).fill("E1. Re-referrals")
-    page.get_by_label("Data file (.csv)").set_input_files(
+    page.get_by_label("Data file (.csv, or gzip-compressed .csv.gz)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.csv"))
     page.get_by_label("Meta file (.meta.csv)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.meta.csv"))

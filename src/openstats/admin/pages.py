@@ -16,6 +16,8 @@ The form pattern (GOV.UK's "question pages"), in three calls:
   it; any other refusal (no right, no such thing, not now) gets its own message page.
   A route that finds problems itself calls `again(request, template, context,
   FormState.of("name", form, problems))`.
+- A page showing forms is `signed_in_page(request, template, context)`, where `context`
+  (user -> dict) is the function the form routes also give `form_refused`.
 - Templates build fields with the macros in `_forms.html` (input, textarea, select,
   radios, checkbox, file), which take `state("name")`: the submitted state of that form
   when it is the one being shown again, else an empty one, so the page's other forms stay
@@ -171,6 +173,19 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     response.headers["content-length"] = str(len(response.body))
     response.headers["cache-control"] = "no-store"
     return response
+
+
+def signed_in_page(request: Request, name: str,
+                   context: Callable[[User], dict[str, Any]]) -> Response:
+    """A page for signed-in people: sign-in first, the page with `context(user)`, or the
+    page of the refusal that building it raised (no right, no such thing)."""
+    user = current_user(request)
+    if user is None:
+        return to_login(request)
+    try:
+        return page(request, name, context(user))
+    except Refused as e:
+        return refused(request, e)
 
 
 def done(request: Request, url: str, said: str) -> Response:

@@ -13,8 +13,8 @@ from openstats.admin.pages import (
     done,
     form_refused,
     page,
-    refused,
     signed_in_form,
+    signed_in_page,
     text,
     to_login,
 )
@@ -56,13 +56,7 @@ def themes_context(request: Request, user: User) -> dict[str, Any]:
 
 @router.get("/themes", response_class=HTMLResponse)
 def themes_page(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    try:
-        return page(request, "themes.html", themes_context(request, user))
-    except Refused as e:
-        return refused(request, e)
+    return signed_in_page(request, "themes.html", lambda user: themes_context(request, user))
 
 
 @router.post("/themes")
@@ -90,13 +84,8 @@ def new_publication_context(request: Request, user: User) -> dict[str, Any]:
 
 @router.get("/publications/new", response_class=HTMLResponse)
 def new_publication(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    try:
-        return page(request, "publication_new.html", new_publication_context(request, user))
-    except Refused as e:
-        return refused(request, e)
+    return signed_in_page(request, "publication_new.html",
+                          lambda user: new_publication_context(request, user))
 
 
 @router.post("/publications")
@@ -131,14 +120,8 @@ def publication_context(request: Request, user: User, publication_id: str) -> di
 
 @router.get("/publications/{publication_id}", response_class=HTMLResponse)
 def publication_page(request: Request, publication_id: str) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    try:
-        return page(request, "publication.html",
-                    publication_context(request, user, publication_id))
-    except Refused as e:
-        return refused(request, e)
+    return signed_in_page(request, "publication.html",
+                          lambda user: publication_context(request, user, publication_id))
 
 
 @router.post("/publications/{publication_id}/releases")

@@ -20,9 +20,9 @@ from openstats.admin.pages import (
     done,
     form_refused,
     london,
-    page,
     refused,
     signed_in_form,
+    signed_in_page,
     text,
     to_login,
 )
@@ -85,14 +85,8 @@ def default_publish(local_now: datetime) -> datetime:
 
 @router.get("/releases/{release_id}", response_class=HTMLResponse)
 def release_page(request: Request, release_id: str) -> Response:
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    try:
-        context = release_context(request, user, release_id)
-    except Refused as e:
-        return refused(request, e)
-    return page(request, "release_admin.html", context)
+    return signed_in_page(request, "release_admin.html",
+                          lambda user: release_context(request, user, release_id))
 
 
 def refused_form(request: Request, e: Refused, user: User, release_id: str, name: str,

@@ -18,14 +18,13 @@ from starlette.datastructures import FormData, UploadFile
 from openstats.admin.pages import (
     done,
     form_refused,
-    page,
     refused,
     signed_in_form,
+    signed_in_page,
     text,
-    to_login,
 )
 from openstats.admin.releases import refused_form
-from openstats.dependencies import current_user, platform
+from openstats.dependencies import platform
 from openstats.model.users import User, allowed
 from openstats.publishing import uploads
 from openstats.publishing.uploads import IncomingFile
@@ -104,13 +103,8 @@ def rule_groups(report: Report | None) -> list[tuple[str, list[Finding]]]:
 @router.get("/uploads/{upload_id}", response_class=HTMLResponse)
 def report_page(request: Request, upload_id: str) -> Response:
     """An upload's screening report, for as long as the upload is kept."""
-    user = current_user(request)
-    if user is None:
-        return to_login(request)
-    try:
-        return page(request, "report.html", report_context(request, user, upload_id))
-    except Refused as e:
-        return refused(request, e)
+    return signed_in_page(request, "report.html",
+                          lambda user: report_context(request, user, upload_id))
 
 
 @router.post("/uploads/{upload_id}/import")

@@ -10,6 +10,8 @@ another replica: storage that replicas share keeps a copy of the folder.
 Rights are checked when the files arrive, when the report is shown and again at import,
 on the release, its publication and the data set replaced (which must be of the same
 publication): the record is only a note of what was asked, never trusted as permission.
+(A little over 400 lines: an upload's whole life, arriving, shown, imported, removed, is
+kept in one module so that these checks stand side by side.)
 """
 
 from __future__ import annotations

@@ -402,14 +402,23 @@ def _options(conn: Connection, source: Any, where: list[Any],
              q: CatalogueQuery) -> CatalogueOptions:
     """What the filters offer: every theme, the publications of the chosen theme, the
     releases of the chosen publication, every geographic level."""
+    # (The source is the listing table itself, or the previews' subquery.)
     s = source.c
     theme_rows = conn.execute(select(themes.c.slug, themes.c.title).distinct()
                               .select_from(source).join(themes, s.theme_id == themes.c.id)
                               .where(*where).order_by(themes.c.title)).all()
-    pubs = select(s.publication_slug, s.publication_title).distinct().where(*where)
-    if q.theme:
-        pubs = pubs.join(themes, themes.c.id == s.theme_id).where(themes.c.slug == q.theme)
-    publication_rows = conn.execute(pubs.order_by(s.publication_title)).all()
+    # As EES's: the publications of the chosen theme (or of the chosen publication's),
+    # never a list of every publication of a large catalogue.
+    publication_rows: list[Any] = []
+    if q.theme or q.publication:
+        pubs = select(s.publication_slug, s.publication_title).distinct().where(*where)
+        if q.theme:
+            pubs = pubs.join(themes, themes.c.id == s.theme_id).where(themes.c.slug == q.theme)
+        else:
+            of_chosen = (select(s.theme_id).where(*where, s.publication_slug == q.publication)
+                         .limit(1).scalar_subquery())
+            pubs = pubs.where(s.theme_id == of_chosen)
+        publication_rows = list(conn.execute(pubs.order_by(s.publication_title)).all())
     release_rows = conn.execute(select(s.release_slug, s.release_title).distinct()
                                 .where(*where, s.publication_slug == q.publication)
                                 .order_by(s.release_title)).all() if q.publication else []

@@ -109,3 +109,16 @@ class ThemeGroup:
 
 def theme_groups(themes: list[tuple[Theme, list[PublicPublication]]]) -> list[ThemeGroup]:
     return [ThemeGroup(t.title, t.slug, pubs) for t, pubs in themes]
+
+
+def pager(page: int, pages: int) -> list[int | None]:
+    """The page numbers a results pager shows: the first, the last, and two either side of
+    the current page; None where numbers are left out (an ellipsis). A catalogue of 50,000
+    data sets has 2,500 pages, and a link for each would be most of the page's weight."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out

@@ -36,7 +36,7 @@ from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes
-from openstats.present.pages import DataSetRow, data_set_row, release_row, theme_groups
+from openstats.present.pages import DataSetRow, data_set_row, pager, release_row, theme_groups
 from openstats.standards import bidi, geography, gzipped
 from openstats.web import markdown
 
@@ -390,6 +390,7 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
         "results": [(r, ees.summary_lists(metas[r.id]), metas[r.id]) for r in rows],
         "latest_releases": latest_releases(request, rows),
         "total": found.total, "page": q.page, "pages": pages, "state": state,
+        "pager": pager(q.page, pages),
         "options": options, "search": search, "sort": q.chosen_sort, "link": link,
         "reading": reading, "kind_names": question_pages.KIND_NAMES,
     }))

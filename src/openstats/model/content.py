@@ -161,3 +161,28 @@ class MethodologyVersion:
     @property
     def is_amendment(self) -> bool:
         return self.number > 0
+
+
+# What each release type means, for the release page's explainer (our words, after the
+# Code of Practice for Statistics).
+RELEASE_TYPE_GUIDANCE: dict[str, str] = {
+    "Accredited official statistics": (
+        "Official statistics that the Office for Statistics Regulation has independently "
+        "reviewed and found to meet the standards of trustworthiness, quality and value "
+        "in the Code of Practice for Statistics (called National Statistics until 2023)."),
+    "Official statistics": (
+        "Statistics produced by government departments and other official bodies, "
+        "following the Code of Practice for Statistics."),
+    "Official statistics in development": (
+        "Official statistics that are new or being changed, published so that users can "
+        "help shape them. Their methods may still change."),
+    "Experimental statistics": (
+        "New official statistics still being evaluated (the older name for official "
+        "statistics in development)."),
+    "Ad hoc statistics": (
+        "Statistics released outside the usual schedule, to answer a particular question "
+        "or meet a particular need."),
+    "Management information": (
+        "Data collected to run services, published because it is of public interest. It "
+        "is not quality assured to the standard of official statistics."),
+}

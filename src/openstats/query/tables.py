@@ -168,8 +168,9 @@ def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, An
     """The metadata items a featured-table spec names, and a problem per name not found.
 
     Specs name things as people write them: locations as `LEVEL|code|E92000001` (or
-    oldCode, urn, laEstab, ukprn), time periods as `2017|RY`, filter options by label under
-    their column, indicators by column. Filters left out take their default (Total).
+    oldCode, urn, laEstab, ukprn) or a bare `LEVEL` for all of that level, time periods
+    as `2017|RY`, filter options by label under their column, indicators by column.
+    Filters left out take their default (Total).
     """
     problems_found: list[str] = []
     locations = []
@@ -177,9 +178,12 @@ def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, An
         level, _, rest = str(text).partition("|")
         prop, _, value = rest.partition("|")
         column = geography.secondary_code_column(level) if level in geography.BY_CODE else None
-        found = [loc for loc in meta["locations"] if loc["level"] == level and (prop, value) in
-                 geography.location_refs(level, loc["code"],
-                                         str(loc.get(column) or "") if column else "")]
+        if not rest:  # a bare level: every location of it ("LA": all local authorities)
+            found = [loc for loc in meta["locations"] if loc["level"] == level]
+        else:
+            found = [loc for loc in meta["locations"] if loc["level"] == level and (
+                prop, value) in geography.location_refs(
+                level, loc["code"], str(loc.get(column) or "") if column else "")]
         if not found:
             problems_found.append(f"locations[{i}]: no location '{text}'")
         locations += found

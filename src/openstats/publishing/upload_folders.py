@@ -82,3 +82,27 @@ def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An upload of a release that is not imported (yet)."""
+
+    upload_id: str
+    receiving: bool  # still arriving or being screened, by a live process
+
+
+def uploads_of(root: Path, release_id: str) -> list[Waiting]:
+    """The uploads for a release still in their folders: being received and screened, or
+    screened and waiting for the publisher to import them."""
+    if not root.is_dir():
+        return []
+    out = []
+    for folder in root.iterdir():
+        record = UploadRecord.load(folder) if folder.is_dir() else None
+        if record is None or record.release_id != release_id:
+            continue
+        marker = folder / RECEIVING
+        owner = marker.read_text().strip() if marker.exists() else ""
+        out.append(Waiting(folder.name, owner.isdigit() and pid_alive(int(owner))))
+    return out

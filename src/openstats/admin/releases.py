@@ -19,7 +19,7 @@ from openstats.model.catalogue import ReleaseState
 from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.model.users import allowed
-from openstats.publishing import workflow
+from openstats.publishing import checklist, workflow
 from openstats.publishing.workflow import Refused
 from openstats.web import pages
 
@@ -62,6 +62,8 @@ def release_page(request: Request, release_id: str) -> Response:
         "public": latest.public_at(now),
         "can": {a: allowed(user, a, latest.publication_id) for a in ACTIONS},
         "now_london": now.astimezone(LONDON),
+        "checklist": checklist.for_release(p.catalogue, user, release_id,
+                                           p.settings.data_dir / "uploads"),
     })
 
 
@@ -173,7 +175,9 @@ async def approve(request: Request, release_id: str) -> Response:
         return message(request, title, when)
     notes = text(form, "notes") if "notes" in form else None
     try:
-        workflow.approve(platform(request).catalogue, user, release_id, when, notes)
+        # Refused (workflow.NotReady, listing them) while the release checklist has errors.
+        workflow.approve(platform(request).catalogue, user, release_id, when, notes,
+                         uploads=platform(request).settings.data_dir / "uploads")
     except Refused as e:
         return refused(request, e)
     return back_to(release_id)

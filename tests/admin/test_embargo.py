@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 from openstats.app import create_app
-from openstats.catalogue import publications, releases
+from openstats.catalogue import content, methodologies, publications, releases
 from openstats.demo import MANIFEST
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
@@ -27,6 +27,23 @@ from tests.conftest import REFERENCE
 
 SECRET_ID = "33333333-0000-4000-8000-000000000001"
 TITLE = "Embargoed referrals"
+# Every kind of release content, renamed so that any leak of it can be seen.
+SECRETS = {
+    "Referrals after a child-in-need earlier referral": "Embargoed key statistic",
+    "Re-referrals by level of intervention": "Embargoed section",
+    "Referrals by highest level of intervention of the earlier referral, England, 2017":
+        "Embargoed data block",
+    "Children in need: re-referrals methodology": "Embargoed methodology",
+    "children-in-need-re-referrals-methodology": "embargoed-methodology",
+    'term = "Child in need"': 'term = "Embargoed glossary term"',
+    'slug = "child-in-need"': 'slug = "embargoed-glossary-term"',
+    "First published.": "Embargoed release note.",
+    "Press officer, Children's Social Care": "Embargoed pre-release reader",
+    "How often children come back": "Embargoed summary: how often children come back",
+    "A third of the referrals in the reporting year": "Embargoed headline",
+}
+SECRET_WORDS = [w for w in SECRETS.values() if w.startswith(("Embargoed", "embargoed"))
+                and "term =" not in w and "slug =" not in w] + ["Embargoed glossary term"]
 DELAY = timedelta(seconds=12)
 
 
@@ -44,6 +61,9 @@ def embargoed_manifest(folder: Path, when: datetime) -> Path:
                         f'data = "{MANIFEST.parent}/e1_re_referrals.csv"')
     text = text.replace('meta = "e1_re_referrals.meta.csv"',
                         f'meta = "{MANIFEST.parent}/e1_re_referrals.meta.csv"')
+    for old, new in SECRETS.items():
+        assert old in text, old
+        text = text.replace(old, new)
     path = folder / "embargoed.toml"
     path.write_text(text)
     return path
@@ -63,13 +83,18 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
         assert rv is not None
         featured = releases.featured_tables(conn, frozenset({rv.id}))
         publication = publications.publication_by_slug(conn, "embargoed-publication")
-    assert publication is not None
+        said = content.content_of(conn, rv.id)
+        methodology_id = methodologies.find(conn, "embargoed-methodology")
+    assert publication is not None and methodology_id is not None
     ids = {
         "dataSetId": SECRET_ID, "data_set_id": SECRET_ID,
         "publicationId": publication.id, "publication": "embargoed-publication",
         "publication_id": publication.id, "upload_id": SECRET_ID,
         "release": "2024", "dataSetVersion": "1.0", "table_id": featured[0].id,
         "kind": "csv", "release_id": result.release_id, "user_id": SECRET_ID,
+        "block_id": said.blocks[0].id, "stat_id": said.key_statistics[0].id,
+        "section_id": said.sections[0].id, "methodology_id": methodology_id,
+        "slug": "embargoed-methodology",
     }
     platform.close()
     for server in serve(settings):
@@ -134,6 +159,8 @@ def test_nothing_leaks_before_the_time_and_all_appears_after(
         assert TITLE not in text and SECRET_ID not in text.replace(
             f"dataSetId={SECRET_ID}", ""), f"{method} {template} leaks the embargoed data set"
         assert "Embargoed publication" not in text, f"{method} {template} leaks the publication"
+        for secret in SECRET_WORDS:
+            assert secret not in text, f"{method} {template} leaks {secret!r}"
         if template.startswith("/admin") and template not in ("/admin/login",):
             # The publishing side is closed to anonymous people: sign-in, or refusal.
             assert answer.status_code in (303, 400, 404), (template, answer.status_code)
@@ -150,3 +177,16 @@ def test_nothing_leaks_before_the_time_and_all_appears_after(
     assert "/api/v1/data-sets/{dataSetId}" in became_visible
     assert "/data-tables/fast-track/{table_id}" in became_visible
     assert "/find-statistics/{publication}/{release}" in became_visible
+    assert "/find-statistics/{publication}/{release}/prerelease-access-list" in became_visible
+    assert "/methodology/{slug}" in became_visible
+    # Each kind of content is there now, where readers look for it.
+    release = httpx.get(f"{server.base}/find-statistics/embargoed-publication/2024").text
+    for secret in ("Embargoed key statistic", "Embargoed section", "Embargoed data block",
+                   "Embargoed release note.", "Embargoed summary", "Embargoed headline",
+                   "Embargoed methodology"):
+        assert secret in release, secret
+    assert "Embargoed glossary term" in httpx.get(f"{server.base}/glossary").text
+    chart = f"/find-statistics/embargoed-publication/2024/data-blocks/{ids['block_id']}/chart.svg"
+    assert httpx.get(server.base + chart).status_code == 200
+    found = httpx.get(f"{server.base}/find-statistics?search=embargoed").text
+    assert "Embargoed publication" in found

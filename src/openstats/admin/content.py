@@ -27,12 +27,13 @@ from openstats.model.users import User, allowed
 from openstats.publishing import checklist, workflow
 from openstats.publishing import content as service
 from openstats.publishing.workflow import Refused
+from openstats.web import pages as web_pages
 from openstats.web import release_page, table_page  # noqa: F401 - registers chart_value
 from openstats.web.pages import not_found
 
 router = APIRouter(prefix="/admin")
 # The publishing side shows release content as the public pages do: the same filters.
-admin_templates.env.filters.update({name: release_page.templates.env.filters[name] for name in (
+admin_templates.env.filters.update({name: web_pages.templates.env.filters[name] for name in (
     "markdown", "markdown_text", "long_date", "chart_value")})
 
 
@@ -241,7 +242,7 @@ def preview(request: Request, release_id: str) -> Response:
     found = view.release(info.latest.publication_slug, info.latest.slug)
     if found is None or not view.release_data_sets(found):
         return not_found(request)
-    response = release_page.templates.TemplateResponse(
+    response = web_pages.templates.TemplateResponse(
         request, "release.html", release_page.release_context(request, view, found))
     response.headers["cache-control"] = "no-store"
     return response

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from openstats.catalogue import locks, migrate
+from openstats.catalogue import listing, locks, migrate
 from openstats.catalogue.data_sets import MetadataCache
 from openstats.catalogue.published import SnapshotCache
 from openstats.catalogue.schema import (
@@ -54,10 +54,15 @@ class Catalogue:
             migrate.check(self.engine)
         self.metadata = MetadataCache(self)
         self.snapshots = SnapshotCache(self)
+        self.listings = listing.ListingCache()
 
     def migrate(self) -> str:
-        """Apply pending migrations once, whoever else is starting; the revision after."""
-        return migrate.migrate(self.engine)
+        """Apply pending migrations once, whoever else is starting; the revision after.
+        Then fill the derived listing if a migration has just made it (listing.py)."""
+        revision = migrate.migrate(self.engine)
+        with self.transaction(immediate=True) as conn:
+            listing.ensure_built(conn)
+        return revision
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -104,11 +109,15 @@ class Catalogue:
                     for t in (themes, publications, releases, data_sets, data_set_versions)}
 
 
-def bump_generation(conn: Connection) -> None:
+def bump_generation(conn: Connection, release_id: str | None = None) -> None:
     """Say that what is (or will become) public has changed, in the writing transaction:
-    every process rereads its snapshot of the published catalogue on its next request."""
+    every process rereads its snapshot of the published catalogue on its next request.
+    With the release whose versions changed, the catalogue's listing of its data sets is
+    rewritten in the same transaction (catalogue/listing.py)."""
     conn.execute(update(catalogue_state).where(catalogue_state.c.id == 1)
                  .values(generation=catalogue_state.c.generation + 1))
+    if release_id is not None:
+        listing.refresh_release(conn, release_id)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

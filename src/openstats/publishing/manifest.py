@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import content, methodologies, publications, releases
+from openstats.catalogue import content, listing, methodologies, publications, releases
 from openstats.catalogue import data_sets as data_set_rows
 from openstats.catalogue.db import bump_generation
 from openstats.catalogue.publications import slugify
@@ -56,6 +56,7 @@ from openstats.platform import Platform
 from openstats.publishing import manifest_content
 from openstats.publishing.manifest_fields import check_fields
 from openstats.query.tables import match_spec
+from openstats.standards import gzipped
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -183,10 +184,13 @@ def read_manifest(path: Path) -> Manifest:
             if not isinstance(value, str):
                 continue
             file = (path.parent / value).resolve()
+            # A data file may be gzip-compressed: `x.csv.gz` is checked as `x.csv`.
+            plain = gzipped.plain_name(value) if key == "data" else value
             if not file.is_file():
                 errors.append(f"{where}.{key}: file not found: {value}")
-            elif not value.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
-                errors.append(f"{where}.{key}: '{value}' must end in {ending}")
+            elif not plain.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
+                errors.append(f"{where}.{key}: '{value}' must end in {ending}"
+                              + (" (or .csv.gz)" if key == "data" else ""))
             files[key] = file
         notes = entry.get("footnotes", [])
         if isinstance(notes, list):
@@ -404,9 +408,10 @@ def _write_release(conn: Connection, m: Manifest, versions: dict[str, str],
         m.words.title, m.words.release_type, m.words.next_update, m.words.data_guidance,
         "Updated from the release manifest."))
     releases.set_publication_words(conn, rv, publication)
-    for item in releases.entries(conn, rv.id):
-        if item.data_set_id not in versions:
-            releases.remove_entry(conn, rv.id, item.data_set_id)
+    dropped = [item.data_set_id for item in releases.entries(conn, rv.id)
+               if item.data_set_id not in versions]
+    for data_set_id in dropped:
+        releases.remove_entry(conn, rv.id, data_set_id)
     for item, ds in zip(wanted, m.data_sets, strict=True):
         releases.put_entry(conn, replace(item, release_version_id=rv.id))
         releases.replace_featured(conn, rv.id, ds.id,
@@ -414,7 +419,8 @@ def _write_release(conn: Connection, m: Manifest, versions: dict[str, str],
     content.write(conn, m.content.for_version(rv.id))
     releases.schedule(conn, rv, when, approved_by=None)
     _write_beside(conn, m, publication, rv, at)
-    bump_generation(conn)
+    bump_generation(conn, rv.release_id)
+    listing.refresh(conn, dropped)  # no longer in this release: shown as before, or not
     return rv
 
 

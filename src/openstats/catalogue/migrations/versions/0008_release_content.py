@@ -6,8 +6,8 @@ what it holds is embargoed with that version and copied into its amendments. Exi
 releases get no content rows: their pages show what they showed before (summary from
 the publication, no headline facts).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

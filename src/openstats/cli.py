@@ -140,8 +140,7 @@ def load_demo(data_dir: DataDir = None) -> None:
         out.print("Real data not found (set OPENSTATS_SHARED_DIR): loaded the seed "
                   "publication only.")
         return
-    # The real data file is gzip-compressed: unpacked into the data folder first.
-    run_load(demo.unpack_real(shared, settings.data_dir / "demo-build"), settings)
+    run_load(demo.real_manifest(shared, settings.data_dir / "demo"), settings)
 
 
 def run_load(manifest: Path, settings: Settings) -> None:

@@ -38,7 +38,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
                         rate_limit=0)
     platform = open_platform(settings)
     load_manifest(platform, demo.MANIFEST)
-    load_manifest(platform, demo.unpack_real(SHARED, folder / "build"))
+    load_manifest(platform, demo.real_manifest(SHARED, folder / "build"))
     platform.close()
     with TestClient(create_app(settings)) as client:
         yield client

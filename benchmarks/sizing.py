@@ -284,6 +284,8 @@ def serve_and_measure(m: Measured, folder: Path, samples: int, per_release: int,
             cases = {
                 "data catalogue, first page": "/data-catalogue",
                 "data catalogue, search": "/data-catalogue?search=re-referrals",
+                "data catalogue, a question": "/data-catalogue?search=referrals+of+CINO+"
+                                              "in+England+in+2017",
                 "home page": "/",
                 "data-set page": f"/data-catalogue/data-set/{data_set}",
                 "release page": f"/find-statistics/publication-{last // per_release:05d}/2024",
@@ -307,6 +309,14 @@ def serve_and_measure(m: Measured, folder: Path, samples: int, per_release: int,
                 http.get(f"/data-catalogue?search={n * 7 % m.data_sets:05d}").raise_for_status()
                 times.append(time.perf_counter() - started)
             m.latency_ms["data catalogue, a new search each time"] = statistics.median(
+                times) * 1000
+            times = []
+            for n in range(samples):  # a question read afresh each time (a new year)
+                started = time.perf_counter()
+                http.get(f"/data-catalogue?search=referrals+of+CINO+in+England+in+"
+                         f"{2000 + n}").raise_for_status()
+                times.append(time.perf_counter() - started)
+            m.latency_ms["data catalogue, a new question each time"] = statistics.median(
                 times) * 1000
             publications = http.get("/api/v1/publications?pageSize=1").json()
             total = publications["paging"]["totalResults"]

@@ -136,7 +136,8 @@ def test_publishing_pages_keep_the_policy(watched: Watch, tmp_path: Path) -> Non
     expect(progress).to_be_hidden()
     page.get_by_label("Title", exact=True).fill("Second")
     files = write_release(tmp_path)
-    page.get_by_label("Data file (.csv)").set_input_files(str(files.parent / "hostile.csv"))
+    page.get_by_label("Data file (.csv, or gzip-compressed .csv.gz)").set_input_files(
+        str(files.parent / "hostile.csv"))
     page.get_by_label("Meta file (.meta.csv)").set_input_files(
         str(files.parent / "hostile.meta.csv"))
     page.get_by_role("button", name="Upload and check files").click()

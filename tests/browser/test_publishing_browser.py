@@ -68,7 +68,7 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     no_blocking_axe(page)
     page.get_by_label("Title", exact=True).fill("E1. Re-referrals")
     page.get_by_label("Summary", exact=True).fill("Referrals by level of intervention.")
-    page.get_by_label("Data file (.csv").set_input_files(
+    page.get_by_label("Data file (.csv, or gzip-compressed .csv.gz)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.csv"))
     page.get_by_label("Meta file (.meta.csv)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.meta.csv"))

@@ -44,8 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
+from openstats.catalogue import questions
 from openstats.catalogue.schema import (
     catalogue_listing,
+    catalogue_listing_terms,
     data_set_versions,
     publications,
     release_data_sets,
@@ -161,6 +163,7 @@ def refresh(conn: Connection, data_set_ids: Iterable[str], cleared: bool = False
                     "search_text": search_text(words.title, words.summary, meta)})
         if new_rows:
             conn.execute(insert(catalogue_listing), new_rows)
+            _write_terms(conn, chunk, metas)
             if conn.dialect.name == "sqlite":
                 # The full-text index holds a copy of search_text, by row id (migration
                 # 0007); PostgreSQL indexes the column itself.
@@ -168,6 +171,22 @@ def refresh(conn: Connection, data_set_ids: Iterable[str], cleared: bool = False
                     "INSERT INTO catalogue_listing_fts (rowid, search_text) SELECT id, "
                     "search_text FROM catalogue_listing WHERE data_set_id IN :ids")
                     .bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
+
+
+def _write_terms(conn: Connection, ids: list[str], metas: dict[str, VersionMeta]) -> None:
+    """The phrases questions may name each new row by (catalogue/questions.py)."""
+    terms: dict[str, list[questions.Term]] = {}
+    rows = []
+    for r in conn.execute(select(catalogue_listing.c.id, catalogue_listing.c.data_set_id,
+                                 catalogue_listing.c.version_id)
+                          .where(catalogue_listing.c.data_set_id.in_(ids))):
+        if r.version_id not in terms:
+            terms[r.version_id] = questions.terms_of(metas[r.version_id])
+        rows += [{"listing_id": r.id, "data_set_id": r.data_set_id, "kind": t.kind,
+                  "phrase": t.phrase, "label": t.label, "ref": t.ref}
+                 for t in terms[r.version_id]]
+    for start in range(0, len(rows), 20_000):
+        conn.execute(insert(catalogue_listing_terms), rows[start:start + 20_000])
 
 
 def _clear(conn: Connection, ids: list[str] | None) -> None:
@@ -179,6 +198,9 @@ def _clear(conn: Connection, ids: list[str] | None) -> None:
                               "FROM catalogue_listing WHERE data_set_id IN :ids)")
                          .bindparams(bindparam("ids", expanding=True)), {"ids": ids})
     where = catalogue_listing.c.data_set_id.in_(ids) if ids is not None else literal(True)
+    terms = (catalogue_listing_terms.c.data_set_id.in_(ids) if ids is not None
+             else literal(True))
+    conn.execute(delete(catalogue_listing_terms).where(terms))
     conn.execute(delete(catalogue_listing).where(where))
 
 

@@ -275,6 +275,19 @@ catalogue_listing = Table(
     Index("ix_catalogue_listing_lower_title", func.lower(text("title"))),
 )
 
+# The phrases a question may name each listed row by (catalogue/questions.py): location
+# names and codes, time periods, filter options, filters and indicators.
+catalogue_listing_terms = Table(
+    "catalogue_listing_terms", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("listing_id", Integer, nullable=False, index=True),
+    Column("data_set_id", String(36), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("phrase", Text, nullable=False, index=True),
+    Column("label", Text, nullable=False),
+    Column("ref", Text, nullable=False),
+)
+
 # One row: a number bumped by every change to what is or will become public (a release
 # version approved or taken back, a manifest loaded). Readers keep a snapshot of what is
 # published and reread it when the number moves (catalogue/published.py).

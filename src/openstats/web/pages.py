@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 
 from openstats import http_cache
-from openstats.catalogue import listing, version_specs
+from openstats.catalogue import listing, questions, version_specs
 from openstats.catalogue.listing import CatalogueQuery
 from openstats.catalogue.published import PublicDataSet, View
 from openstats.dependencies import platform, preview_releases, public_view
@@ -35,6 +35,7 @@ from openstats.exports.zips import stream_zip
 from openstats.model import footnotes
 from openstats.model.metadata import VersionMeta
 from openstats.present import ees
+from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes
 from openstats.present.pages import DataSetRow, data_set_row, theme_groups
 from openstats.standards import bidi, geography, gzipped
@@ -336,6 +337,12 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
         found = listing.search(platform(request).catalogue, q, view.at, view.moment,
                                preview_releases(request))
     rows = [data_set_row(d) for d in (view.latest(i) for i in found.data_set_ids) if d]
+    # A search of several words may be a question: read it against what data sets hold.
+    reading = None
+    if len([w for w in questions.normalise(search).split()
+            if w not in questions.STOPWORDS]) >= 2 and q.page == 1:
+        read = questions.read(platform(request).catalogue, search, view.at)
+        reading = question_pages.reading_page(read, view)
     metas = {r.id: meta_of(request, r) for r in rows}
     options = {"themes": found.options.themes, "publications": found.options.publications,
                "releases": found.options.releases,
@@ -354,4 +361,5 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
         "latest_releases": latest_releases(request, rows),
         "total": found.total, "page": q.page, "pages": pages, "state": state,
         "options": options, "search": search, "sort": q.chosen_sort, "link": link,
+        "reading": reading, "kind_names": question_pages.KIND_NAMES,
     }))

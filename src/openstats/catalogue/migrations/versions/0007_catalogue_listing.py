@@ -1,4 +1,5 @@
-"""catalogue listing: the data catalogue's search, filters and paging in SQL
+"""catalogue listing: the data catalogue's search, filters and paging in SQL, and the
+phrases questions are read by
 
 Revision ID: 0007
 Revises: 0006
@@ -49,6 +50,20 @@ def upgrade() -> None:
     op.create_index("ix_catalogue_listing_theme_id", "catalogue_listing", ["theme_id"])
     op.create_index("ix_catalogue_listing_lower_title", "catalogue_listing",
                     [sa.text("lower(title)")])
+    op.create_table(
+        "catalogue_listing_terms",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("listing_id", sa.Integer(), nullable=False),
+        sa.Column("data_set_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("phrase", sa.Text(), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.Column("ref", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalogue_listing_terms")),
+    )
+    for column in ("listing_id", "data_set_id", "phrase"):
+        op.create_index(op.f(f"ix_catalogue_listing_terms_{column}"),
+                        "catalogue_listing_terms", [column])
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE catalogue_listing_fts USING fts5(search_text)")
@@ -66,6 +81,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE catalogue_listing_fts")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX ix_catalogue_listing_search")
+    op.drop_table("catalogue_listing_terms")
     for name in ("ix_catalogue_listing_lower_title", "ix_catalogue_listing_theme_id",
                  "ix_catalogue_listing_newest", "ix_catalogue_listing_publication_slug",
                  "ix_catalogue_listing_visible_from"):

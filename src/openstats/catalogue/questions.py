@@ -1,0 +1,250 @@
+"""Search that reads a question, without a language model: "pupils eligible for free
+school meals in Camden in 2022" is matched, word by word, against what the catalogue holds
+— location names and codes, time periods, filter options, filters and indicators of every
+latest data set — and answered with the data sets that have the most of it, each with the
+table tool already set to what matched.
+
+Deterministic and explainable: the same question always reads the same way, and the page
+says what it matched. The phrases are kept in SQL beside the catalogue's listing
+(`catalogue_listing_terms`, written by listing.refresh), so reading a question costs two
+indexed queries at any catalogue size.
+
+How a question is read: its words are normalised (lower case, punctuation to spaces),
+a small list of synonyms and plural forms adds alternatives, and every run of up to six
+words is looked up; the longest phrases found win, each word used at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
+from openstats.catalogue.values import utc
+from openstats.model.metadata import VersionMeta
+from openstats.standards import geography
+
+if TYPE_CHECKING:
+    from openstats.catalogue.db import Catalogue
+
+MAX_WORDS = 6  # the longest phrase looked up
+KINDS = ("location", "period", "option", "filter", "indicator")
+# Words that carry no meaning of their own in a question; never a phrase alone.
+STOPWORDS = frozenset(
+    "a an and are as at by data do during for from how in is many me much number numbers "
+    "of on or per re show statistics that the their there to was were what which who whose "
+    "with".split())
+# A few ways people write what data sets write otherwise: question words -> phrases.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "fsm": ("free school meals", "fsm eligible"),
+    "free school meals": ("fsm", "fsm eligible"),
+    "eligible for free school meals": ("fsm eligible",),
+    "sen": ("special educational needs",),
+    "send": ("special educational needs",),
+    "ehc plan": ("education health and care plan",),
+    "boys": ("male",), "girls": ("female",), "men": ("male",), "women": ("female",),
+    "kids": ("pupils",), "children": ("pupils", "children"), "students": ("pupils",),
+    "uk": ("united kingdom",), "attendance": ("overall attendance",),
+    "absence": ("overall absence",), "english": ("english",),
+}
+_SPLIT = re.compile(r"[^\w/]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """'Black - Black African' -> 'black black african'; '2021/22' stays."""
+    return " ".join(w for w in _SPLIT.split(text.lower()) if w.strip("/"))
+
+
+# --- the phrases each listed version is found by ---------------------------------------------
+@dataclass(frozen=True)
+class Term:
+    kind: str  # one of KINDS
+    phrase: str  # normalised
+    label: str  # what the page says it matched
+    ref: str  # for the table tool: a public id, "filter id|option id" or a period key
+
+
+def terms_of(meta: VersionMeta) -> list[Term]:
+    """Every phrase a question may name this version by."""
+    out: list[Term] = []
+    for loc in meta.locations:
+        label = f"{loc.name} ({geography.BY_CODE[loc.level].label})"
+        for phrase in {normalise(loc.name), loc.code.lower()}:
+            if len(phrase) >= 3:
+                out.append(Term("location", phrase, label, loc.public_id))
+    for t in meta.time_periods:
+        years = {t.period[:4]} | ({str(int(t.period[:4]) + 1)} if len(t.period) == 6 else set())
+        for phrase in {*years, normalise(t.label)}:
+            out.append(Term("period", phrase, t.label, t.key))
+    for f in meta.filters:
+        out.append(Term("filter", normalise(f.label), f.label, f.public_id))
+        for o in f.options:
+            for phrase in option_phrases(o.label):
+                out.append(Term("option", phrase, f"{f.label}: {o.label}",
+                                f"{f.public_id}|{o.public_id}"))
+    for i in meta.indicators:
+        for phrase in {normalise(i.label), normalise(i.column.replace("_", " "))}:
+            out.append(Term("indicator", phrase, i.label, i.public_id))
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for term in out:
+        key = (term.kind, term.phrase, term.ref)
+        if term.phrase and key not in seen:
+            seen.add(key)
+            unique.append(term)
+    return unique
+
+
+def option_phrases(label: str) -> set[str]:
+    """An option by its whole label, without a leading number ('3. CINO': 'cino'), by
+    each part of a grouped label ('Black - Black African': 'black african', 'black'),
+    and a long label of five words or more by its last word ('Known or believed to be
+    English': 'english')."""
+    whole = normalise(label)
+    if not whole or whole in ("total", "not specified", "all", "unclassified"):
+        return set()
+    phrases = {whole, *(normalise(part) for part in label.split(" - "))}
+    phrases |= {re.sub(r"^\d+ ", "", p) for p in phrases}
+    words = whole.split()
+    if len(words) >= 5 and words[-1] not in STOPWORDS and len(words[-1]) >= 4:
+        phrases.add(words[-1])
+    return {p for p in phrases if p and p not in STOPWORDS and not p.isdigit()}
+
+
+# --- reading a question ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    start: int  # first word of the question it covers
+    end: int  # one past its last word
+    phrase: str  # as looked up (perhaps a synonym or singular of the question's words)
+    words: str  # the question's own words
+
+
+def candidates(question: str) -> list[Candidate]:
+    """Every run of up to MAX_WORDS words, with its synonyms and singular/plural forms."""
+    words = normalise(question).split()
+    out = []
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + MAX_WORDS) + 1):
+            run = words[start:end]
+            if len(run) == 1 and run[0] in STOPWORDS:
+                continue  # a lone "in" or "number" names nothing (but "number of schools")
+            text = " ".join(run)
+            forms = {text, *SYNONYMS.get(text, ())}
+            forms |= {f[:-1] for f in forms if f.endswith("s") and len(f) > 3}
+            forms |= {f + "s" for f in list(forms) if not f.endswith("s")}
+            out += [Candidate(start, end, form, text) for form in sorted(forms)]
+    return out
+
+
+@dataclass(frozen=True)
+class Matched:
+    """One thing the question was read as naming."""
+
+    kind: str
+    phrase: str
+    words: str  # the question's words it came from
+    labels: tuple[str, ...]  # what it is, in the catalogue's words (e.g. several LAs' names)
+
+
+@dataclass(frozen=True)
+class Answer:
+    data_set_id: str
+    matched: tuple[Matched, ...]  # what this data set has of the question
+    refs: dict[str, tuple[str, ...]]  # kind -> refs of what matched, for the table tool
+
+
+@dataclass(frozen=True)
+class Reading:
+    matched: tuple[Matched, ...]  # everything the question was read as naming
+    unread: tuple[str, ...]  # its words that matched nothing (stopwords aside)
+    answers: tuple[Answer, ...] = field(default=())
+
+
+def read(catalogue: Catalogue, question: str, at: datetime, limit: int = 10) -> Reading:
+    """The question's reading, and the data sets (shown at `at`) that have the most of it."""
+    with catalogue.connect() as conn:
+        return _read(conn, question, utc(at), limit)
+
+
+def _visible(at: datetime) -> Any:
+    c = catalogue_listing.c
+    return (c.visible_from <= at) & ((c.visible_until.is_(None)) | (c.visible_until > at))
+
+
+def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
+    found = candidates(question)
+    words = normalise(question).split()
+    if not found:
+        return Reading((), tuple(w for w in words if w not in STOPWORDS))
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    known = {(r.phrase, r.kind) for r in conn.execute(
+        select(t.phrase, t.kind).distinct()
+        .join(catalogue_listing, c.id == t.listing_id)
+        .where(t.phrase.in_({x.phrase for x in found}), _visible(at)))}
+    phrases = {p for p, _ in known}
+    # The longest phrases first; each word of the question is read once.
+    chosen: list[Candidate] = []
+    used: set[int] = set()
+    for x in sorted((x for x in found if x.phrase in phrases),
+                    key=lambda x: (-(x.end - x.start), x.start, x.phrase != x.words)):
+        span = set(range(x.start, x.end))
+        if span & used:
+            continue
+        used |= span
+        chosen.append(x)
+    chosen.sort(key=lambda x: x.start)
+    unread = tuple(w for n, w in enumerate(words) if n not in used and w not in STOPWORDS)
+    if not chosen:
+        return Reading((), unread)
+    # Data sets by how many of the chosen phrases they have, then by how many of the
+    # question's words those phrases cover.
+    wanted = [x.phrase for x in chosen]
+    pairs = (select(t.data_set_id, t.phrase).distinct()
+             .join(catalogue_listing, c.id == t.listing_id)
+             .where(t.phrase.in_(wanted), _visible(at)).subquery())
+    weight = case({x.phrase: x.end - x.start for x in chosen}, value=pairs.c.phrase, else_=0)
+    ranked = conn.execute(
+        select(pairs.c.data_set_id, func.count().label("n"), func.sum(weight).label("w"))
+        .group_by(pairs.c.data_set_id)
+        .order_by(func.count().desc(), func.sum(weight).desc(), pairs.c.data_set_id)
+        .limit(limit)).all()
+    ids = [r.data_set_id for r in ranked]
+    details: dict[str, list[Any]] = {i: [] for i in ids}
+    for r in conn.execute(select(t.data_set_id, t.kind, t.phrase, t.label, t.ref)
+                          .join(catalogue_listing, c.id == t.listing_id)
+                          .where(t.data_set_id.in_(ids), t.phrase.in_(wanted), _visible(at))
+                          .order_by(t.id)):
+        details[r.data_set_id].append(r)
+    labels: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
+    for rows in details.values():
+        for r in rows:
+            if r.label not in labels.setdefault(r.phrase, []):
+                labels[r.phrase].append(r.label)
+            kinds.setdefault(r.phrase, r.kind)
+    matched = tuple(Matched(kinds.get(x.phrase, _kind_of(known, x.phrase)), x.phrase, x.words,
+                            tuple(labels.get(x.phrase, ()))) for x in chosen)
+    answers = []
+    for data_set_id in ids:
+        refs: dict[str, list[str]] = {}
+        mine: dict[str, tuple[str, list[str]]] = {}
+        for r in details[data_set_id]:
+            if r.ref not in refs.setdefault(r.kind, []):
+                refs[r.kind].append(r.ref)
+            mine.setdefault(r.phrase, (r.kind, []))[1].append(r.label)
+        answers.append(Answer(
+            data_set_id,
+            tuple(Matched(kind, phrase, next(x.words for x in chosen if x.phrase == phrase),
+                          tuple(dict.fromkeys(names))) for phrase, (kind, names) in mine.items()),
+            {k: tuple(v) for k, v in refs.items()}))
+    return Reading(matched, unread, tuple(answers))
+
+
+def _kind_of(known: set[tuple[str, str]], phrase: str) -> str:
+    return next((k for p, k in sorted(known) if p == phrase), "")

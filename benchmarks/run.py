@@ -10,6 +10,7 @@ Steps, each in its own child process so that its wall time and peak memory are i
            same rows from SQLite (api_bench.py, client in api_client.py).
 5. pages   The data-set page and a table-tool table of 1,000 cells against Datasette's
            table page and JSON, on the api step's servers and client (pages_bench.py).
+6. release A release page with four data blocks and two key statistics (release_bench.py).
 
 Peak memory is the child's ru_maxrss as returned by os.wait4. The data set comes from
 generate.py and is cached in benchmarks/data/ by row count. Results are printed as
@@ -39,6 +40,7 @@ import api_bench
 import duckdb
 import generate
 import pages_bench
+import release_bench
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -47,7 +49,7 @@ README = HERE / "README.md"
 START, END = "<!-- results -->", "<!-- /results -->"
 CORE_STEPS = ("peer", "screen", "import")
 SERVER_STEPS = ("api", "pages")  # one set of servers and one client run for both
-STEPS = (*CORE_STEPS, *SERVER_STEPS)
+STEPS = (*CORE_STEPS, *SERVER_STEPS, "release")  # release: release_bench.py
 GOAL_TIME_RATIO = 1.5  # screen + import at most this many times the peer's time (issue 13)
 GOAL_PEAK_MB = 1000.0  # and peak memory under 1 GB
 
@@ -322,6 +324,9 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
     server_steps = [s for s in steps if s in SERVER_STEPS and (s != "pages" or shape == "mixed")]
     if server_steps:
         api_ok = run_server_steps(args, openstats, data, meta, server_steps, shape)
+    if "release" in steps and shape == "mixed":
+        api_ok = release_bench.run_step(args, openstats, data, meta, context(), write_readme,
+                                        markers("release-results", shape)) and api_ok
     if results:
         section = report(results, args.rows, data)
         print()

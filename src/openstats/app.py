@@ -23,7 +23,7 @@ from openstats.api import routes as api_routes
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
-from openstats.web import pages, table_page
+from openstats.web import finding_pages, pages, release_page, table_page
 from openstats.web import tables as table_tool
 
 # /api/v1/..., /statistics/v1/... and the same with v1.0 (group 2 is the ".0").
@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
+    app.include_router(release_page.router, include_in_schema=False)
+    app.include_router(finding_pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
     app.include_router(table_page.router, include_in_schema=False)
     app.include_router(admin_router, include_in_schema=False)

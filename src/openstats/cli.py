@@ -129,10 +129,18 @@ def load(
 
 @app.command("load-demo")
 def load_demo(data_dir: DataDir = None) -> None:
-    """Load the seed publication (Children in need: A focus on re-referrals)."""
-    from openstats.demo import MANIFEST
+    """Load the seed publication (Children in need: A focus on re-referrals) and, where
+    ../shared/real is found, a second one of DfE's real local-authority data."""
+    from openstats import demo
 
-    run_load(MANIFEST, settings_for(data_dir))
+    settings = settings_for(data_dir)
+    run_load(demo.MANIFEST, settings)
+    shared = demo.shared_dir(settings.reference_dir)
+    if shared is None:
+        out.print("Real data not found (set OPENSTATS_SHARED_DIR): loaded the seed "
+                  "publication only.")
+        return
+    run_load(demo.real_manifest(shared, settings.data_dir / "demo"), settings)
 
 
 def run_load(manifest: Path, settings: Settings) -> None:

@@ -70,6 +70,16 @@ def attempt(world: dict, role: str, action: str) -> int:
         "pre_release": (f"{rpage}/pre-release", {"email": "admin@example.org"}, None, rpage),
         "approve": (f"{rpage}/approve", {"when": "later", "date": "2099-01-01",
                                           "time": "09:30"}, None, rpage),
+        "edit_content": (f"{rpage}/content/words", {"action": "save", "headline": "Facts."},
+                         None, rpage),
+        "add_section": (f"{rpage}/content/sections", {"heading": f"S {role}", "body": "x"},
+                        None, rpage),
+        "add_term": (f"{rpage}/content/glossary", {"term": f"T {role}", "definition": "x"},
+                     None, rpage),
+        "create_methodology": (f"/admin/publications/{mine}/methodologies",
+                               {"title": f"M {role}"}, None, rpage),
+        "supersede": (f"/admin/publications/{mine}/superseded-by", {"successor": ""}, None,
+                      rpage),
         "view_audit": None,
         "preview_release": None,
     }
@@ -98,6 +108,11 @@ MATRIX = {
     "pre_release": {"admin", "publisher"},
     "approve": {"admin", "approver"},
     "preview_release": {"admin", "publisher", "approver"},
+    "edit_content": {"admin", "publisher"},
+    "add_section": {"admin", "publisher"},
+    "add_term": {"admin", "publisher"},
+    "create_methodology": {"admin", "publisher"},
+    "supersede": {"admin"},
 }
 
 

@@ -60,7 +60,20 @@ def make_release(person: Person, title: str, year: str = "2025") -> str:
         "coverage": "CY", "year": year, "release_type": "Official statistics"},
         token_from=publication)
     assert release.status_code == 303, release.text[:3000]
-    return release.headers["location"].rsplit("/", 1)[1]
+    release_id = release.headers["location"].rsplit("/", 1)[1]
+    write_basics(person, release_id)
+    return release_id
+
+
+def write_basics(person: Person, release_id: str) -> None:
+    """What the release checklist needs besides data: data guidance and headline text."""
+    page = f"/admin/releases/{release_id}"
+    assert person.post(f"{page}/guidance", {"data_guidance": "About the data.",
+                                            "next_update": "Next year"},
+                       token_from=page).status_code == 303
+    assert person.post(f"{page}/content/words", {"action": "save",
+                                                 "headline": "The headline facts."},
+                       token_from=page).status_code == 303
 
 
 def upload(person: Person, release_id: str, data: bytes, meta: bytes, title: str,

@@ -22,6 +22,7 @@ from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Browser, Person, in_process
+from tests.admin.test_publishing import write_basics
 from tests.conftest import REFERENCE
 
 B_DATA_SET = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"  # the demo's, scheduled for tomorrow
@@ -74,7 +75,7 @@ def signed_in(browser: Browser, email: str) -> Person:
 def upload(person: Person, release: str, replaces: str) -> object:
     """The upload form's answer, its redirect followed (to the report)."""
     return person.follow(person.post(f"{release}/upload", {
-        "title": "Mine", "summary": "", "data_set_id": replaces},
+        "title": "Mine", "summary": "Mine.", "data_set_id": replaces},
         files={"data_file": ("e1.csv", DATA, "text/csv"),
                "meta_file": ("e1.meta.csv", META, "text/csv")},
         token_from=release))
@@ -150,6 +151,7 @@ def test_approving_a_publishes_nothing_of_b(site) -> None:  # noqa: ANN001
     assert action
     assert pa.post(action.group(1), {"acknowledge": "yes"},
                    token_from=ids["release"]).status_code == 303
+    write_basics(pa, ids["release"].rsplit("/", 1)[1])  # what the checklist needs
     aa = signed_in(browser, "aa@example.org")
     assert aa.post(f"{ids['release']}/approve", {"when": "now"},
                    token_from=ids["release"]).status_code == 303

@@ -16,4 +16,10 @@ PAGE_TYPES: dict[str, tuple[str, int]] = {
     "table-tool": ("/data-tables", 200),
     "table-tool-locations": (f"/data-tables?dataSetId={DEMO_ID}", 200),
     "table-tool-time": (f"/data-tables?dataSetId={DEMO_ID}&locations=CpId1&step=time", 200),
+    "find-statistics": ("/find-statistics?search=referrals&sort=relevance", 200),
+    "methodology": ("/methodology/children-in-need-re-referrals-methodology", 200),
+    "glossary": ("/glossary", 200),
+    "pre-release-access-list": (
+        "/find-statistics/children-in-need-a-focus-on-re-referrals/2024/prerelease-access-list",
+        200),
 }

@@ -26,7 +26,7 @@ from tests.browser.axe import blocking, describe, run_axe
 from tests.browser.conftest import ARTIFACTS, _context
 from tests.conftest import REFERENCE
 
-LEAD = timedelta(seconds=20)  # how far ahead the release is scheduled
+LEAD = timedelta(seconds=40)  # how far ahead the release is scheduled
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,7 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     no_blocking_axe(page)
     release_url = page.url
     page.get_by_label("Title", exact=True).fill("E1. Re-referrals")
+    page.get_by_label("Summary", exact=True).fill("Referrals by level of intervention.")
     page.get_by_label("Data file (.csv, or gzip-compressed .csv.gz)").set_input_files(
         str(MANIFEST.parent / "e1_re_referrals.csv"))
     page.get_by_label("Meta file (.meta.csv)").set_input_files(
@@ -142,6 +143,15 @@ def test_whole_publishing_flow(desk: Page, office: LiveServer) -> None:
     no_blocking_axe(page)
     page.goto(release_url)
     public = f"{office.base}/data-catalogue/data-set/{data_set_id}"
+    # The release checklist: guidance and headline facts are needed before approval.
+    expect(page.locator("#checklist-errors")).to_contain_text("key statistic or a non-empty")
+    page.get_by_label("Guidance for readers of the data files").fill("One data set.")
+    page.get_by_role("button", name="Save guidance").click()
+    page.get_by_role("link", name="Release content").click()
+    page.get_by_label("Headline facts and figures").fill("Referrals in 2017.")
+    page.get_by_role("button", name="Save summary and headline").click()
+    page.get_by_role("link", name="Back to the release").click()
+    expect(page.locator("#checklist-errors")).to_have_count(0)
     # Schedule it a little ahead, in UK time, with seconds.
     when = (datetime.now(UTC) + LEAD).replace(microsecond=0)
     local = when.astimezone(ZoneInfo("Europe/London"))

@@ -112,7 +112,7 @@ def draft(w: World, platform: Platform, data_set_id: str, pair: Pair, title: str
         held = releases.entries(conn, target.id)
         position = next((e.position for e in held if e.data_set_id == data_set_id), len(held))
         releases.put_entry(conn, ReleaseDataSet(target.id, data_set_id,
-                                                recorded[0].version.id, title, "", (),
+                                                recorded[0].version.id, title, "About it.", (),
                                                 position))
 
     return import_pair(platform.catalogue, platform.storage, platform.settings, data, meta,

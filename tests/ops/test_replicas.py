@@ -31,13 +31,23 @@ from tests.ops.helpers import environment, start
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 
 
-def published_entries(catalogue: Catalogue) -> list[str]:
-    """Releases the schedulers recorded as published, but the demo's (loaded as a release
-    approved for a moment long past, which the first tick records)."""
+def demo_releases(catalogue: Catalogue) -> list[str]:
+    """The demo's two releases (each loaded as approved for a moment long past, which the
+    first tick records)."""
     with catalogue.connect() as conn:
-        demo = releases.find_release(conn, "children-in-need-a-focus-on-re-referrals", "2024")
+        return [r for r in (releases.find_release(conn, publication, release) for
+                            publication, release in (
+                                ("children-in-need-a-focus-on-re-referrals", "2024"),
+                                ("school-pupils-and-their-characteristics", "2021-22")))
+                if r]
+
+
+def published_entries(catalogue: Catalogue) -> list[str]:
+    """Releases the schedulers recorded as published, but the demo's."""
+    demo = demo_releases(catalogue)
+    with catalogue.connect() as conn:
         return [e.object_id for e in audit.entries(conn)
-                if e.action == "published" and e.object_id != demo]
+                if e.action == "published" and e.object_id not in demo]
 
 
 def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_path: Path) -> None:
@@ -47,7 +57,7 @@ def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_pat
     replicas = [start(tmp_path, name, env, load_demo=True) for name in ("a", "b")]
     a, b = replicas
     catalogue: Catalogue | None = None
-    demo = ""
+    demo: list[str] = []
     try:
         ready = [r.wait_ready() for r in replicas]
         print(f"\nreplica start (load-demo + serve) to /readyz 200: "
@@ -55,11 +65,10 @@ def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_pat
         # First-start work happened once: one migration (the schema is whole), one demo.
         catalogue = Catalogue(postgres_url, migrate_now=False)
         counts = catalogue.counts()
-        with catalogue.connect() as conn:
-            demo = releases.find_release(conn, "children-in-need-a-focus-on-re-referrals",
-                                         "2024") or ""
-        assert counts["data_sets"] == 1 and counts["data_set_versions"] == 1, counts
-        assert len(list((tmp_path / "data" / "files" / "versions").iterdir())) == 1
+        demo = demo_releases(catalogue)
+        # The demo is two publications (the seed and DfE's real data), each loaded once.
+        assert counts["data_sets"] == 2 and counts["data_set_versions"] == 2, counts
+        assert len(list((tmp_path / "data" / "files" / "versions").iterdir())) == 2
         for r in replicas:
             assert httpx.get(f"{r.base}/data-catalogue/data-set/{DEMO}").status_code == 200
 
@@ -111,4 +120,4 @@ def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_pat
     logged = [line for line in lines if line["message"] == "release published"]
     # Each release once, on one replica or the other (the demo's too: loaded as approved).
     assert sorted(line["release_id"] for line in logged) == sorted([now_release,
-                                                                    later_release, demo])
+                                                                    later_release, *demo])

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import data_sets, publications, releases
+from openstats.catalogue import content, data_sets, publications, releases
 from openstats.catalogue.db import Catalogue, bump_generation
 from openstats.catalogue.releases import ReleaseWords
 from openstats.model.catalogue import Contact, ReleaseDataSet, ReleaseVersion
@@ -32,8 +32,12 @@ def make_release(conn: Connection, title: str = "R", *, publication: str = "P",
         conn, theme_id, publication, contact=Contact("Team", "team@example.org"))
     pub = publications.publication(conn, publication_id)
     assert pub is not None
-    return releases.create_release(conn, pub, ReleaseWords(title, "Official statistics"),
+    # Data guidance and a headline: what the release checklist needs besides data.
+    made = releases.create_release(conn, pub, ReleaseWords(title, "Official statistics",
+                                                           data_guidance="About the data."),
                                    slug=publications.slugify(title))
+    content.set_words(conn, made.id, headline="The headline facts.")
+    return made
 
 
 def add_version(conn: Connection, rv: ReleaseVersion, data_set_id: str, key: str, *,

@@ -129,7 +129,8 @@ def test_release_zip_holds_every_data_set(live: LiveServer) -> None:  # noqa: F8
 def test_release_page(live: LiveServer) -> None:  # noqa: F811
     text = text_of(page(live, f"/find-statistics/{PUBLICATION}/2024"))
     for expected in ("Children in need: A focus on re-referrals", "Reporting year 2024",
-                     "Download all data (ZIP)", "Data sets", "Data guidance",
+                     "Download all data (ZIP)", "Explore data and files", "Data guidance",
+                     "Headline facts and figures", "218,030", "Help and support",
                      "E1. Re-referrals by level of intervention by CSC, 2017-23",
                      "This release holds one data set"):
         assert expected in text, expected

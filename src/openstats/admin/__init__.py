@@ -7,8 +7,19 @@ every object it touches and writes the audit log.
 
 from fastapi import APIRouter
 
-from openstats.admin import auth, oidc, publications, releases, uploads, users
+from openstats.admin import (
+    auth,
+    content,
+    data_blocks,
+    methodologies,
+    oidc,
+    publications,
+    releases,
+    uploads,
+    users,
+)
 
 router = APIRouter()
-for part in (auth, publications, releases, uploads, users, oidc):
+for part in (auth, publications, releases, uploads, users, oidc, content, data_blocks,
+             methodologies):
     router.include_router(part.router)

@@ -32,7 +32,7 @@ from openstats.model.catalogue import ReleaseState
 from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.model.users import User, allowed
-from openstats.publishing import uploads, workflow
+from openstats.publishing import checklist, uploads, workflow
 from openstats.publishing.workflow import Refused
 from openstats.web import pages
 
@@ -69,6 +69,8 @@ def release_context(request: Request, user: User, release_id: str) -> dict[str, 
         "public": latest.public_at(at),
         "can": {a: allowed(user, a, latest.publication_id) for a in ACTIONS},
         "now_london": local,
+        "checklist": checklist.for_release(p.catalogue, user, release_id,
+                                           p.settings.data_dir / "uploads"),
         # The approve form offers a moment in the future: the next 09:30, UK time.
         "default_publish": default_publish(local),
     }
@@ -220,7 +222,9 @@ async def approve(request: Request, release_id: str) -> Response:
             (p.field, p.message) for p in when)), user, release_id, "approve", form)
     notes = text(form, "notes") if "notes" in form else None
     try:
-        workflow.approve(platform(request).catalogue, user, release_id, when, notes)
+        # Refused (workflow.NotReady, listing them) while the release checklist has errors.
+        workflow.approve(platform(request).catalogue, user, release_id, when, notes,
+                         uploads=platform(request).settings.data_dir / "uploads")
     except Refused as e:
         return refused_form(request, e, user, release_id, "approve", form)
     if when <= datetime.now(UTC):

@@ -14,6 +14,14 @@ Every process keeps a `Snapshot` of the release versions that are or will become
 is then decided from the snapshot at the moment asked (`View`). Between two scheduled
 moments every reader sees the same thing, so views are cached by (generation, how many
 moments have passed).
+
+Release content (headline, key statistics, sections, notes, glossary terms) belongs to
+its release version and is visible exactly when that is. A methodology version is
+visible when the release version it is published with is visible to the reader, or from
+its own moment when published "immediately". The glossary is the terms of every visible
+release's shown version (a term two releases define: the words published last).
+
+Over 400 lines on purpose: the one rule of what readers see stays in one module.
 """
 
 from __future__ import annotations
@@ -23,10 +31,10 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from openstats.catalogue import data_sets, publications, releases
+from openstats.catalogue import content, data_sets, methodologies, publications, releases
 from openstats.catalogue.values import now
 from openstats.model.catalogue import (
     Contact,
@@ -37,6 +45,7 @@ from openstats.model.catalogue import (
     ReleaseVersion,
     Theme,
 )
+from openstats.model.content import GlossaryTerm, MethodologyVersion, ReleaseContent
 from openstats.model.footnotes import Footnote
 
 if TYPE_CHECKING:
@@ -136,6 +145,36 @@ class PublicPublication:
 
 
 @dataclass(frozen=True)
+class PublicMethodology:
+    """A methodology as readers see it: its latest version visible to them."""
+
+    version: MethodologyVersion
+    published: datetime  # when its first version went (or goes) public
+    updated: datetime | None  # when the amendment shown went public
+    preview: bool
+
+    @property
+    def slug(self) -> str:
+        return self.version.slug
+
+    @property
+    def title(self) -> str:
+        return self.version.title
+
+    @property
+    def url(self) -> str:
+        return f"/methodology/{self.slug}"
+
+
+@dataclass(frozen=True)
+class Update:
+    """An entry of a release's "Updates" list."""
+
+    on: date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The release versions that are or will become public, and what they hold."""
 
@@ -146,6 +185,9 @@ class Snapshot:
     featured: dict[str, tuple[FeaturedTable, ...]]  # by release version id
     themes: dict[str, Theme]
     moments: tuple[datetime, ...] = field(default=())  # every scheduled moment, in order
+    content: dict[str, ReleaseContent] = field(default_factory=dict)  # by release version
+    methodologies: tuple[MethodologyVersion, ...] = ()  # approved versions
+    successors: dict[str, str] = field(default_factory=dict)  # publication -> its successor
 
     @classmethod
     def load(cls, catalogue: Catalogue, generation: int,
@@ -160,16 +202,69 @@ class Snapshot:
             for table in releases.featured_tables(conn, frozenset(ids)):
                 featured.setdefault(table.release_version_id, []).append(table)
             themes = {t.id: t for t in publications.all_themes(conn)}
+            words = content.contents_of(conn, ids)
+            methods = methodologies.non_draft_versions(conn)
+            successors = methodologies.successors(conn)
+        moments = {rv.scheduled for rv in rvs if rv.scheduled is not None}
+        moments |= {mv.scheduled for mv in methods if mv.scheduled is not None}
         return cls(generation, tuple(rvs), {k: tuple(v) for k, v in entries.items()},
                    versions, {k: tuple(v) for k, v in featured.items()}, themes,
-                   tuple(sorted({rv.scheduled for rv in rvs if rv.scheduled is not None})))
+                   tuple(sorted(moments)), words, tuple(methods), successors)
 
     def epoch(self, at: datetime) -> int:
         """How many scheduled moments have come by `at`: equal epochs, equal views."""
         return bisect.bisect_right(self.moments, at)
 
 
-class View:
+class ContentView:
+    """What a `View` says of release content, methodologies, the glossary and superseded
+    publications (mixed into View; kept apart to keep each part readable)."""
+
+    snapshot: Snapshot
+    at: datetime
+    current: dict[str, PublicRelease]
+    visible_versions: dict[str, list[ReleaseVersion]]
+    methodologies: dict[str, PublicMethodology]
+
+    def content(self, release: PublicRelease) -> ReleaseContent:
+        """The content of the release version shown."""
+        rv = release.version.id
+        return self.snapshot.content.get(rv) or ReleaseContent(rv)
+
+    def updates(self, release: PublicRelease) -> list[Update]:
+        """The release's "Updates": its notes and the note of each amendment up to the
+        version shown, dated when each was published; newest first."""
+        out = [Update(n.on, n.reason) for n in self.content(release).notes]
+        for rv in self.visible_versions.get(release.id, []):
+            if rv.is_amendment and rv.notes.strip() and rv.number <= release.version.number:
+                out.append(Update((rv.scheduled or self.at).date(), rv.notes.strip()))
+        return sorted(out, key=lambda u: u.on, reverse=True)
+
+    def methodology(self, slug: str) -> PublicMethodology | None:
+        return self.methodologies.get(slug)
+
+    def methodologies_of(self, publication_id: str) -> list[PublicMethodology]:
+        return sorted((m for m in self.methodologies.values()
+                       if m.version.publication_id == publication_id),
+                      key=lambda m: m.title.lower())
+
+    def glossary(self) -> list[GlossaryTerm]:
+        """Every visible term, A to Z; a term defined by two releases has the words of
+        the one published last."""
+        chosen: dict[str, tuple[datetime, GlossaryTerm]] = {}
+        for release in self.current.values():
+            moment = release.version.scheduled or self.at
+            for term in self.content(release).glossary:
+                if term.slug not in chosen or chosen[term.slug][0] <= moment:
+                    chosen[term.slug] = (moment, term)
+        return sorted((t for _, t in chosen.values()), key=lambda t: t.term.lower())
+
+    def successor_id(self, publication_id: str) -> str | None:
+        """The publication said to supersede this one (View.successor: if public)."""
+        return self.snapshot.successors.get(publication_id)
+
+
+class View(ContentView):
     """The published catalogue as one reader sees it at one moment."""
 
     def __init__(self, snapshot: Snapshot, at: datetime,
@@ -182,6 +277,7 @@ class View:
             if self._visible(rv, preview_releases, drafts_of):
                 visible.setdefault(rv.release_id, []).append(rv)
         self.visible_ids = frozenset(rv.id for rvs in visible.values() for rv in rvs)
+        self.visible_versions = visible  # by release id (sorted by number below)
         # Each release shows its latest visible version.
         self.current: dict[str, PublicRelease] = {}
         chosen: list[tuple[ReleaseVersion, PublicRelease]] = []
@@ -218,8 +314,32 @@ class View:
             published, notes = first_seen[version_id]
             self.data_sets.setdefault(version.data_set_id, []).append(PublicDataSet(
                 version, item, release, published, notes, release.preview))
-        for items in self.data_sets.values():
-            items.sort(key=lambda d: d.version.number, reverse=True)
+        for held in self.data_sets.values():
+            held.sort(key=lambda d: d.version.number, reverse=True)
+        self.methodologies = self._methodologies()
+
+    def _methodologies(self) -> dict[str, PublicMethodology]:
+        """Each methodology's latest version visible here, by slug."""
+        by_id = {rv.id: rv for rv in self.snapshot.release_versions}
+        shown: dict[str, list[tuple[MethodologyVersion, datetime, bool]]] = {}
+        for mv in self.snapshot.methodologies:
+            if mv.with_release_version_id is not None:
+                rv = by_id.get(mv.with_release_version_id)
+                if rv is None or rv.id not in self.visible_ids:
+                    continue
+                moment, preview = rv.scheduled or self.at, not rv.public_at(self.at)
+            elif mv.scheduled is not None and mv.scheduled <= self.at:
+                moment, preview = mv.scheduled, False
+            else:
+                continue
+            shown.setdefault(mv.slug, []).append((mv, moment, preview))
+        out = {}
+        for slug, items in shown.items():
+            items.sort(key=lambda item: item[0].number)
+            latest, moment, preview = items[-1]
+            out[slug] = PublicMethodology(latest, min(m for _, m, _ in items),
+                                          moment if latest.is_amendment else None, preview)
+        return out
 
     @property
     def moment(self) -> tuple[int, int]:
@@ -273,6 +393,11 @@ class View:
         slug = next((r.publication_slug for r in self.current.values()
                      if r.version.publication_id == publication_id), None)
         return self.publication(slug) if slug else None
+
+    def successor(self, publication_id: str) -> PublicPublication | None:
+        """The publication that supersedes this one, once it has a visible release."""
+        found = self.successor_id(publication_id)
+        return self.publication_by_id(found) if found else None
 
     def themes(self) -> list[tuple[Theme, list[PublicPublication]]]:
         """Themes with their publications, alphabetically."""

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from openstats.catalogue import content
 from openstats.catalogue.schema import (
     publications,
     release_data_sets,
@@ -141,7 +142,8 @@ def create_release(conn: Connection, publication: Publication, words: ReleaseWor
 
 
 def new_version(conn: Connection, previous: ReleaseVersion) -> ReleaseVersion:
-    """An amendment: a draft copying `previous` (words, data sets, featured tables)."""
+    """An amendment: a draft copying `previous` (words, data sets, featured tables, and
+    its content: headline, key statistics, sections, notes, glossary terms)."""
     rv_id = new_id()
     conn.execute(insert(release_versions).values(
         id=rv_id, release_id=previous.release_id, number=previous.number + 1, created=now(),
@@ -160,6 +162,7 @@ def new_version(conn: Connection, previous: ReleaseVersion) -> ReleaseVersion:
             id=new_id(), kind="featured", data_set_id=table.data_set_id, version_id=None,
             release_version_id=rv_id, name=table.name, description=table.description,
             selection=_spec_json(table.spec), position=table.position, created=now()))
+    content.copy(conn, previous.id, rv_id)
     made = release_version(conn, rv_id)
     assert made is not None
     return made

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -99,6 +100,117 @@ release_data_sets = Table(
     Column("summary", Text, nullable=False, default=""),
     Column("footnotes", Text, nullable=False, default="[]"),  # JSON list (model.footnotes)
     Column("position", Integer, nullable=False, default=0),  # order within the release
+)
+
+# --- release content: what a release version says besides its data (model/content.py) ---
+# Keyed by release version, so it is embargoed with it; an amendment starts with a copy
+# (releases.new_version). Items keep their ids across versions (links to a data block's
+# chart keep working), so they are keyed by (release version, id).
+release_content = Table(
+    "release_content", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("summary", Text, nullable=False, default=""),
+    Column("headline", Text, nullable=False, default=""),
+    Column("pre_release_access_list", Text, nullable=False, default=""),
+)
+
+key_statistics = Table(
+    "key_statistics", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
+    Column("indicator", Text, nullable=False),  # column
+    Column("location", Text, nullable=False),  # LEVEL|property|value
+    Column("time_period", Text, nullable=False),  # period|code
+    Column("filters", Text, nullable=False, default="{}"),  # JSON: column -> option label
+    Column("trend", Text, nullable=False, default=""),
+    Column("guidance_title", Text, nullable=False, default=""),
+    Column("guidance_text", Text, nullable=False, default=""),
+)
+
+content_sections = Table(
+    "content_sections", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("heading", Text, nullable=False),
+    Column("body", Text, nullable=False, default=""),
+)
+
+data_blocks = Table(
+    "data_blocks", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("section_id", String(36), nullable=True),  # NULL: the headline block
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("data_set_id", String(36), ForeignKey("data_sets.id"), nullable=False),
+    Column("spec", Text, nullable=False),  # JSON of model.catalogue.TableSpec
+    Column("chart", String(20), nullable=False, default="none"),
+    Column("chart_indicator", Text, nullable=False, default=""),
+)
+
+release_notes = Table(
+    "release_notes", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("noted_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+# The glossary is the site's, but each term is written in a release version and public
+# with it (published.View.glossary).
+glossary_terms = Table(
+    "glossary_terms", metadata,
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           primary_key=True),
+    Column("slug", String(200), primary_key=True),
+    Column("term", Text, nullable=False),
+    Column("definition", Text, nullable=False),
+)
+
+# Methodologies: a publication's, versioned like releases. A version is public once
+# approved, either with a release version (exactly when that is public) or from its
+# scheduled moment ("immediately").
+methodologies = Table(
+    "methodologies", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=False),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+methodology_versions = Table(
+    "methodology_versions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("methodology_id", String(36), ForeignKey("methodologies.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("sections", Text, nullable=False, default="[]"),  # JSON: [{heading, body}]
+    Column("notes", Text, nullable=False, default=""),
+    Column("state", String(20), nullable=False),  # draft | approved
+    Column("with_release_version_id", String(36), ForeignKey("release_versions.id"),
+           nullable=True),
+    Column("scheduled", DateTime(timezone=True), nullable=True),
+    Column("approved_by", String(36), ForeignKey("users.id"), nullable=True),
+    UniqueConstraint("methodology_id", "number"),
+)
+
+# A publication replaced by another: readers are sent on to the successor once the
+# successor has a public release (published.View.successor).
+publication_successors = Table(
+    "publication_successors", metadata,
+    Column("publication_id", String(36), ForeignKey("publications.id"), primary_key=True),
+    Column("superseded_by_id", String(36), ForeignKey("publications.id"), nullable=False),
 )
 
 # A data set's identity (its id stays the same across versions and releases). `title` is a

@@ -31,6 +31,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import resvg_py
 
@@ -40,6 +41,7 @@ from openstats.charts.model import KINDS, ChartData, ChartSpec, Series
 __all__ = ["KINDS", "ChartCache", "ChartData", "ChartSpec", "Series", "render_png",
            "render_svg"]
 
+V = TypeVar("V")
 DESC = "The numbers in this chart are in the table that goes with it."
 WIDE, NARROW = 720.0, 360.0  # SVG widths for desktop and phone layouts
 
@@ -68,16 +70,17 @@ def render_png(markup: str, zoom: float = 2.0) -> bytes:
     return bytes(resvg_py.svg_to_bytes(svg_string=markup, zoom=zoom, background="#ffffff"))
 
 
-class ChartCache:
-    """Rendered charts by key (version id, selection, spec, width): versions never change,
-    so a key always means the same picture. Bounded, least recently used out first."""
+class ChartCache(Generic[V]):
+    """Rendered charts (or data blocks) by key (version id, selection, spec, width):
+    versions never change, so a key always means the same picture. Bounded, least
+    recently used out first."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self.items: OrderedDict[str, str] = OrderedDict()
+        self.items: OrderedDict[str, V] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str, make: Callable[[], str]) -> str:
+    def get(self, key: str, make: Callable[[], V]) -> V:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)

@@ -9,12 +9,24 @@ title names. Legends then name only what varies between the series.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from openstats.charts import maps
 from openstats.charts.model import KINDS, ChartData, ChartSpec, Series
 from openstats.charts.svg import MAX_SERIES
 from openstats.query.pivot import INDICATOR, LOCATION, TIME, Dimension, Table, number_of
 
 MAP_LEVELS = ("LA", "REG")
+
+
+def map_level(levels: set[str], boundaries: Path | None) -> str:
+    """The level at which a map can show locations of these levels (one level, LA or
+    REG, with its boundary file in `boundaries`), else ""."""
+    if len(levels) != 1 or boundaries is None:
+        return ""
+    level = next(iter(levels))
+    found = level in MAP_LEVELS and maps.path_of(boundaries, level) is not None
+    return level if found else ""
 
 
 @dataclass(frozen=True)

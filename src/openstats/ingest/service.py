@@ -9,6 +9,7 @@ start. A recorded version is not public until a public release version holds it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from openstats.ingest.changes import NONE, Changes, compare
 from openstats.model.catalogue import DataSetVersion
 from openstats.model.metadata import VersionMeta
 from openstats.settings import Settings
+from openstats.standards import gzipped
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen
@@ -71,10 +73,19 @@ def unchanged_version(catalogue: Catalogue, data_set_id: str, data: Path,
     if not existing:
         return None
     latest = existing[0]
-    if (scan_bytes(data).sha256 == latest.data_sha256
+    if (_plain_sha256(data) == latest.data_sha256
             and scan_bytes(meta).sha256 == latest.meta_sha256):
         return latest
     return None
+
+
+def _plain_sha256(path: Path) -> str:
+    """The checksum a version records of its data file: of the CSV, unpacked if it is a
+    `.gz` (hashing the compressed bytes made every load of a .gz a new version)."""
+    digest = hashlib.sha256()
+    for chunk in gzipped.plain_chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def screen_for_import(settings: Settings, storage: Storage, data: Path,

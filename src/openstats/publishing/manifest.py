@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from openstats.catalogue import content, listing, methodologies, publications, releases
 from openstats.catalogue import data_sets as data_set_rows
-from openstats.catalogue import listing, publications, releases
 from openstats.catalogue.db import bump_generation
 from openstats.catalogue.publications import slugify
 from openstats.catalogue.releases import ReleaseWords
@@ -53,6 +53,8 @@ from openstats.model.catalogue import (
 from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.platform import Platform
+from openstats.publishing import manifest_content
+from openstats.publishing.manifest_fields import check_fields
 from openstats.query.tables import match_spec
 from openstats.standards import gzipped
 
@@ -66,12 +68,12 @@ SECTIONS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     # section -> field -> (type, required)
     "theme": {"title": (str, True), "slug": (str, False), "summary": (str, False)},
     "publication": {"title": (str, True), "slug": (str, False), "summary": (str, False),
-                    "contact": (dict, True)},
+                    "contact": (dict, True), "superseded_by": (str, False)},
     "publication.contact": {"team_name": (str, True), "team_email": (str, True),
                             "contact_name": (str, False), "telephone": (str, False)},
     "release": {"title": (str, True), "slug": (str, False), "type": (str, True),
                 "published": ((datetime, date), False), "next_update": (str, False),
-                "data_guidance": (str, False)},
+                "data_guidance": (str, False), **manifest_content.RELEASE_FIELDS},
     "data_sets": {"id": (str, False), "title": (str, True), "summary": (str, False),
                   "data": (str, True), "meta": (str, True), "footnotes": (list, False),
                   "featured_tables": (list, False)},
@@ -113,34 +115,13 @@ class Manifest:
     words: ReleaseWords
     published: datetime | None  # the release's moment (UTC); None: publish now
     data_sets: list[ManifestDataSet] = field(default_factory=list)
+    # headline, key statistics, sections, notes, glossary, methodologies, successor
+    content: manifest_content.ManifestContent = field(
+        default_factory=manifest_content.ManifestContent)
 
 
 def _check_fields(errors: list[str], where: str, table: Any, spec_key: str) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        errors.append(f"{where}: must be a table")
-        return {}
-    spec = SECTIONS[spec_key]
-    for key in table:
-        if key not in spec:
-            errors.append(f"{where}.{key}: unknown field (allowed: {', '.join(spec)})")
-    for key, (kind, required) in spec.items():
-        if key not in table:
-            if required:
-                errors.append(f"{where}.{key}: required")
-            continue
-        value = table[key]
-        if not isinstance(value, kind):
-            errors.append(f"{where}.{key}: must be {_kind_name(kind)}")
-        elif isinstance(value, str) and required and not value.strip():
-            errors.append(f"{where}.{key}: must not be blank")
-    return table
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", dict: "a table", list: "a list", datetime: "a date-time",
-             date: "a date"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
+    return check_fields(errors, where, table, SECTIONS[spec_key])
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -154,7 +135,8 @@ def read_manifest(path: Path) -> Manifest:
         raise ManifestError([f"{path}: not valid TOML: {e}"]) from None
     errors: list[str] = []
     for key in doc:
-        if key not in ("theme", "publication", "release", "data_sets"):
+        if key not in ("theme", "publication", "release", "data_sets", "methodologies",
+                       "glossary"):
             errors.append(f"{key}: unknown section")
     theme = _check_fields(errors, "theme", doc.get("theme"), "theme")
     publication = _check_fields(errors, "publication", doc.get("publication"), "publication")
@@ -247,6 +229,14 @@ def read_manifest(path: Path) -> Manifest:
                 data=files["data"], meta=files["meta"],
                 footnotes=footnotes.parse(notes) if isinstance(notes, list) else (),
                 featured=featured))
+    release_slug = str(release.get("slug") or slugify(str(release.get("title", ""))))
+    content = manifest_content.read(errors, doc, release, f"{pub_slug}/{release_slug}",
+                                    {ds.id: ds.title for ds in data_sets})
+    successor = publication.get("superseded_by")
+    if isinstance(successor, str):
+        if successor == pub_slug:
+            errors.append("publication.superseded_by: a publication cannot supersede itself")
+        content.superseded_by = successor
     if errors:
         raise ManifestError(errors)
     return Manifest(
@@ -256,11 +246,11 @@ def read_manifest(path: Path) -> Manifest:
         publication_summary=str(publication.get("summary", "")),
         contact=Contact(str(contact["team_name"]), str(contact["team_email"]),
                         str(contact.get("contact_name", "")), str(contact.get("telephone", ""))),
-        release_slug=str(release.get("slug") or slugify(str(release["title"]))),
+        release_slug=release_slug,
         words=ReleaseWords(str(release["title"]), str(release["type"]),
                            str(release.get("next_update", "")),
                            str(release.get("data_guidance", ""))),
-        published=release.get("published"), data_sets=data_sets)
+        published=release.get("published"), data_sets=data_sets, content=content)
 
 
 @dataclass
@@ -369,6 +359,8 @@ def _reference_problems(m: Manifest, metadata: dict[str, VersionMeta]) -> list[s
                  for i, ds in enumerate(m.data_sets)
                  for k, note in enumerate(ds.footnotes)
                  if (why := note.problem(metadata[ds.id]))]
+    problems += manifest_content.reference_problems(
+        m.content, metadata, {ds.id: ds.title for ds in m.data_sets})
     return problems
 
 
@@ -407,6 +399,8 @@ def _write_release(conn: Connection, m: Manifest, versions: dict[str, str],
                 "date; remove `published` or set it back (changes are published as an "
                 "amendment, now)"])
         if _says_the_same(conn, current, publication, m, wanted):
+            if _write_beside(conn, m, publication, None, at):
+                bump_generation(conn)  # a methodology or successor changed, at once
             return None
         rv = releases.new_version(conn, current)
         when = at
@@ -422,10 +416,31 @@ def _write_release(conn: Connection, m: Manifest, versions: dict[str, str],
         releases.put_entry(conn, replace(item, release_version_id=rv.id))
         releases.replace_featured(conn, rv.id, ds.id,
                                   [(t.name, t.description, t.spec) for t in ds.featured])
+    content.write(conn, m.content.for_version(rv.id))
     releases.schedule(conn, rv, when, approved_by=None)
+    _write_beside(conn, m, publication, rv, at)
     bump_generation(conn, rv.release_id)
     listing.refresh(conn, dropped)  # no longer in this release: shown as before, or not
     return rv
+
+
+def _write_beside(conn: Connection, m: Manifest, publication: Publication,
+                  rv: ReleaseVersion | None, at: datetime) -> bool:
+    """The manifest's methodologies (published with `rv`, or at once when the release is
+    unchanged) and the publication's successor; whether anything changed."""
+    changed, problems = manifest_content.write_methodologies(conn, publication.id, rv,
+                                                             m.content, at)
+    successor_slug = m.content.superseded_by
+    successor = publications.publication_by_slug(conn, successor_slug) if successor_slug else None
+    if successor_slug and successor is None:
+        problems.append(f"publication.superseded_by: no publication '{successor_slug}'")
+    wanted = successor.id if successor else None
+    if methodologies.successors(conn).get(publication.id) != wanted:
+        methodologies.set_successor(conn, publication.id, wanted)
+        changed = True
+    if problems:
+        raise ManifestError(problems)
+    return changed
 
 
 def _says_the_same(conn: Connection, rv: ReleaseVersion, publication: Publication,
@@ -446,7 +461,7 @@ def _says_the_same(conn: Connection, rv: ReleaseVersion, publication: Publicatio
                   for t in releases.featured_tables(conn, frozenset({rv.id})))
     want = sorted((ds.id, j, t.name, t.description, _spec_text(t.spec))
                   for ds in m.data_sets for j, t in enumerate(ds.featured))
-    return have == want
+    return have == want and manifest_content.says_the_same(conn, rv, m.content)
 
 
 def _spec_text(spec: TableSpec) -> str:

@@ -193,3 +193,15 @@ def upload_folders(root: Path) -> list[Path]:
         return []
     found = [f for f in root.iterdir() if (f / RECORD).is_file()]
     return sorted(found, key=lambda f: (f / RECORD).stat().st_mtime)
+
+
+def of_release(root: Path, release_id: str) -> list[tuple[Path, UploadState]]:
+    """A release's uploads not imported (yet), oldest first, with where each stands."""
+    out: list[tuple[Path, UploadState]] = []
+    for folder in upload_folders(root):
+        record = UploadRecord.load(folder)
+        if record is not None and record.release_id == release_id:
+            state = state_of(folder)
+            if state is not UploadState.IMPORTED:
+                out.append((folder, state))
+    return out

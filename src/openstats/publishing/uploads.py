@@ -325,10 +325,9 @@ def waiting(p: Platform, release_id: str) -> list[Upload]:
     """The uploads of a release not imported yet (checking, ready, or with errors), oldest
     first. The caller has checked the person may see the release."""
     out = []
-    for folder in upload_folders.upload_folders(p.settings.data_dir / "uploads"):
+    for folder, _ in upload_folders.of_release(p.settings.data_dir / "uploads", release_id):
         record = UploadRecord.load(folder)
-        if record is not None and record.release_id == release_id and \
-                not (folder / upload_folders.IMPORTED).exists():
+        if record is not None:
             out.append(_upload(folder.name, folder, record))
     return out
 

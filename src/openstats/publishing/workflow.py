@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
@@ -31,6 +32,7 @@ from openstats.model.catalogue import (
 )
 from openstats.model.footnotes import Footnote
 from openstats.model.users import User, allowed
+from openstats.publishing import checklist
 from openstats.standards import time_periods
 
 
@@ -54,6 +56,21 @@ class NotAllowed(Refused):
     def __init__(self) -> None:
         super().__init__("Your account does not have permission for this. Ask an "
                          "administrator if you need it.", status=403)
+
+
+class NotReady(Refused):
+    """A release whose checklist has errors (publishing/checklist.py)."""
+
+    def __init__(self, found: checklist.Checklist) -> None:
+        super().__init__(" ".join(f"{e.message}." for e in found.errors),
+                         title="This release cannot be approved yet",
+                         problems=tuple((FIELDS.get(e.code, ""), f"{e.message}.")
+                                        for e in found.errors))
+        self.checklist = found
+
+
+# The approve form's field a checklist error is about, where it is about one.
+FIELDS = {"ReleaseNoteRequired": "notes"}
 
 
 class Missing(Refused):
@@ -283,19 +300,18 @@ def add_footnote(catalogue: Catalogue, user: User, release_id: str, data_set_id:
 
 # --- approval and the schedule ------------------------------------------------------------
 def approve(catalogue: Catalogue, user: User, release_id: str, when: datetime,
-            notes: str | None = None) -> ReleaseVersion:
-    """Schedule the release's draft for `when` (UTC): public from then, all at once."""
+            notes: str | None = None, uploads: Path | None = None) -> ReleaseVersion:
+    """Schedule the release's draft for `when` (UTC): public from then, all at once.
+    Refused (`NotReady`) while its checklist has errors; `uploads`, the upload folders'
+    root, lets the checklist see imports still running."""
     with catalogue.transaction(immediate=True) as conn:
         draft = draft_of(conn, user, release_id, "approve")
         if notes is not None:
             releases.set_words(conn, draft, replace(releases.words_of(draft), notes=notes))
             draft = replace(draft, notes=notes)
-        if not releases.entries(conn, draft.id):
-            raise Refused("Upload and import at least one data set first.",
-                          title="There is nothing to publish")
-        if draft.is_amendment and not draft.notes.strip():
-            raise Refused("An amendment needs a release note saying what changed.",
-                          title="Write a release note", field="notes")
+        found = checklist.check(conn, draft, uploads or Path("/nonexistent"))
+        if not found.ok:
+            raise NotReady(found)
         releases.schedule(conn, draft, when, user.id)
         crash_point("approve.release_dated")
         bump_generation(conn, release_id)

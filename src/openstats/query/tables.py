@@ -168,8 +168,9 @@ def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, An
     """The metadata items a featured-table spec names, and a problem per name not found.
 
     Specs name things as people write them: locations as `LEVEL|code|E92000001` (or
-    oldCode, urn, laEstab, ukprn), time periods as `2017|RY`, filter options by label under
-    their column, indicators by column. Filters left out take their default (Total).
+    oldCode, urn, laEstab, ukprn) or a bare `LEVEL` for all of that level, time periods
+    as `2017|RY`, filter options by label under their column, indicators by column.
+    Filters left out take their default (Total).
     """
     problems_found: list[str] = []
     locations = []
@@ -177,9 +178,12 @@ def match_spec(meta: dict[str, Any], spec: dict[str, Any]) -> tuple[dict[str, An
         level, _, rest = str(text).partition("|")
         prop, _, value = rest.partition("|")
         column = geography.secondary_code_column(level) if level in geography.BY_CODE else None
-        found = [loc for loc in meta["locations"] if loc["level"] == level and (prop, value) in
-                 geography.location_refs(level, loc["code"],
-                                         str(loc.get(column) or "") if column else "")]
+        if not rest:  # a bare level: every location of it ("LA": all local authorities)
+            found = [loc for loc in meta["locations"] if loc["level"] == level]
+        else:
+            found = [loc for loc in meta["locations"] if loc["level"] == level and (
+                prop, value) in geography.location_refs(
+                level, loc["code"], str(loc.get(column) or "") if column else "")]
         if not found:
             problems_found.append(f"locations[{i}]: no location '{text}'")
         locations += found
@@ -231,3 +235,28 @@ def spec_to_selection(v: Version, data_set_id: str, spec: dict[str, Any]) -> Sel
                  [o["public_id"] for o in opts] for column, opts in matched["options"].items()},
         indicators=[i["public_id"] for i in matched["indicators"]],
         rows=list(spec.get("rows", [])), cols=list(spec.get("cols", [])))
+
+
+def selection_to_spec(v: Version, sel: Selection) -> dict[str, Any]:
+    """A selection written as people write specs (the inverse of `spec_to_selection`):
+    locations by code, periods by key, options by label, indicators by column; so a data
+    block built in the table tool's steps keeps meaning the same in later versions."""
+    locations = []
+    for lid in sel.locations:
+        loc = v.locations.get(lid)
+        if loc is None:
+            continue
+        column = geography.secondary_code_column(loc["level"])
+        refs = geography.location_refs(loc["level"], loc["code"],
+                                       str(loc.get(column) or "") if column else "")
+        prop, value = refs[0] if refs else ("id", lid)
+        locations.append(f"{loc['level']}|{prop}|{value}")
+    filters = {}
+    for fid, options in sel.filters.items():
+        f = v.filters.get(fid)
+        if f is not None:
+            filters[f["column"]] = [o["label"] for o in f["options"] if o["public_id"] in options]
+    return {"locations": locations, "time_periods": [sel.start, sel.end],
+            "filters": filters,
+            "indicators": [v.indicators[i]["column"] for i in sel.indicators
+                           if i in v.indicators]}

@@ -1,4 +1,5 @@
-"""Public pages: home, data catalogue, data-set page, release pages, and their downloads.
+"""Public pages: home, data catalogue, data-set page, and the downloads of data sets and
+releases (the release page itself is web/release_page.py).
 
 Server-rendered with Jinja2 and GOV.UK Frontend; every page works without JavaScript.
 Everything shown comes from `catalogue.published` (what is public at this moment, with
@@ -36,7 +37,7 @@ from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes
-from openstats.present.pages import DataSetRow, data_set_row, pager, release_row, theme_groups
+from openstats.present.pages import DataSetRow, data_set_row, pager, theme_groups
 from openstats.standards import bidi, geography, gzipped
 from openstats.web import markdown
 
@@ -296,31 +297,6 @@ def data_set_zip(request: Request, data_set_id: str, version: str | None = None)
 
 
 # --- release pages ---------------------------------------------------------------------------
-@router.get("/find-statistics/{publication}", response_class=HTMLResponse)
-def latest_release(request: Request, publication: str) -> Response:
-    releases = public_view(request).releases_of(publication)
-    if not releases:
-        return not_found(request)
-    return release_page(request, publication, releases[0].slug)
-
-
-@router.get("/find-statistics/{publication}/{release}", response_class=HTMLResponse)
-def release_page(request: Request, publication: str, release: str) -> Response:
-    view = public_view(request)
-    found = view.release(publication, release)
-    items = view.release_data_sets(found) if found else []
-    if found is None or not items:
-        return not_found(request)
-    others = [release_row(r) for r in view.releases_of(publication) if r.slug != release]
-    return http_cache.page(request, templates.TemplateResponse(request, "release.html", {
-        "release": release_row(found), "data_sets": [data_set_row(d) for d in items],
-        "others": others, "zip_url": f"/find-statistics/{publication}/{release}/zip",
-        "summaries": {d.data_set_id: ees.summary_lists(meta_of(request, d)) for d in items},
-        "featured": [t for d in items for t in view.featured_tables(d)],
-        "preview_banner": found.preview,
-    }))
-
-
 @router.get("/find-statistics/{publication}/{release}/zip")
 def release_zip(request: Request, publication: str, release: str) -> Response:
     view = public_view(request)

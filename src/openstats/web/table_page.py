@@ -29,6 +29,7 @@ from openstats.dependencies import platform, public_view
 from openstats.exports import tables as table_exports
 from openstats.model import footnotes
 from openstats.model.catalogue import Permalink
+from openstats.present import blocks
 from openstats.present.pages import DataSetRow
 from openstats.query import flat, pivot, tables
 from openstats.query.engine import QueryEngine, Version
@@ -45,7 +46,7 @@ from openstats.web.tables import (
 router = APIRouter()
 templates.env.filters["chart_value"] = lambda value, data: (
     "no data" if value is None else axes.value_label(value, data.decimals, data.unit))
-CHARTS = charts.ChartCache()
+CHARTS: charts.ChartCache[str] = charts.ChartCache()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
 DROPPED = ("Some rows and columns are not shown in this table because the data has no "
@@ -64,12 +65,8 @@ def build(request: Request, v: Version, sel: tables.Selection) -> pivot.Table:
 
 def table_footnotes(request: Request, row: DataSetRow, v: Version, sel: tables.Selection
                     ) -> list[footnotes.ShownFootnote]:
-    chosen = {f["column"]: {o["label"] for o in f["options"]
-                            if o["public_id"] in set(sel.filters.get(f["public_id"], []))}
-              for f in v.meta["filters"]}
-    return footnotes.for_table(
-        row.footnotes, platform(request).catalogue.metadata.get(row.id), chosen,
-        {i["column"] for i in v.meta["indicators"] if i["public_id"] in sel.indicators})
+    return blocks.table_footnotes(row.footnotes, platform(request).catalogue.metadata.get(row.id),
+                                  v, sel)
 
 
 def source_line(request: Request, row: DataSetRow) -> str:
@@ -84,12 +81,7 @@ def map_level(request: Request, v: Version, sel: tables.Selection) -> str:
     """The level of the table's locations when a map can show them all, else ""."""
     levels = {v.locations[x]["level"] for x in sel.locations if x in v.locations}
     reference = platform(request).settings.reference_dir
-    if len(levels) != 1 or reference is None:
-        return ""
-    level = next(iter(levels))
-    found = level in chart_data.MAP_LEVELS and charts.maps.path_of(
-        reference / "boundaries", level) is not None
-    return level if found else ""
+    return chart_data.map_level(levels, reference / "boundaries" if reference else None)
 
 
 def chart_for(request: Request, v: Version, sel: tables.Selection, table: pivot.Table,

@@ -38,21 +38,23 @@ def person(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Person]:
 
 def new_release(person: Person, title: str) -> str:
     """A publication with a release holding the demo's data set: its release id."""
-    assert person.post("/admin/themes", {"title": "Content theme"}).status_code == 303
+    assert person.post("/admin/themes", {"title": "Content theme"},
+                       token_from="/admin/themes").status_code == 303
     [theme] = re.findall(r'<option value="([^"]+)">Content theme</option>',
-                         person.get("/admin").text)[:1]
+                         person.get("/admin/publications/new").text)[:1]
     made = person.post("/admin/publications", {
         "theme_id": theme, "title": title, "summary": "About it.", "team_name": "Team",
         "team_email": "team@example.org"})
     publication = made.headers["location"]
     release = person.post(f"{publication}/releases", {
-        "title": "Reporting year 2017", "release_type": "Ad hoc statistics"},
+        "coverage": "RY", "year": "2017", "release_type": "Ad hoc statistics"},
         token_from=publication).headers["location"].rsplit("/", 1)[1]
     page = f"/admin/releases/{release}"
-    report = person.post(f"{page}/upload", {"title": "E1. Referrals", "summary": "Counts."},
-                         files={"data_file": ("e1.csv", DATA.read_bytes(), "text/csv"),
-                                "meta_file": ("e1.meta.csv", META.read_bytes(), "text/csv")},
-                         token_from=page)
+    report = person.follow(person.post(
+        f"{page}/upload", {"title": "E1. Referrals", "summary": "Counts."},
+        files={"data_file": ("e1.csv", DATA.read_bytes(), "text/csv"),
+               "meta_file": ("e1.meta.csv", META.read_bytes(), "text/csv")},
+        token_from=page))
     action = re.search(r'action="(/admin/uploads/[^"]+/import)"', report.text)
     assert action, report.text[:500]
     assert person.post(action.group(1), {"acknowledge": "yes"},

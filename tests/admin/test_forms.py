@@ -191,7 +191,7 @@ def test_approve_offers_a_future_time_and_refuses_a_past_one(person: Person) -> 
     nothing = person.post(f"{release}/approve", {"when": "later", "date": date[1],
                                                  "time": time[1]}, token_from=release)
     assert nothing.status_code == 400  # no data set imported yet
-    assert summary_links(nothing.text)[0][1].startswith("There is nothing to publish")
+    assert summary_links(nothing.text)[0][1].startswith("Upload and import at least one data set")
 
 
 # --- 11: the report at its own address, listed on its release -------------------------------

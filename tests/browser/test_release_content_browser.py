@@ -91,7 +91,7 @@ def sign_in(page: Page) -> None:
     page.get_by_label("Email address").fill("writer@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Publishing")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your publications")
 
 
 def test_a_publisher_writes_a_section_and_builds_a_block(tab: Page, site: LiveServer) -> None:

@@ -6,22 +6,22 @@ it). While the files are received and screened a marker names the process doing 
 marker goes once the report is shown (the folder then waits for the publisher to import
 it) and the folder goes at once if the files are refused. `sweep_uploads`, run at every
 start with the storage sweep, removes what a crash or a walk-away leaves: folders whose
-process died mid-upload, and uploads nobody imported within two days.
+owner is gone (storage/owners.py: checked directly on the same host, by its heartbeat
+across hosts and containers), and uploads nobody imported within two days.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from openstats.storage.staging import pid_alive
+from openstats.storage import owners
 
-RECEIVING = ".receiving"  # holds the id of the process receiving and screening the files
+RECEIVING = ".receiving"  # names the process receiving and screening the files
 RECORD = "upload.json"  # written once the files are complete
 MAX_AGE = timedelta(days=2)  # a screened upload not imported by then is abandoned
 GRACE = timedelta(minutes=1)  # a folder this young may be being set up right now
@@ -52,12 +52,12 @@ class UploadRecord:
 def claim(folder: Path) -> None:
     """Create an upload's folder, marked as being received by this process."""
     folder.mkdir(parents=True)
-    (folder / RECEIVING).write_text(str(os.getpid()))
+    owners.mark(folder / RECEIVING)
 
 
 def received(folder: Path) -> None:
     """The files are in and screened: the upload now waits for its import."""
-    (folder / RECEIVING).unlink(missing_ok=True)
+    owners.unmark(folder / RECEIVING)
 
 
 def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
@@ -72,8 +72,7 @@ def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
         marker = folder / RECEIVING
         age = now - folder.stat().st_mtime
         if marker.exists():
-            owner = marker.read_text().strip()
-            stale = not (owner.isdigit() and pid_alive(int(owner)))
+            stale = owners.abandoned(marker)
         elif (folder / RECORD).exists():
             stale = now - (folder / RECORD).stat().st_mtime > max_age.total_seconds()
         else:

@@ -40,6 +40,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from openstats.errors import StorageError
+from openstats.storage import owners
 from openstats.storage.staging import Staging
 
 MARKER = "_complete.json"
@@ -104,7 +105,7 @@ class S3Storage:
     def commit(self, staged: Path, key: str) -> None:
         """Upload the files of `staged`, then the marker; keep the folder as cached copy."""
         files = {p.relative_to(staged).as_posix(): p
-                 for p in sorted(staged.rglob("*")) if p.is_file()}
+                 for p in sorted(staged.rglob("*")) if p.is_file() and p.name != owners.OWNER}
         listing = {"files": {name: path.stat().st_size for name, path in files.items()}}
         try:
             with self._errors(f"uploading version {key}"):
@@ -121,6 +122,7 @@ class S3Storage:
             self._remove_quietly(key)
             raise
         # The importing process often serves too: its build is already the cached copy.
+        owners.unmark(staged / owners.OWNER)
         os.rename(staged, self.cache / key)
 
     def confirm(self, keys: Iterable[str]) -> None:

@@ -20,7 +20,7 @@ from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import docs
 from openstats.api import routes as api_routes
-from openstats.errors import CatalogueUnavailable, StorageError
+from openstats.errors import CatalogueUnavailable, StorageUnavailable
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
@@ -107,8 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         failure_log.warning("%s %s: %s", request.method, request.url.path, exc)
         return failures.unavailable(request, "database")
 
-    @app.exception_handler(StorageError)
-    async def storage_away(request: Request, exc: StorageError) -> Response:
+    @app.exception_handler(StorageUnavailable)
+    async def storage_away(request: Request, exc: StorageUnavailable) -> Response:
         failure_log.warning("%s %s: %s", request.method, request.url.path, exc)
         return failures.unavailable(request, "storage")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from openstats.platform import open_platform
-from openstats.publishing.upload_folders import RECEIVING, sweep_uploads
+from openstats.publishing.upload_folders import RECEIVING
 from openstats.settings import Settings
 from openstats.storage import owners
 from openstats.storage.local import PENDING, LocalStorage

@@ -54,6 +54,7 @@ from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.platform import Platform
 from openstats.query.tables import match_spec
+from openstats.storage import space
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -275,7 +276,11 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
     unchanged instead of failing on a version number the first one has just taken.
     """
     m = read_manifest(path)
-    with platform.catalogue.exclusive("load-manifest"):
+    # The files to build are known only once the unchanged ones are set aside: a full
+    # disk is reported (naming the room all of them need) if one is met on the way.
+    needed = space.needed_for(*(f for ds in m.data_sets for f in (ds.data, ds.meta)))
+    with platform.catalogue.exclusive("load-manifest"), \
+            space.reported(platform.storage.staging, needed, f"loading {path.name}"):
         return _load(platform, m)
 
 
@@ -331,6 +336,10 @@ def _load(platform: Platform, m: Manifest) -> LoadResult:
                 written.append(rv)
 
         recorded = commit(catalogue, storage, prepared, write)
+    except BaseException:
+        for p in prepared:  # built before a later one failed (a full disk, say)
+            storage.discard(p.staged)
+        raise
     finally:
         for _, s in screenings:
             s.close()

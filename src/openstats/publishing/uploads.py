@@ -19,7 +19,7 @@ from typing import BinaryIO
 from sqlalchemy.engine import Connection
 
 from openstats.catalogue import audit, data_sets, releases
-from openstats.errors import ScreeningFailed, StorageError
+from openstats.errors import CatalogueUnavailable, ScreeningFailed, StorageError
 from openstats.faults import crash_point
 from openstats.ingest.service import RecordedVersion, import_pair
 from openstats.model.catalogue import ReleaseDataSet, ReleaseState, ReleaseVersion
@@ -29,6 +29,7 @@ from openstats.publishing.upload_folders import UploadRecord, claim, received
 from openstats.publishing.workflow import Refused, data_set_of_publication, draft_of
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen
+from openstats.storage import space
 
 # The longest file name kept: most file systems stop at 255 bytes, and the screener allows
 # 150 characters before .meta.csv anyway.
@@ -102,6 +103,11 @@ def receive(p: Platform, user: User, release_id: str, *, title: str, summary: st
         names.append(name)
     upload_id = str(uuid.uuid4())
     folder = p.settings.data_dir / "uploads" / upload_id
+    sizes = sum(_size(item.content) for item in files)
+    try:
+        space.check_room(p.settings.data_dir, sizes + space.MARGIN, "receiving the files")
+    except space.OutOfSpace as e:
+        raise _no_room(e, kept=False) from None
     claim(folder)  # until the report is shown: a crash leaves it to the sweep
     try:
         # Each file in a folder of its own: two files of the same name, or one called
@@ -119,8 +125,13 @@ def receive(p: Platform, user: User, release_id: str, *, title: str, summary: st
                     workdir=p.storage.staging, memory_limit=p.settings.memory_limit) as s:
             crash_point("upload.screened")
             report = s.report
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half-uploaded stays behind
+        if isinstance(e, Exception) and space.is_out_of_space(e):
+            raise _no_room(space.OutOfSpace("receiving the files", p.settings.data_dir,
+                                            sizes + space.MARGIN,
+                                            space.free_space(p.settings.data_dir)),
+                           kept=False) from None
         raise
     with p.catalogue.transaction() as conn:
         audit.record(conn, user, "upload", "release", release_id,
@@ -198,15 +209,49 @@ def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -
                     publication_id=draft.publication_id, title=record.title,
                     replaces=replaces, write_catalogue=write)
     except ScreeningFailed:
+        _forget(p, upload_id, folder)
         raise Refused("Nothing was imported.", title="The files have errors",
                       status=422) from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            p.storage.drop_upload(upload_id)
-        except StorageError:
-            pass  # an unimported shared upload is swept after two days
+    except space.OutOfSpace as e:
+        # The files are fine: they wait (their two days) for the import to be tried again.
+        raise _no_room(e, kept=True) from None
+    except StorageError:
+        raise Refused("Nothing was imported, and your files are kept: press Import again "
+                      "in a few minutes.", title="The file store did not answer",
+                      status=503) from None
+    except CatalogueUnavailable:
+        raise  # the app's 503 page; the files are kept for the next try
+    _forget(p, upload_id, folder)
     return record.release_id
+
+
+def _forget(p: Platform, upload_id: str, folder: Path) -> None:
+    """An upload imported (or refused): its files go, here and where replicas share them."""
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        p.storage.drop_upload(upload_id)
+    except StorageError:
+        pass  # an unimported shared upload is swept after two days
+
+
+def _size(content: BinaryIO) -> int:
+    """The size of an uploaded file (received in full before the form is read)."""
+    try:
+        here = content.tell()
+        size = content.seek(0, 2)
+        content.seek(here)
+        return int(size)
+    except (OSError, ValueError):
+        return 0
+
+
+def _no_room(e: space.OutOfSpace, *, kept: bool) -> Refused:
+    then = ("Your files are kept: once there is room, press Import again."
+            if kept else "Nothing was kept: once there is room, upload the files again.")
+    return Refused(f"The server's disk is too full: {e.doing} needs about "
+                   f"{space.megabytes(e.needed)} free, and {space.megabytes(e.free)} is free. "
+                   f"{then} Tell the team that runs this service.",
+                   title="There is not enough disk space", status=507)
 
 
 def _holder_versions(conn: Connection, item: ReleaseDataSet) -> list[ReleaseVersion]:

@@ -39,7 +39,7 @@ from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from openstats.errors import StorageError
+from openstats.errors import StorageError, StorageUnavailable
 from openstats.storage import owners
 from openstats.storage.staging import Staging
 
@@ -93,7 +93,8 @@ class S3Storage:
         try:
             yield
         except (BotoCoreError, ClientError, Boto3Error) as e:
-            raise StorageError(f"{doing} failed: {e}", self.describe()) from e
+            kind = StorageUnavailable if unreachable(e) else StorageError
+            raise kind(f"{doing} failed: {e}", self.describe()) from e
 
     # --- writing ------------------------------------------------------------------------
     def stage(self) -> Path:
@@ -134,8 +135,8 @@ class S3Storage:
                 raise StorageError(f"version {key} is no longer complete in the bucket "
                                    f"({e})", self.describe()) from e
             except BotoCoreError as e:
-                raise StorageError(f"checking version {key} failed: {e}",
-                                   self.describe()) from e
+                raise StorageUnavailable(f"checking version {key} failed: {e}",
+                                         self.describe()) from e
 
     def published(self, key: str) -> None:
         """Nothing to do: the uploaded objects carry no pending state."""
@@ -218,7 +219,7 @@ class S3Storage:
                 out.flush()
                 os.fsync(out.fileno())  # a cached file is trusted forever: make it durable
         if to.stat().st_size != expected:
-            raise StorageError(f"downloading {object_key} stopped after {to.stat().st_size} "
+            raise StorageUnavailable(f"downloading {object_key} stopped after {to.stat().st_size} "
                                f"of {expected} bytes", self.describe())
 
     def _lock_for(self, key: str, name: str) -> threading.Lock:
@@ -378,3 +379,19 @@ class S3Storage:
             except FileNotFoundError:
                 continue  # another process sweeping the same folder got there first
         return removed
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether an S3 error means the store cannot be reached now (refused, cut, timed
+    out, or a server-side error), rather than a refusal or a missing object."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ClientError):
+            status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            code = seen.response.get("Error", {}).get("Code", "")
+            return int(status or 0) >= 500 or code in ("SlowDown", "ServiceUnavailable",
+                                                       "RequestTimeout")
+        if isinstance(seen, BotoCoreError):
+            return True  # connection refused or closed, timeouts, a broken answer
+        seen = seen.__cause__ or seen.__context__
+    return False

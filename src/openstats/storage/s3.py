@@ -17,6 +17,14 @@ and its newest object is older than a grace period (an import publishes seconds 
 its upload ends). The import checks its versions are still complete just before
 committing the catalogue row, so even a sweep with a short grace cannot publish a version
 with missing files.
+
+When the store is away (refused, cut, or hanging: each request waits at most
+`OPENSTATS_S3_TIMEOUT`), reads of cached files go on, errors say `StorageUnavailable`
+(the app answers 503), and an upload that failed part way is taken back; if even that
+cannot reach the store, its key is noted and its objects go at the next upload or start.
+
+Longer than most modules: the one bucket layout's writes, reads, shared uploads and
+sweeps belong together.
 """
 
 from __future__ import annotations
@@ -53,8 +61,9 @@ CHUNK = 1 << 20
 
 class S3Storage:
     def __init__(self, bucket: str, prefix: str, *, cache: Path, endpoint_url: str | None = None,
-                 grace: timedelta = GRACE) -> None:
-        """`cache` is a local folder for staging and cached files (data_dir/files)."""
+                 grace: timedelta = GRACE, timeout: float = 60.0) -> None:
+        """`cache` is a local folder for staging and cached files (data_dir/files);
+        `timeout` bounds each request's wait for an answer."""
         self.bucket = bucket
         self.prefix = prefix
         self.endpoint_url = endpoint_url
@@ -63,8 +72,13 @@ class S3Storage:
         self.staging = self.scratch.root
         self.cache = Path(cache) / "cache"
         self.cache.mkdir(parents=True, exist_ok=True)
+        # Keys of uploads that failed while the store was away, whose objects could not be
+        # removed then: no catalogue row can name them, so they go as soon as it answers.
+        self.abandoned = Path(cache) / "s3-abandoned"
+        self.abandoned.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": 5},
-                                   "connect_timeout": 5, "read_timeout": 60}
+                                   "connect_timeout": min(5.0, timeout),
+                                   "read_timeout": timeout}
         if endpoint_url:
             # Most S3-compatible servers want path-style addresses (no bucket in the host
             # name), and some reject the checksums newer SDKs add to every request.
@@ -105,6 +119,7 @@ class S3Storage:
 
     def commit(self, staged: Path, key: str) -> None:
         """Upload the files of `staged`, then the marker; keep the folder as cached copy."""
+        self._remove_abandoned()
         files = {p.relative_to(staged).as_posix(): p
                  for p in sorted(staged.rglob("*")) if p.is_file() and p.name != owners.OWNER}
         listing = {"files": {name: path.stat().st_size for name, path in files.items()}}
@@ -148,12 +163,24 @@ class S3Storage:
             self._delete(self._names(self._object(key)))
 
     def _remove_quietly(self, key: str) -> None:
-        # Called while another error is on its way up: that error is the one to report;
-        # whatever stays behind is an unreferenced prefix the next sweeps remove.
+        # Called while another error is on its way up: that error is the one to report.
+        # If the store cannot take the objects back now, the key is noted and they are
+        # removed at the next upload or start, once it answers.
         try:
             self.remove(key)
         except StorageError:
-            pass
+            (self.abandoned / key).touch()
+
+    def _remove_abandoned(self) -> list[str]:
+        removed = []
+        for note in self.abandoned.iterdir():
+            try:
+                self.remove(note.name)
+            except StorageError:
+                continue  # still away: next time
+            note.unlink(missing_ok=True)
+            removed.append(f"s3://{self.bucket}/{self._object(note.name)}")
+        return removed
 
     def _names(self, prefix: str) -> list[str]:
         """Every object key under `prefix`."""
@@ -328,6 +355,7 @@ class S3Storage:
         removed = self.scratch.sweep()
         cutoff = datetime.now(UTC) - self.grace
         base = self._object("").rstrip("/") + "/"  # <prefix>versions/
+        removed += self._remove_abandoned()
         with self._errors("sweeping the bucket"):
             objects, newest = self._folders(base)
             for key, names in objects.items():

@@ -29,6 +29,7 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	# Two worker processes (this machine has 2 cores); a file's tests stay on one worker,
 	# so its module fixtures (live servers, big files) are built once.
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -38,6 +39,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .openstats

@@ -63,14 +63,17 @@ WARMUP = 20
 SAMPLES = 200
 CLIENTS = 8
 SECONDS = 10.0
-GOAL_MS = 10.0  # median latency of each case at most this
-GOAL_RATIO = 10.0  # and at least this many times faster than Datasette
+GOAL_MS = 10.0  # median latency of each case at most this (issue 13)
+GOAL_RATIO = 3.0  # and at least this many times faster than Datasette
 GOAL_RPS = 300.0  # 8 concurrent clients: at least this many requests per second
+GOAL_RSS_MB = 256.0  # peak memory of each server worker under the load test
+WORKERS = (1, 2)  # throughput of `openstats serve --workers N`
 
 CASES = {
     "a": "(a) one school, three years",
     "b": "(b) two filter options, one local authority, one year",
     "c": "(c) the first page of everything",
+    "u": "(c) the first page of everything, uncached",
 }
 
 MANIFEST = """\
@@ -277,14 +280,16 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer within {timeout:g} s")
 
     def peak_rss_mb(self) -> float | None:
-        """The server's peak resident memory so far (VmHWM), in MB."""
+        """The peak resident memory so far (VmHWM) of the server's largest process, in MB:
+        with `--workers N` the biggest worker (each is a process of its own)."""
+        pids = [self.proc.pid]
         try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024 / 1e6
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+            pids += [int(p) for p in children.read_text().split()]
         except OSError:
             pass
-        return None
+        peaks = [peak for pid in pids if (peak := _vm_hwm_mb(pid)) is not None]
+        return max(peaks, default=None)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -295,6 +300,20 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._out.close()
+
+
+def _vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
+
+
+def server_name(workers: int) -> str:
+    return "openstats" if workers == 1 else f"openstats-{workers}w"
 
 
 # --- the requests ------------------------------------------------------------------------
@@ -339,6 +358,13 @@ def plan_requests(meta: dict[str, Any], db_name: str, count: int) -> Plans:
         pairs = pairs[:count]
         plans[case] = {"openstats": [p[0] for p in pairs], "datasette": [p[1] for p in pairs]}
     plans["c"] = {"openstats": [query], "datasette": [table + "?" + urllib.parse.urlencode(page)]}
+    # Uncached: the same first page, each request with another page size (999, 998, ...;
+    # not 1000, which is (c) itself), so openstats' answer cache cannot help; Datasette
+    # is asked for the same sizes.
+    sizes = [str(999 - i % 499) for i in range(count)]
+    plans["u"] = {"openstats": [f"{query}?pageSize={n}" for n in sizes],
+                  "datasette": [table + "?" + urllib.parse.urlencode(page | {"_size": n})
+                                for n in sizes]}
     return plans
 
 
@@ -384,15 +410,17 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
     print(f"  {'built' if built else 'index added' if indexed else 'up to date (kept)'} in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
 
-    ports = {"openstats": free_port(), "datasette": free_port()}
-    commands = {
-        "openstats": [*openstats, "serve", "--host", "127.0.0.1", "--port",
-                      str(ports["openstats"]), "--data-dir", str(data_dir)],
-        "datasette": [datasette, "serve", "-i", str(db), "--inspect-file", str(inspect),
-                      "--host", "127.0.0.1", "--port", str(ports["datasette"]),
-                      "--setting", "suggest_facets", "off"],
-    }
-    ready = {"openstats": "/healthz", "datasette": "/-/versions.json"}
+    # Latency is measured on one worker; throughput on each worker count, each its own
+    # server on the same data dir (the extra ones only with the api step).
+    names = [server_name(w) for w in (WORKERS if api else WORKERS[:1])]
+    ports = {name: free_port() for name in [*names, "datasette"]}
+    commands = {name: [*openstats, "serve", "--host", "127.0.0.1", "--port", str(ports[name]),
+                       "--workers", str(w), "--data-dir", str(data_dir)]
+                for w, name in zip(WORKERS, names, strict=False)}
+    commands["datasette"] = [datasette, "serve", "-i", str(db), "--inspect-file", str(inspect),
+                             "--host", "127.0.0.1", "--port", str(ports["datasette"]),
+                             "--setting", "suggest_facets", "off"]
+    ready = {name: "/healthz" for name in names} | {"datasette": "/-/versions.json"}
     servers: list[Server] = []
     try:
         for name, argv in commands.items():
@@ -409,6 +437,8 @@ def run_api(openstats: list[str], data: Path, meta: Path, rows: int, timeout: fl
             # Throughput: case (a) requests the latency runs did not send (when there are).
             rest = {name: paths[WARMUP + 1 + samples:] or paths
                     for name, paths in plans["a"].items()}
+            for name in names[1:]:  # more workers: the same requests as one worker
+                rest[name] = rest["openstats"]
         extra_plans = {case_set.name: case_set.plan(meta_json, db.stem, WARMUP + 1 + samples)
                        for case_set in extra}
         for more in extra_plans.values():
@@ -475,7 +505,7 @@ def report(measured: dict[str, Any], data: Path, rows: int, context: str,
         "",
         "| Case | Rows (page / total) | openstats median (ms) | openstats p95 (ms) "
         "| Datasette median (ms) | Datasette p95 (ms) | Datasette / openstats "
-        "| Goal (≤ 10 ms, ≥ 10x) | Note |",
+        f"| Goal (≤ {GOAL_MS:g} ms, ≥ {GOAL_RATIO:g}x) | Note |",
         "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for case, title in CASES.items():
@@ -485,7 +515,8 @@ def report(measured: dict[str, Any], data: Path, rows: int, context: str,
         ok = ok and same
         ratio = d["median_ms"] / o["median_ms"]
         met = o["median_ms"] <= GOAL_MS and ratio >= GOAL_RATIO
-        goal = "met" if met else "**not met**"
+        goal = ("judged uncached (next row)" if case == "c" else
+                "met" if met else "**not met**")
         page, total = found["openstats"]
         shown_rows = f"{page:,} / {total:,}" if same else (
             f"differ: openstats {found['openstats']}, Datasette {found['datasette']}")
@@ -499,35 +530,49 @@ def report(measured: dict[str, Any], data: Path, rows: int, context: str,
                      f"{ms(d['median_ms'])} | {ms(d['p95_ms'])} | {ratio:,.1f}x | {goal} | "
                      f"{note} |")
     tp = measured["throughput"]
-    o, d = tp["openstats"], tp["datasette"]
+    d = tp["datasette"]
     rss = measured["peak_rss_mb"]
     lines += [
         "",
         f"Throughput: {CLIENTS} client threads in one process, each on its own keep-alive "
         f"connection, sending case (a) requests ({measured['distinct_throughput']:,} "
-        f"different ones, in turn) for {seconds:g} s per server.",
+        f"different ones, in turn) for {seconds:g} s per server; `openstats serve "
+        "--workers N` for each N. Peak RSS: the largest process of the server (with N "
+        "workers, the largest worker) over the whole run.",
         "",
         "| Server | Requests/s | Median latency under load (ms) | Errors | Peak RSS (MB) |",
         "|---|---:|---:|---:|---:|",
-        f"| openstats | {o['rps']:,.0f} | {ms(o['median_ms'])} | {o['errors']} | "
-        f"{ms(rss.get('openstats'))} |",
-        f"| Datasette | {d['rps']:,.0f} | {ms(d['median_ms'])} | {d['errors']} | "
-        f"{ms(rss.get('datasette'))} |",
-        "",
     ]
-    ok = ok and o["errors"] == 0 and d["errors"] == 0
+    served = [name for name in tp if name != "datasette"]
+    for name in [*served, "datasette"]:
+        t = tp[name]
+        shown = ("Datasette" if name == "datasette" else
+                 "openstats, 1 worker" if name == "openstats" else
+                 f"openstats, {name.rsplit('-', 1)[1].rstrip('w')} workers")
+        lines.append(f"| {shown} | {t['rps']:,.0f} | {ms(t['median_ms'])} | {t['errors']} | "
+                     f"{ms(rss.get(name))} |")
+        ok = ok and t["errors"] == 0
+    lines.append("")
+    best = max(served, key=lambda name: tp[name]["rps"])
+    o = tp[best]
     meds = {case: lat[case]["openstats"]["median_ms"] for case in CASES}
     ratios = {case: lat[case]["datasette"]["median_ms"] / meds[case] for case in CASES}
-    slow = [f"({c}) {meds[c]:.1f} ms" for c in CASES if meds[c] > GOAL_MS]
-    weak = [f"({c}) {ratios[c]:.1f}x" for c in CASES if ratios[c] < GOAL_RATIO]
-    lines.append("Goals: median at most 10 ms per case: "
+    # (c) repeated is answered from the cache: its goal is the uncached case's.
+    judged = [c for c in CASES if c != "c"]
+    slow = [f"({c}) {meds[c]:.1f} ms" for c in judged if meds[c] > GOAL_MS]
+    weak = [f"({c}) {ratios[c]:.1f}x" for c in judged if ratios[c] < GOAL_RATIO]
+    heavy = [f"{name} {rss[name]:.0f} MB" for name in served
+             if rss.get(name) is not None and rss[name] > GOAL_RSS_MB]
+    lines.append(f"Goals: median at most {GOAL_MS:g} ms per case (uncached): "
                  + ("**met**." if not slow else f"**not met** ({', '.join(slow)}).")
-                 + " At least 10x faster than Datasette: "
+                 + f" At least {GOAL_RATIO:g}x faster than Datasette: "
                  + ("**met**." if not weak else f"**not met** ({', '.join(weak)}).")
                  + f" At least {GOAL_RPS:g} requests/s with {CLIENTS} clients: "
                  + ("**met**" if o["rps"] >= GOAL_RPS else "**not met**")
-                 + f" ({o['rps']:,.0f}/s; Datasette {d['rps']:,.0f}/s, "
-                 f"{o['rps'] / d['rps'] if d['rps'] else 0:,.1f}x).")
+                 + f" ({o['rps']:,.0f}/s with {best}; Datasette {d['rps']:,.0f}/s, "
+                 f"{o['rps'] / d['rps'] if d['rps'] else 0:,.1f}x)."
+                 + f" Peak RSS at most {GOAL_RSS_MB:g} MB per worker: "
+                 + ("**met**." if not heavy else f"**not met** ({', '.join(heavy)})."))
     if not all(rows_found[c]["openstats"] == rows_found[c]["datasette"] for c in CASES):
         lines.append("")
         lines.append("**The two servers disagree on the rows of a case: see the table.**")

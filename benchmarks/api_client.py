@@ -13,7 +13,8 @@ machine disturbs them alike): request 0 is timed on its own ("first"; for a case
 list holds one path it is the only uncached request), then paths 1..W are the warm-up
 and the next N requests are timed. Paths are used in turn, wrapping round when the list
 is shorter (a one-path list repeats the same request). Throughput, per server: C threads,
-each with its own connection, send the throughput paths in turn for S seconds.
+each with its own connection, send the throughput paths in turn for S seconds (after a
+few untimed requests each, so that every server worker has had its first requests).
 """
 
 from __future__ import annotations
@@ -93,9 +94,13 @@ def latency(ports: dict[str, int], paths: dict[str, list[str]], warmup: int,
     return result
 
 
+WARMUP_PER_CLIENT = 5  # untimed requests per client thread before the timed window
+
+
 def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
     """Requests per second of `clients` threads sending `paths` in turn for `seconds`."""
     counter = itertools.count()  # next() on it is atomic under the GIL
+    warmed = threading.Barrier(clients + 1)
     start = threading.Barrier(clients + 1)
     lock = threading.Lock()
     times: list[float] = []
@@ -105,6 +110,9 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
     def work() -> None:
         client = Client(port)
         mine: list[float] = []
+        for _ in range(WARMUP_PER_CLIENT):  # each worker process has its first requests
+            client.get(paths[next(counter) % len(paths)])
+        warmed.wait()
         start.wait()
         try:
             while True:
@@ -129,6 +137,7 @@ def throughput(port: int, paths: list[str], clients: int, seconds: float) -> dic
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for t in threads:
         t.start()
+    warmed.wait()
     deadline = time.perf_counter() + seconds
     start.wait()
     for t in threads:

@@ -14,7 +14,16 @@ small file (a few thousand rows) has every geographic level. Indicator values an
 suppression symbols (`c`, `x`, `z`, `low`) come from hashing the row number, so a given
 row count always gives the same bytes.
 
-Usage: python benchmarks/generate.py [--rows 10000000] [--out benchmarks/data]
+A second shape, `--shape time` (files `bench_time_*`), is laid out the other way round,
+as a school census extract often is: school rows only (with their LA and region), two
+filters (`sex`, 3 options; `age_band`, 6), eight academic years (201516 .. 202223), and
+the rows in time order (a whole year of schools, then the next year):
+
+    combo    = i % 18             sex (3) x age_band (6)
+    school   = (i // 18) % S      S = ceil(N / (18 * 8)) schools
+    year     = i // (18 * S)
+
+Usage: python benchmarks/generate.py [--rows 10000000] [--shape mixed|time] [--out DIR]
 """
 
 from __future__ import annotations
@@ -110,16 +119,26 @@ def rnd(key: str, salt: int, n: int) -> str:
     return f"CAST(hash({key}, {salt}) % {n} AS BIGINT)"
 
 
+def place_columns(regions: list[tuple[str, str]], las: list[LocalAuthority]) -> str:
+    """SQL of the region, LA and school code columns, from the query's `region`, `la` and
+    `school` indexes (NULL where a row has none): the same in both shapes."""
+    la_old = sql_list([la.old_code for la in las])
+    return ",\n    ".join([
+        f"{sql_list([c for c, _ in regions])}[region + 1] AS region_code",
+        f"{sql_list([n for _, n in regions])}[region + 1] AS region_name",
+        f"{la_old}[la + 1] AS old_la_code",
+        f"{sql_list([la.new_code for la in las])}[la + 1] AS new_la_code",
+        f"{sql_list([la.name for la in las])}[la + 1] AS la_name",
+        "CAST(100000 + school AS VARCHAR) AS school_urn",
+        f"{la_old}[la + 1] || CAST(2000 + school // {len(las)} AS VARCHAR) AS school_laestab",
+    ])
+
+
 def build_query(rows: int, regions: list[tuple[str, str]], las: list[LocalAuthority]) -> str:
     """The SELECT producing every data row, in file order."""
     n_la = len(las)
     aggregates = 1 + len(regions) + n_la
     # Lists are 1-based in DuckDB SQL; the indexes below are 0-based, hence the "+ 1"s.
-    region_code = sql_list([c for c, _ in regions])
-    region_name = sql_list([n for _, n in regions])
-    la_old = sql_list([la.old_code for la in las])
-    la_new = sql_list([la.new_code for la in las])
-    la_name = sql_list([la.name for la in las])
     la_region = sql_list([la.region for la in las])
     first = sql_list(NAME_FIRST)
     last = sql_list(NAME_LAST)
@@ -164,13 +183,7 @@ SELECT
     level AS geographic_level,
     'E92000001' AS country_code,
     'England' AS country_name,
-    {region_code}[region + 1] AS region_code,
-    {region_name}[region + 1] AS region_name,
-    {la_old}[la + 1] AS old_la_code,
-    {la_new}[la + 1] AS new_la_code,
-    {la_name}[la + 1] AS la_name,
-    CAST(100000 + school AS VARCHAR) AS school_urn,
-    {la_old}[la + 1] || CAST(2000 + school // {n_la} AS VARCHAR) AS school_laestab,
+    {place_columns(regions, las)},
     CASE WHEN school IS NOT NULL THEN {first}[{rnd("school", 1, len(NAME_FIRST))} + 1]
         || ' ' || {last}[{rnd("school", 2, len(NAME_LAST))} + 1] END AS school_name,
     {sql_list(SEXES)}[combo % {len(SEXES)} + 1] AS sex,
@@ -190,35 +203,89 @@ FROM placed
 """
 
 
-def file_stem(rows: int) -> str:
-    """bench_10m, bench_200k, bench_12345: the name part of the files for a row count."""
+TIME_YEARS = list(range(2015, 2023))  # 201516 .. 202223
+TIME_AGE_BANDS = ["Total", "4 and under", "5 to 7", "8 to 10", "11", "12 and over"]
+TIME_COMBOS = len(SEXES) * len(TIME_AGE_BANDS)  # 18
+SHAPES = ("mixed", "time")
+
+
+def build_time_query(rows: int, regions: list[tuple[str, str]],
+                     las: list[LocalAuthority]) -> str:
+    """The SELECT of the `time` shape: school rows only, in time order (see the top)."""
+    schools = max(1, -(-rows // (TIME_COMBOS * len(TIME_YEARS))))
+    n_la = len(las)
+    la_region = sql_list([la.region for la in las])
+    years = sql_list(TIME_YEARS)
+    pick = rnd("i", 7, 1000)
+    symbol = f"CASE WHEN {pick} < 20 THEN 'c' WHEN {pick} < 24 THEN 'low' END"
+    count = f"({rnd('i', 3, 900)} + 5)"
+    return f"""
+WITH decoded AS (
+    SELECT range AS i, range % {TIME_COMBOS} AS combo,
+           (range // {TIME_COMBOS}) % {schools} AS school,
+           range // ({TIME_COMBOS} * {schools}) AS year
+    FROM range({rows})
+), placed AS (
+    SELECT *, school % {n_la} AS la, {la_region}[school % {n_la} + 1] AS region,
+           {symbol} AS suppressed
+    FROM decoded
+)
+SELECT
+    CAST({years}[year + 1] * 100 + ({years}[year + 1] + 1) % 100 AS VARCHAR) AS time_period,
+    'Academic year' AS time_identifier,
+    'School' AS geographic_level,
+    'E92000001' AS country_code,
+    'England' AS country_name,
+    {place_columns(regions, las)},
+    {sql_list(NAME_FIRST)}[{rnd("school", 1, len(NAME_FIRST))} + 1] || ' '
+        || {sql_list(NAME_LAST)}[{rnd("school", 2, len(NAME_LAST))} + 1] AS school_name,
+    {sql_list(SEXES)}[combo % {len(SEXES)} + 1] AS sex,
+    {sql_list(TIME_AGE_BANDS)}[combo // {len(SEXES)} + 1] AS age_band,
+    coalesce(suppressed, CAST({count} AS VARCHAR)) AS headcount,
+    CASE WHEN suppressed IS NOT NULL THEN suppressed
+         ELSE CAST(CAST(85 + {rnd("i", 5, 1500)} / 100.0 AS DECIMAL(5, 1)) AS VARCHAR)
+         END AS attendance_percent
+FROM placed
+"""
+
+
+TIME_META_ROWS = [META_ROWS[0], META_ROWS[3], META_ROWS[4], META_ROWS[6]]
+
+
+def file_stem(rows: int, shape: str = "mixed") -> str:
+    """bench_10m, bench_200k, bench_time_10m: the name part of the files for a row count."""
+    prefix = "bench_" if shape == "mixed" else f"bench_{shape}_"
     if rows % 1_000_000 == 0:
-        return f"bench_{rows // 1_000_000}m"
+        return f"{prefix}{rows // 1_000_000}m"
     if rows % 1_000 == 0:
-        return f"bench_{rows // 1_000}k"
-    return f"bench_{rows}"
+        return f"{prefix}{rows // 1_000}k"
+    return f"{prefix}{rows}"
 
 
-def paths_for(rows: int, out_dir: Path = DEFAULT_OUT) -> tuple[Path, Path]:
-    """(data CSV, meta CSV) for a row count."""
-    stem = file_stem(rows)
+def paths_for(rows: int, out_dir: Path = DEFAULT_OUT, shape: str = "mixed"
+              ) -> tuple[Path, Path]:
+    """(data CSV, meta CSV) for a row count and shape."""
+    stem = file_stem(rows, shape)
     return out_dir / f"{stem}.csv", out_dir / f"{stem}.meta.csv"
 
 
 def generate(rows: int, out_dir: Path = DEFAULT_OUT,
-             reference_dir: Path | None = None) -> tuple[Path, Path]:
-    """Write the data and meta CSVs for `rows` rows; returns their paths."""
+             reference_dir: Path | None = None, shape: str = "mixed") -> tuple[Path, Path]:
+    """Write the data and meta CSVs for `rows` rows of a shape; returns their paths."""
     if rows < 1:
         raise ValueError("rows must be at least 1")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
     regions, las = read_reference(reference_dir or default_reference_dir())
-    data_path, meta_path = paths_for(rows, out_dir)
+    data_path, meta_path = paths_for(rows, out_dir, shape)
+    query = (build_query if shape == "mixed" else build_time_query)(rows, regions, las)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = data_path.with_suffix(".csv.partial")
     con = duckdb.connect()
     try:
         # Keep the rows in range() order (the default; stated because the order matters).
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"COPY ({build_query(rows, regions, las)}) TO '{partial}' "
+        con.execute(f"COPY ({query}) TO '{partial}' "
                     "(FORMAT csv, HEADER)")
     finally:
         con.close()
@@ -226,7 +293,7 @@ def generate(rows: int, out_dir: Path = DEFAULT_OUT,
     with meta_path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(META_HEADER)
-        writer.writerows(META_ROWS)
+        writer.writerows(META_ROWS if shape == "mixed" else TIME_META_ROWS)
     return data_path, meta_path
 
 
@@ -234,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
                         help=f"number of data rows (default {DEFAULT_ROWS:,})")
+    parser.add_argument("--shape", choices=SHAPES, default="mixed",
+                        help="mixed: every level, location then time (default); "
+                             "time: school rows in time order")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="output folder (default benchmarks/data)")
     parser.add_argument("--reference-dir", type=Path, default=None,
@@ -241,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                              "(default $OPENSTATS_REFERENCE_DIR or ../shared/reference)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    data_path, meta_path = generate(args.rows, args.out, args.reference_dir)
+    data_path, meta_path = generate(args.rows, args.out, args.reference_dir, args.shape)
     size = data_path.stat().st_size
     print(f"{data_path} ({size / 1e6:,.1f} MB, {args.rows:,} rows) and {meta_path.name} "
           f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -139,6 +139,7 @@ def run_load(manifest: Path, settings: Settings) -> None:
     from openstats.errors import ManifestError, ScreeningFailed
     from openstats.platform import open_platform
     from openstats.publishing.manifest import load_manifest
+    from openstats.standards.findings import Report
 
     platform = open_platform(settings, sweep=True)
     try:
@@ -149,7 +150,7 @@ def run_load(manifest: Path, settings: Settings) -> None:
         raise typer.Exit(1) from None
     except ScreeningFailed as e:
         for report in e.report if isinstance(e.report, list) else [e.report]:
-            if not report.ok:
+            if isinstance(report, Report) and not report.ok:
                 print_report(report)
         err.print(f"{manifest}: {e}", markup=False, highlight=False)
         raise typer.Exit(1) from None
@@ -308,7 +309,11 @@ def serve(
     try:
         uvicorn.run("openstats.app:app_from_env", factory=True, host=host, port=port,
                     workers=workers, log_config=logging_config, log_level=log_level.lower(),
-                    access_log=False, timeout_graceful_shutdown=graceful_timeout)
+                    access_log=False,
+                    timeout_graceful_shutdown=round(graceful_timeout),
+                    # The C HTTP parser and libuv event loop (both dependencies): about
+                    # a millisecond less per request than h11 and asyncio's own loop.
+                    http="httptools", loop="uvloop")
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -335,6 +340,23 @@ def db_upgrade(data_dir: DataDir = None) -> None:
     finally:
         catalogue.close()
     out.print(f"Catalogue database at schema revision {revision}", highlight=False)
+
+
+@db_app.command("reindex")
+def db_reindex(data_dir: DataDir = None) -> None:
+    """Rebuild the data catalogue's listing from the catalogue (after rows were written
+    by hand, or to check that it follows them)."""
+    from openstats.catalogue import listing
+    from openstats.catalogue.db import Catalogue
+
+    settings = settings_for(data_dir)
+    catalogue = Catalogue(settings.sqlalchemy_url)
+    try:
+        with catalogue.transaction(immediate=True) as conn:
+            listing.rebuild(conn)
+    finally:
+        catalogue.close()
+    out.print("The data catalogue's listing is rebuilt", highlight=False)
 
 
 def print_report(report: object, lookups_checked: bool = True) -> None:

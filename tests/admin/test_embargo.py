@@ -6,6 +6,7 @@ route with a path parameter this test cannot fill makes it fail until it is taug
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -150,3 +151,146 @@ def test_nothing_leaks_before_the_time_and_all_appears_after(
     assert "/api/v1/data-sets/{dataSetId}" in became_visible
     assert "/data-tables/fast-track/{table_id}" in became_visible
     assert "/find-statistics/{publication}/{release}" in became_visible
+
+
+# --- a scheduled release of a data set that is already public (issue 12, finding 2) --------
+DEMO_ID = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
+DEMO_PUBLICATION = "children-in-need-a-focus-on-re-referrals"
+# Every word the new release writes, each of them new to the site.
+NEW_WORDS = {
+    "publication summary": "Zanzibar publication summary",
+    "data-set title": "E1. Quokka re-referrals",
+    "data-set summary": "Wombat data set summary",
+    "footnote": "Narwhal footnote",
+    "data guidance": "Axolotl data guidance",
+    "featured table": "Pangolin featured table",
+}
+OLD_TITLE = "E1. Re-referrals by level of intervention by CSC, 2017-23"
+
+
+def next_release_manifest(folder: Path, when: datetime) -> Path:
+    """The demo publication's next release, holding E1 again with new numbers and new
+    words, scheduled for `when`."""
+    data = (MANIFEST.parent / "e1_re_referrals.csv").read_text()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "e1_2025.csv").write_text(data.replace("141760", "141999"))
+    (folder / "e1_2025.meta.csv").write_text(
+        (MANIFEST.parent / "e1_re_referrals.meta.csv").read_text())
+    w = NEW_WORDS
+    text = MANIFEST.read_text()
+    text = text.replace(
+        'summary = "Ad-hoc statistics on re-referrals to children\'s social care services in '
+        'England."', f'summary = "{w["publication summary"]}."')
+    text = text.replace('title = "Reporting year 2024"\nslug = "2024"',
+                        'title = "Reporting year 2025"\nslug = "2025"')
+    text = text.replace("published = 2024-11-21T09:30:00Z",
+                        f"published = {when.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    start = text.index('data_guidance = """')
+    end = text.index('"""', start + len('data_guidance = """')) + 3
+    text = text[:start] + f'data_guidance = "{w["data guidance"]}."' + text[end:]
+    text = text.replace(f'title = "{OLD_TITLE}"', f'title = "{w["data-set title"]}"')
+    start = text.index('summary = "Number of referrals')
+    end = text.index("\n", start)
+    text = text[:start] + f'summary = "{w["data-set summary"]}."' + text[end:]
+    text = text.replace('data = "e1_re_referrals.csv"\nmeta = "e1_re_referrals.meta.csv"',
+                        f'data = "e1_2025.csv"\nmeta = "e1_2025.meta.csv"\n'
+                        f'footnotes = ["{w["footnote"]}."]')
+    text = text.replace('name = "Re-referrals by highest level of intervention, England"',
+                        f'name = "{w["featured table"]}"')
+    path = folder / "next.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def next_release(tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[tuple[LiveServer, dict, datetime]]:
+    folder = tmp_path_factory.mktemp("next-release")
+    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+                        rate_limit=0)
+    platform = open_platform(settings)
+    load_manifest(platform, MANIFEST)  # 1.0, public since 2024
+    when = (datetime.now(UTC) + DELAY).replace(microsecond=0)
+    result = load_manifest(platform, next_release_manifest(folder / "next", when))
+    assert result.versions == {NEW_WORDS["data-set title"]: "1.1"}
+    with platform.catalogue.connect() as conn:
+        rv = releases.latest_version(conn, result.release_id)
+        assert rv is not None
+        featured = releases.featured_tables(conn, frozenset({rv.id}))
+        publication = publications.publication_by_slug(conn, DEMO_PUBLICATION)
+    assert publication is not None
+    ids = {
+        "dataSetId": DEMO_ID, "data_set_id": DEMO_ID, "publicationId": publication.id,
+        "publication": DEMO_PUBLICATION, "publication_id": publication.id,
+        "upload_id": DEMO_ID, "release": "2025", "dataSetVersion": "1.1",
+        "table_id": featured[0].id, "kind": "csv", "release_id": result.release_id,
+        "user_id": DEMO_ID,
+    }
+    platform.close()
+    for server in serve(settings):
+        yield server, ids, when
+
+
+def everything_shown(server: LiveServer, routes: list[tuple[str, str]], ids: dict) -> str:
+    """What the public can get: every route of the app (and each data-set route at
+    version 1.0 and latest), searches for each new word, the ZIPs unpacked."""
+    import io
+    import zipfile
+    from urllib.parse import quote
+
+    texts = []
+    for version in ("1.1", "1.0"):
+        for method, template in routes:
+            texts.append(look(server, method, template, {**ids, "dataSetVersion": version})
+                         .text)
+    for word in NEW_WORDS.values():
+        for url in (f"/data-catalogue?search={quote(word)}", f"/?q={quote(word)}",
+                    f"/data-tables?q={quote(word)}",
+                    f"/api/v1/publications?search={quote(word)}"):
+            # A search page says what was searched for: that echo is not a leak.
+            texts.append(httpx.get(server.base + url, timeout=30).text.replace(word, ""))
+    for url in (f"/data-catalogue/data-set/{DEMO_ID}/zip",
+                f"/find-statistics/{DEMO_PUBLICATION}/2024/zip",
+                f"/find-statistics/{DEMO_PUBLICATION}/2025/zip"):
+        answer = httpx.get(server.base + url, timeout=30)
+        if answer.status_code == 200:
+            with zipfile.ZipFile(io.BytesIO(answer.content)) as z:
+                texts += [z.read(name).decode("utf-8", "replace") for name in z.namelist()]
+    return "\n".join(texts)
+
+
+def test_a_scheduled_release_keeps_its_words_until_its_moment(
+        next_release: tuple[LiveServer, dict, datetime], tmp_path: Path) -> None:
+    server, ids, when = next_release
+    routes = public_routes(tmp_path)
+    shown = everything_shown(server, routes, ids)
+    leaks = [name for name, word in NEW_WORDS.items() if word in shown]
+    assert leaks == [], f"shown before the release's moment: {leaks}"
+    assert "141999" not in shown  # nor its numbers
+    page = httpx.get(f"{server.base}/data-catalogue/data-set/{DEMO_ID}").text
+    assert OLD_TITLE in page
+    assert datetime.now(UTC) < when, "the checks took longer than the embargo; raise DELAY"
+    time.sleep(max(0.0, (when - datetime.now(UTC)).total_seconds()) + 1)
+    # Now every new word is public, where it belongs ...
+    latest = httpx.get(f"{server.base}/data-catalogue/data-set/{DEMO_ID}").text
+    for name in ("data-set title", "data-set summary", "footnote", "featured table"):
+        assert NEW_WORDS[name] in latest, name
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', latest, re.S)
+    assert ld and NEW_WORDS["data-set title"] in ld.group(1)
+    release = httpx.get(f"{server.base}/find-statistics/{DEMO_PUBLICATION}/2025").text
+    assert NEW_WORDS["data guidance"] in release
+    assert NEW_WORDS["publication summary"] in release
+    listed = httpx.get(f"{server.api}/v1/publications").json()["results"]
+    assert [p["summary"] for p in listed] == [f"{NEW_WORDS['publication summary']}."]
+    assert NEW_WORDS["data-set title"] in httpx.get(
+        f"{server.base}/data-catalogue?search=Quokka").text
+    zipped = everything_shown(server, [], ids)
+    assert NEW_WORDS["data guidance"] in zipped and NEW_WORDS["footnote"] in zipped
+    # ... and version 1.0 keeps the words it was published with.
+    old = httpx.get(f"{server.base}/data-catalogue/data-set/{DEMO_ID}?version=1.0").text
+    heading = re.search(r'<h1 class="govuk-heading-xl">(.*?)</h1>', old, re.S)
+    assert heading and heading.group(1).strip() == OLD_TITLE
+    # (It links to the latest by its title; its own words are 1.0's.)
+    assert NEW_WORDS["data-set summary"] not in old and NEW_WORDS["footnote"] not in old
+    old_release = httpx.get(f"{server.base}/find-statistics/{DEMO_PUBLICATION}/2024").text
+    assert NEW_WORDS["data guidance"] not in old_release

@@ -210,7 +210,11 @@ def test_migrations_make_the_schema_of_schema_py(database_url: str) -> None:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
     catalogue.close()
-    assert differences == []
+    # The listing's full-text index is made by its migration only (an FTS5 table on
+    # SQLite, an expression index on PostgreSQL): schema.py says so in a comment.
+    full_text = ("catalogue_listing_fts", "ix_catalogue_listing_search")
+    assert [d for d in differences
+            if not getattr(d[1], "name", "").startswith(full_text)] == []
 
 
 def test_migration_0006_keeps_accounts_and_goes_back(database_url: str) -> None:

@@ -13,9 +13,12 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from openstats.catalogue import migrate
+from openstats.catalogue.db import Catalogue
+from tests.support.catalogue import tiny_meta
 
 T0 = datetime(2024, 1, 1, 9, 30, tzinfo=UTC)
 T1 = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
+META = json.dumps(tiny_meta().to_json())
 
 
 @pytest.fixture
@@ -35,7 +38,10 @@ def at_0004(database_url: str) -> Iterator[str]:
                           "created": T0}],
             "data_sets": [{"id": "d", "publication_id": "p", "title": "D title",
                            "summary": "D summary", "footnotes": json.dumps(["Note"]),
-                           "position": 0, "created": T0}],
+                           "position": 0, "created": T0},
+                          # Imported on the command line: in no publication or release.
+                          {"id": "x", "publication_id": None, "title": "Loose",
+                           "summary": "", "footnotes": "[]", "position": 0, "created": T0}],
         }
         for table, items in rows.items():
             for item in items:
@@ -48,8 +54,15 @@ def at_0004(database_url: str) -> Iterator[str]:
                 "version_minor, created, row_count, data_file_name, meta_file_name, "
                 "data_sha256, meta_sha256, storage_key, metadata, changes, published, notes) "
                 "VALUES (:id, 'd', 'r', 1, :minor, :created, 1, 'd.csv', 'd.meta.csv', 'x', "
-                "'y', :key, '{}', '{}', :published, '')"),
-                {"id": vid, "key": vid, "minor": minor, "created": T0, "published": published})
+                "'y', :key, :meta, '{}', :published, '')"),
+                {"id": vid, "key": vid, "minor": minor, "created": T0, "published": published,
+                 "meta": META})
+        conn.execute(text(
+            "INSERT INTO data_set_versions (id, data_set_id, release_id, version_major, "
+            "version_minor, created, row_count, data_file_name, meta_file_name, "
+            "data_sha256, meta_sha256, storage_key, metadata, changes, published, notes) "
+            "VALUES ('x1', 'x', NULL, 1, 0, :created, 1, 'x.csv', 'x.meta.csv', 'x', 'y', "
+            "'x1', :meta, '{}', NULL, '')"), {"created": T0, "meta": META})
         conn.execute(text(
             "INSERT INTO saved_tables (id, kind, data_set_id, version_id, name, description, "
             "selection, position, created) VALUES ('f', 'featured', 'd', NULL, 'Table', '', "
@@ -59,8 +72,9 @@ def at_0004(database_url: str) -> Iterator[str]:
 
 
 def test_history_becomes_release_versions(at_0004: str) -> None:
+    # As a start migrates: through the catalogue, whose SQLite connections enforce keys.
+    Catalogue(at_0004).close()
     engine = create_engine(at_0004)
-    migrate.migrate(engine)
     with engine.connect() as conn:
         versions = conn.execute(text(
             "SELECT id, number, state, scheduled, title, data_guidance, publication_summary "
@@ -89,3 +103,11 @@ def test_history_becomes_release_versions(at_0004: str) -> None:
     assert kept == versions[1]["id"]
     assert sorted(rv for _, rv in featured) == sorted(v["id"] for v in versions)
     assert T1 - T0 > timedelta(0)
+    # The data set in no release is kept as it was, held by no release version.
+    engine = create_engine(at_0004)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM data_set_versions WHERE data_set_id = 'x'")
+                            ).all() == [("x1",)]
+        assert conn.execute(text("SELECT count(*) FROM release_data_sets WHERE "
+                                 "data_set_id = 'x'")).scalar() == 0
+    engine.dispose()

@@ -46,6 +46,11 @@ def case(id: str, rule: str, build: Callable[[], Pair], file: Literal["data", "m
     return Case(id, rule, build, file, row, column, frozenset(also), count)
 
 
+def replace_names(pair: Pair, data_name: str) -> Pair:
+    pair.data_name = data_name  # the bytes stay those of a plain CSV
+    return pair
+
+
 def raw_data(text: bytes) -> Callable[[], Pair]:
     def build() -> Pair:
         pair = base()
@@ -200,8 +205,10 @@ CASES: list[Case] = [
          data_lines(lambda ls: at(ls, 3, ls[3].replace(b"Girls", b"Gi\rrls"))), "data", None,
          None),
     case("binary-file", "file.unreadable", raw_data(bytes(range(256)) * 4), "data", None,
-         None, "file.header.name_invalid", "data.columns.mandatory_missing",
-         "data.columns.country_missing"),
+         None, "file.header.name_invalid", "file.header.space",
+         "data.columns.mandatory_missing", "data.columns.country_missing"),
+    case("gzip-name-not-gzip-bytes", "file.compressed",
+         lambda: replace_names(base(), data_name="pupils.csv.gz"), "data", None, None),
     case("utf16-file", "file.encoding",
          raw_data(base().data_text().decode().encode("utf-16")), "data", 1, None),
     case("utf16-meta", "file.encoding",
@@ -271,6 +278,9 @@ CASES: list[Case] = [
          lambda: base().add_column("rowid", [str(i) for i in range(10)]), "data", 1, "rowid"),
     case("header-not-snake-case", "file.header.name_invalid",
          lambda: base().rename("sex", "Sex"), "data", 1, "Sex"),
+    case("header-with-space", "file.header.space",
+         lambda: base().rename("enrolments", "pupil enrolments"), "data", 1, "pupil enrolments",
+         "file.header.name_invalid"),
     case("header-starts-with-digit", "file.header.name_invalid",
          lambda: base().rename("enrolments", "2019_enrolments"), "data", 1, "2019_enrolments"),
     case("header-too-long", "file.header.too_long",

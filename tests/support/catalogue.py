@@ -51,7 +51,7 @@ def approve(catalogue: Catalogue, rv: ReleaseVersion, when: datetime) -> None:
     """Schedule a release version for `when`, as an approver would."""
     with catalogue.transaction() as conn:
         releases.schedule(conn, rv, when, approved_by=None)
-        bump_generation(conn)
+        bump_generation(conn, rv.release_id)
 
 
 def storage_keys(catalogue: Catalogue) -> set[str]:

@@ -45,7 +45,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     response = templates.TemplateResponse(request, name, {
         **context, "user": current_user(request)}, status_code=status)
     token = sessions.csrf_token(request, response)
-    response.body = response.body.replace(b"__CSRF__", token.encode())
+    response.body = bytes(response.body).replace(b"__CSRF__", token.encode())
     response.headers["content-length"] = str(len(response.body))
     response.headers["cache-control"] = "no-store"
     return response

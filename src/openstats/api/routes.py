@@ -37,6 +37,7 @@ from openstats.query.criteria import (
     parse_post,
 )
 from openstats.query.engine import QueryError
+from openstats.standards import gzipped
 
 router = APIRouter()
 ALL_TYPES = ees.ALL_TYPES
@@ -89,9 +90,14 @@ def answer(request: Request, body: Any, *, immutable: bool) -> Response:
     """JSON with an ETag; 304 when the client already has it. `immutable` only when the
     URL pins one version (see http_cache): "latest" answers change with publications."""
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = http_cache.headers_for(request, http_cache.etag_of(content), pinned=immutable)
+    return json_answer(request, content, http_cache.etag_of(content), immutable=immutable)
+
+
+def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool) -> Response:
+    """JSON text already made (a query's answer), with its ETag."""
+    headers = http_cache.headers_for(request, etag, pinned=immutable)
     headers["api-supported-versions"] = "1"
-    if http_cache.matches(request, headers["ETag"]):
+    if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
     return Response(content, media_type="application/json", headers=headers)
 
@@ -463,10 +469,12 @@ def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: boo
     version = p.engine.version(row.version_id,
                                p.storage.file(row.version.storage_key, "data.parquet"), meta)
     try:
-        body = p.engine.run(version, req)
+        result = p.engine.answer(version, req)
     except QueryError as e:
         return problem(400, e.problems)
-    return answer(request, body, immutable=immutable)
+    if not result.etag:  # once per answer: cached answers keep theirs
+        result.etag = http_cache.etag_of(result.body)
+    return json_answer(request, result.body, result.etag, immutable=immutable)
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],
@@ -478,16 +486,17 @@ def get_csv(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    """The data file exactly as uploaded, gzip-encoded when the client accepts it."""
+    """The data file as uploaded, gzip-encoded when the client accepts it; a file uploaded
+    as .csv.gz is sent unpacked (or, to a client accepting gzip, as its stored bytes)."""
     row = _find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     if errors := unknown_params(request, ("dataSetVersion",)):
         return problem(400, errors)
-    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
     # The file's checksum names its bytes; gzip is another representation, another tag.
     etag = http_cache.etag_of("csv", row.version.data_sha256,
-                              "gzip" if gzipped else "identity")
+                              "gzip" if accepts_gzip else "identity")
     headers = {"Content-Disposition":
                f'attachment; filename="{row.data_set_id}_v{row.version.version}.csv"',
                "X-Robots-Tag": "noindex",
@@ -498,10 +507,15 @@ def get_csv(
         return http_cache.not_modified(headers)
     # Only now: with object storage, fetching the file may mean downloading it.
     path = platform(request).storage.file(row.version.storage_key, row.version.data_file_name)
-    if gzipped:
+    if accepts_gzip:
         headers["Content-Encoding"] = "gzip"
-        return StreamingResponse(_gzipped(path), media_type="text/csv", headers=headers)
-    return StreamingResponse(_chunks(path), media_type="text/csv", headers=headers)
+        # A data file uploaded gzip-compressed is kept as it came: its bytes are already
+        # the gzip encoding of the CSV, so they are sent as they are.
+        stream = _chunks(path) if gzipped.is_gzipped(path) else _compressed(path)
+        return StreamingResponse(stream, media_type="text/csv", headers=headers)
+    # The CSV itself (unpacked, for a file uploaded as .csv.gz).
+    return StreamingResponse(gzipped.plain_chunks(path), media_type="text/csv",
+                             headers=headers)
 
 
 def _chunks(path: Any) -> Iterator[bytes]:
@@ -510,9 +524,9 @@ def _chunks(path: Any) -> Iterator[bytes]:
             yield chunk
 
 
-def _gzipped(path: Any) -> Iterator[bytes]:
+def _compressed(path: Any) -> Iterator[bytes]:
     z = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: gzip header and trailer
-    for chunk in _chunks(path):
+    for chunk in gzipped.plain_chunks(path):
         data = z.compress(chunk)
         if data:
             yield data

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, event, exc, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from openstats.catalogue import locks, migrate, snapshot_file
+from openstats.catalogue import listing, locks, migrate, snapshot_file
 from openstats.catalogue.data_sets import MetadataCache
 from openstats.catalogue.published import SnapshotCache
 from openstats.catalogue.schema import (
@@ -90,6 +90,7 @@ class Catalogue:
         self._problem = ""
         self.metadata = MetadataCache(self, published_dir)
         self.snapshots = SnapshotCache(self, published_dir)
+        self.listings = listing.ListingCache()
         try:
             with self._reaching():
                 pass  # migrates or checks the schema
@@ -128,7 +129,7 @@ class Catalogue:
             if self.sqlite_file is not None and not self.sqlite_file.exists():
                 self._create_sqlite_file(self.sqlite_file)
             if self._migrate_now:
-                migrate.migrate(self.engine)
+                self._migrate_and_list()
             elif self._check_schema:
                 migrate.check(self.engine)
             self._schema_ready = True
@@ -150,9 +151,22 @@ class Catalogue:
         return time.monotonic() < self._retry_at
 
     def migrate(self) -> str:
-        """Apply pending migrations once, whoever else is starting; the revision after."""
+        """Apply pending migrations once, whoever else is starting; the revision after.
+        Then fill the derived listing if a migration has just made it (listing.py)."""
         with self._reaching():
-            return migrate.migrate(self.engine)
+            return self._migrate_and_list()
+
+    def _migrate_and_list(self) -> str:
+        revision = migrate.migrate(self.engine)
+        # On the engine itself: transaction() would wait for the schema being made here.
+        with self.engine.connect() as conn:
+            conn.info["begin_immediate"] = True
+            try:
+                with conn.begin():
+                    listing.ensure_built(conn)
+            finally:
+                conn.info.pop("begin_immediate", None)
+        return revision
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -199,11 +213,15 @@ class Catalogue:
                     for t in (themes, publications, releases, data_sets, data_set_versions)}
 
 
-def bump_generation(conn: Connection) -> None:
+def bump_generation(conn: Connection, release_id: str | None = None) -> None:
     """Say that what is (or will become) public has changed, in the writing transaction:
-    every process rereads its snapshot of the published catalogue on its next request."""
+    every process rereads its snapshot of the published catalogue on its next request.
+    With the release whose versions changed, the catalogue's listing of its data sets is
+    rewritten in the same transaction (catalogue/listing.py)."""
     conn.execute(update(catalogue_state).where(catalogue_state.c.id == 1)
                  .values(generation=catalogue_state.c.generation + 1))
+    if release_id is not None:
+        listing.refresh_release(conn, release_id)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -55,11 +55,17 @@ def current_revision(engine: Engine) -> str | None:
 
 def migrate(engine: Engine) -> str:
     """Bring the database to head under a lock; returns the revision it is at."""
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         # The catalogue's begin hook turns this into BEGIN IMMEDIATE on SQLite: the write
         # lock is taken before Alembic reads the current revision. (info belongs to the
         # pooled DBAPI connection, so it is removed again after this use.)
         conn.info["begin_immediate"] = True
+        if sqlite:
+            # SQLite's own procedure for schema changes: foreign keys off around the
+            # transaction (a migration rebuilds tables that others point at), then every
+            # key checked before it commits. (The pragma is ignored inside a transaction.)
+            _pragma(conn, "foreign_keys=OFF")
         try:
             with conn.begin():
                 if engine.dialect.name == "postgresql":
@@ -68,9 +74,25 @@ def migrate(engine: Engine) -> str:
                     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name || "
                                       "current_schema()))"), {"name": LOCK_NAME})
                 upgrade(conn)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaOutOfDate(
+                            f"The migration would leave {len(broken)} rows pointing at rows "
+                            f"that do not exist (first: {broken[0]}); nothing was changed.")
                 return str(MigrationContext.configure(conn).get_current_revision())
         finally:
             conn.info.pop("begin_immediate", None)
+            if sqlite:
+                _pragma(conn, "foreign_keys=ON")
+
+
+def _pragma(conn: Connection, setting: str) -> None:
+    """Set a SQLite pragma on the connection itself, outside any transaction (SQLAlchemy
+    would begin one around a statement, where this pragma does nothing)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA {setting}")
 
 
 def check(engine: Engine) -> None:

@@ -208,8 +208,9 @@ class View:
         self.by_publication: dict[str, list[PublicRelease]] = {}
         for release in self.current.values():
             self.by_publication.setdefault(release.publication_slug, []).append(release)
-        for items in self.by_publication.values():
-            items.sort(key=lambda r: (r.first_published, r.version.created), reverse=True)
+        for in_publication in self.by_publication.values():
+            in_publication.sort(key=lambda r: (r.first_published, r.version.created),
+                                reverse=True)
         # Each data-set version: words from the latest visible release version holding
         # it (previews last, so a preview shows what it will publish).
         order = sorted(chosen, key=lambda pair: (pair[1].preview, pair[0].scheduled or at,
@@ -230,6 +231,11 @@ class View:
                 version, item, release, published, notes, release.preview))
         for items in self.data_sets.values():
             items.sort(key=lambda d: d.version.number, reverse=True)
+
+    @property
+    def moment(self) -> tuple[int, int]:
+        """(generation, epoch): every view with the same moment shows the same."""
+        return self.snapshot.generation, self.snapshot.epoch(self.at)
 
     def _visible(self, rv: ReleaseVersion, preview_releases: frozenset[str],
                  drafts_of: frozenset[str]) -> bool:

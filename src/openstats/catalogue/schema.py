@@ -6,12 +6,15 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 
 metadata = MetaData(
@@ -127,6 +130,37 @@ data_set_versions = Table(
     Column("metadata", Text, nullable=False),  # JSON: model.metadata.VersionMeta
     Column("changes", Text, nullable=False, default="{}"),  # JSON: change from previous
     UniqueConstraint("data_set_id", "version_major", "version_minor"),
+)
+
+# The data catalogue's listing: one row per data set per stretch of time it shows the same
+# version with the same words (catalogue/listing.py). Derived from the tables above and
+# rebuilt from them at will; on SQLite a full-text index (catalogue_listing_fts, FTS5)
+# holds a copy of search_text, on PostgreSQL a GIN index over to_tsvector(search_text).
+catalogue_listing = Table(
+    "catalogue_listing", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("data_set_id", String(36), nullable=False, index=True),
+    Column("version_id", String(36), nullable=False),
+    Column("release_version_id", String(36), nullable=False),
+    Column("release_id", String(36), nullable=False),
+    Column("publication_id", String(36), nullable=False),
+    Column("theme_id", String(36), nullable=False),
+    Column("visible_from", DateTime(timezone=True), nullable=False, index=True),
+    Column("visible_until", DateTime(timezone=True), nullable=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("publication_title", Text, nullable=False),
+    Column("publication_slug", String(200), nullable=False, index=True),
+    Column("release_title", Text, nullable=False),
+    Column("release_slug", String(200), nullable=False),
+    Column("published", DateTime(timezone=True), nullable=False),
+    Column("levels", Text, nullable=False),  # "|NAT|LA|": its geographic levels
+    Column("search_text", Text, nullable=False),
+    Index("ix_catalogue_listing_theme_id", "theme_id"),
+    # Newest first (the default order) walks this index backwards.
+    Index("ix_catalogue_listing_newest", "published", "title", "data_set_id"),
+    # Sorting A to Z walks this index.
+    Index("ix_catalogue_listing_lower_title", func.lower(text("title"))),
 )
 
 # One row: a number bumped by every change to what is or will become public (a release

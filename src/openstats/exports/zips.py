@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO, cast
 
 CHUNK = 1 << 20
 
@@ -43,7 +44,9 @@ def stream_zip(entries: list[tuple[str, Path | str]],
     """
     stamp = (when or datetime(2000, 1, 1)).timetuple()[:6]
     pipe = _Pipe()
-    with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    # zipfile accepts any object with write/tell/flush (its stubs ask for more).
+    with zipfile.ZipFile(cast(IO[bytes], pipe), mode="w",
+                         compression=zipfile.ZIP_DEFLATED) as archive:
         for name, source in entries:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -13,19 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from openstats.standards import geography, time_periods
-from openstats.standards.screener import (
-    DATA,
-    LEVEL_CODE,
-    TIME_CODE,
-    Screening,
-    _InBackground,
-    blank,
-    lit,
-    q,
-)
+from openstats.standards.screening.background import InBackground
+from openstats.standards.screening.result import Screening
+from openstats.standards.screening.sql import DATA, LEVEL_CODE, TIME_CODE, blank, lit, q
 
 PARQUET = "data.parquet"
-ROW_GROUP_SIZE = 100_000
+ROW_GROUP_SIZE = 122_880  # DuckDB's own: fewer, larger groups measured faster to query
+# LZ4 decompresses several times faster than zstd: a query decoding one row group took
+# 6.1 ms instead of 7.5 ms, the first page of everything 3.9 ms instead of 7.5 ms (10M
+# rows), for a file 30% larger (111 MB instead of 84 MB). Versions stored with zstd are
+# read the same way.
+COMPRESSION = "lz4_raw"
 NOT_SPECIFIED = "Not specified"  # what a blank filter cell means
 
 
@@ -39,7 +37,7 @@ def build_version(s: Screening, folder: Path) -> dict[str, Any]:
     assert con is not None and s.report.ok, "only a screened pair without errors is imported"
     header = set(s.header)
     # The uploaded files are kept byte for byte; the copy (in the kernel) overlaps the build.
-    copies = _InBackground(_copy_sources, s, folder)
+    copies = InBackground(_copy_sources, s, folder)
     try:
         metadata = _build(s, con, header, folder)
     finally:
@@ -180,7 +178,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
             "default": default, "options": options,
         })
 
-    indicators_meta = [
+    indicators_meta: list[dict[str, Any]] = [
         {"column": m.name, "label": m.label, "unit": m.indicator_unit,
          "decimal_places": m.indicator_dp, "group": m.indicator_grouping}
         for m in s.indicators
@@ -195,11 +193,11 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
     else:
         joins = ["JOIN dim_ids m ON " + " AND ".join(
             f"m.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in keys)]
-    for i, f in enumerate(filters_meta, start=1):
-        raw = [f["column"], f["group_column"]] if f["group_column"] else [f["column"]]
+    for i, fm in enumerate(filters_meta, start=1):
+        raw = [fm["column"], fm["group_column"]] if fm["group_column"] else [fm["column"]]
         joins.append(f"JOIN map_filter_{i} f{i} ON " + " AND ".join(
             f"f{i}.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in raw))
-        select.append(f"f{i}._os_id::{_int_type(len(f['options']))} AS {q(f['column'])}")
+        select.append(f"f{i}._os_id::{_int_type(len(fm['options']))} AS {q(fm['column'])}")
     for ind in indicators_meta:
         select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
     # Rows in location hierarchy order (country, region, local authority, ..., school),
@@ -211,7 +209,7 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
     con.execute(
         f"COPY (SELECT {', '.join(select)} FROM {DATA} d {' '.join(joins)} "
         f"ORDER BY {order_by}) TO {lit(str(parquet))} "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        f"(FORMAT parquet, COMPRESSION {COMPRESSION}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
     )
     written = con.execute(f"SELECT count(*) FROM read_parquet({lit(str(parquet))})").fetchone()
     if written is None or written[0] != s.row_count:

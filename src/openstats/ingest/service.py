@@ -26,7 +26,8 @@ from openstats.model.metadata import VersionMeta
 from openstats.settings import Settings
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
-from openstats.standards.screener import Screening, screen
+from openstats.standards.screener import screen
+from openstats.standards.screening.result import Screening
 from openstats.storage import Storage, space
 
 

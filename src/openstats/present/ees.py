@@ -120,9 +120,10 @@ def meta_view(meta: VersionMeta, types: set[str]) -> dict[str, Any]:
         groups: dict[str, list[dict[str, Any]]] = {}
         for loc in meta.locations:
             groups.setdefault(loc.level, []).append(location_option(loc))
-        out["locations"] = sorted(
-            ({"level": level_view(level), "options": sorted(options, key=lambda o: o["label"])}
-             for level, options in groups.items()), key=lambda g: g["level"]["label"])
+        level_groups: list[dict[str, Any]] = [
+            {"level": level_view(level), "options": sorted(options, key=lambda o: o["label"])}
+            for level, options in groups.items()]
+        out["locations"] = sorted(level_groups, key=lambda g: str(g["level"]["label"]))
     if "TimePeriods" in types:
         out["timePeriods"] = sorted((time_view(t) for t in meta.time_periods),
                                     key=lambda t: (t["code"], t["period"]))

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection
 
 from openstats.catalogue import data_sets as data_set_rows
-from openstats.catalogue import publications, releases
+from openstats.catalogue import listing, publications, releases
 from openstats.catalogue.db import bump_generation
 from openstats.catalogue.publications import slugify
 from openstats.catalogue.releases import ReleaseWords
@@ -54,6 +54,7 @@ from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.platform import Platform
 from openstats.query.tables import match_spec
+from openstats.standards import gzipped
 from openstats.storage import space
 
 LONDON = ZoneInfo("Europe/London")
@@ -202,10 +203,13 @@ def read_manifest(path: Path) -> Manifest:
             if not isinstance(value, str):
                 continue
             file = (path.parent / value).resolve()
+            # A data file may be gzip-compressed: `x.csv.gz` is checked as `x.csv`.
+            plain = gzipped.plain_name(value) if key == "data" else value
             if not file.is_file():
                 errors.append(f"{where}.{key}: file not found: {value}")
-            elif not value.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
-                errors.append(f"{where}.{key}: '{value}' must end in {ending}")
+            elif not plain.endswith(ending) or (key == "data" and value.endswith(".meta.csv")):
+                errors.append(f"{where}.{key}: '{value}' must end in {ending}"
+                              + (" (or .csv.gz)" if key == "data" else ""))
             files[key] = file
         notes = entry.get("footnotes", [])
         if isinstance(notes, list):
@@ -303,6 +307,8 @@ def _load(platform: Platform, m: Manifest) -> LoadResult:
             if same is not None:
                 unchanged[ds.id] = same.id
                 continue
+            space.check_room(storage.staging, space.needed_for(ds.data, ds.meta),
+                             f"importing {ds.data.name}")
             s = screen_for_import(platform.settings, storage, ds.data, ds.meta)
             screenings.append((ds, s))
             if not s.report.ok:
@@ -419,15 +425,17 @@ def _write_release(conn: Connection, m: Manifest, versions: dict[str, str],
         m.words.title, m.words.release_type, m.words.next_update, m.words.data_guidance,
         "Updated from the release manifest."))
     releases.set_publication_words(conn, rv, publication)
-    for item in releases.entries(conn, rv.id):
-        if item.data_set_id not in versions:
-            releases.remove_entry(conn, rv.id, item.data_set_id)
+    dropped = [item.data_set_id for item in releases.entries(conn, rv.id)
+               if item.data_set_id not in versions]
+    for data_set_id in dropped:
+        releases.remove_entry(conn, rv.id, data_set_id)
     for item, ds in zip(wanted, m.data_sets, strict=True):
         releases.put_entry(conn, replace(item, release_version_id=rv.id))
         releases.replace_featured(conn, rv.id, ds.id,
                                   [(t.name, t.description, t.spec) for t in ds.featured])
     releases.schedule(conn, rv, when, approved_by=None)
-    bump_generation(conn)
+    bump_generation(conn, rv.release_id)
+    listing.refresh(conn, dropped)  # no longer in this release: shown as before, or not
     return rv
 
 

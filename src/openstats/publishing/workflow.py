@@ -258,7 +258,7 @@ def approve(catalogue: Catalogue, user: User, release_id: str, when: datetime,
                           title="Write a release note")
         releases.schedule(conn, draft, when, user.id)
         crash_point("approve.release_dated")
-        bump_generation(conn)
+        bump_generation(conn, release_id)
         crash_point("approve.versions_dated")
         audit.record(conn, user, "approve", "release", release_id,
                      f"version {draft.number} public at {when.isoformat(timespec='seconds')}")
@@ -277,7 +277,7 @@ def unschedule(catalogue: Catalogue, user: User, release_id: str) -> None:
             raise Refused("Only a release scheduled for the future can be unscheduled.",
                           title="Cannot unschedule")
         releases.unschedule(conn, latest)
-        bump_generation(conn)
+        bump_generation(conn, release_id)
         audit.record(conn, user, "unschedule", "release", release_id, "")
 
 

@@ -447,8 +447,10 @@ def _post_sort(errors: list[Problem], raw: Any, path: str) -> Sort | None:
         errors.append(Problem("AllowedValue", f"{path}.direction",
                               {"value": direction, "allowed": ["Asc", "Desc"]}))
         ok = False
-    return Sort(field_value, direction, {"field": field_value, "direction": direction}) \
-        if ok else None  # type: ignore[arg-type]
+    if not ok:
+        return None
+    assert isinstance(field_value, str) and isinstance(direction, str)
+    return Sort(field_value, direction, {"field": field_value, "direction": direction})
 
 
 def _node(errors: list[Problem], raw: Any, path: str, depth: int, counter: list[int]) -> Any:

@@ -4,10 +4,19 @@ Public ids are resolved against the version's metadata; the criteria tree become
 SQL WHERE clause of column names we wrote ourselves and `?` parameters for every value,
 so no user text is ever pasted into SQL. Unknown ids are warnings, as in EES: the part
 of the criteria naming them matches nothing (or everything, for notEq and notIn).
+
+Each answer is one DuckDB query: the page's rows with the count of every matching row
+beside them (a window count), or, for the default order with no criteria, the page read
+in file order from the number of rows of each time period (rows are stored by location,
+then time, so "newest period first, then file order" is a read, not a sort). DuckDB
+hands back Arrow columns and `json_rows` writes the answer's JSON from them; the answer
+is kept as bytes, exactly as the API sends it. Versions stored before any of this are
+read the same way (nothing about them is rewritten).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,10 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from openstats import metrics
-from openstats.query.criteria import And, Facets, Not, Or, Problem, QueryRequest, Sort
+from openstats.query import json_rows
+from openstats.query.criteria import Problem, QueryRequest, Sort
+from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography, time_periods
+from openstats.standards.screening.sql import q
+
+dumps = json_rows.dumps
 
 
 class QueryError(Exception):
@@ -27,10 +42,6 @@ class QueryError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.code for p in problems))
         self.problems = problems
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -50,20 +61,33 @@ class Version:
     period_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
     ordinal: dict[int, int] = field(default_factory=dict)  # time id -> EES ordinal
     location_levels: set[str] = field(default_factory=set)
-    _prepared: dict[str, Any] = field(default_factory=dict)
+    _shapes: dict[tuple[tuple[str, ...], bool], json_rows.Shape] = field(default_factory=dict)
+    _rows_by_time: list[tuple[int, int]] | None = None
 
-    def prepared(self) -> dict[str, Any]:
-        """Public ids by internal id, built once: turning rows into answers is then cheap."""
-        if not self._prepared:
-            self._prepared = {
-                "times": {t["id"]: {"code": t["code"],
-                                    "period": time_periods.api_period(t["period"])}
-                          for t in self.meta["time_periods"]},
-                "locations": {loc["id"]: loc["public_id"] for loc in self.meta["locations"]},
-                "filters": [(f["column"], f["public_id"], [o["public_id"] for o in f["options"]])
-                            for f in self.meta["filters"]],
-            }
-        return self._prepared
+    def shape(self, indicator_columns: tuple[str, ...], debug: bool) -> json_rows.Shape:
+        """How this version's answer rows are written (json_rows.py), made once per
+        choice of indicators and debug labels."""
+        key = (indicator_columns, debug)
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = _shape(self, indicator_columns, debug)
+        return found
+
+    def row_count(self, cursor: duckdb.DuckDBPyConnection) -> int:
+        return sum(count for _, count in self.rows_by_time(cursor))
+
+    def rows_by_time(self, cursor: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+        """(time period id, rows) in the default answer order: newest period first.
+
+        Counted once per process from the file itself (a scan of one small column), so
+        versions stored before these counts existed answer the same way."""
+        if self._rows_by_time is None:
+            counts = dict(cursor.sql(
+                f"SELECT time_period_id, count(*) FROM {SOURCE} GROUP BY ALL",
+                params=[str(self.parquet)]).fetchall())
+            self._rows_by_time = sorted(((int(t), int(n)) for t, n in counts.items()),
+                                        key=lambda tn: -self.ordinal[tn[0]])
+        return self._rows_by_time
 
     @classmethod
     def load(cls, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
@@ -91,131 +115,28 @@ class Version:
         return v
 
 
-class _Warnings:
-    """Warnings merged by (code, path), items listed once each."""
+@dataclass
+class Answer:
+    """A query's whole JSON answer, as sent; `etag` is filled by whoever first needs it."""
 
-    def __init__(self) -> None:
-        self.items: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
-
-    def add(self, code: str, path: str, item: Any) -> None:
-        bucket = self.items.setdefault((code, path), [])
-        if item not in bucket:
-            bucket.append(item)
-
-    def as_list(self) -> list[dict[str, Any]]:
-        return [Problem(code, path, {"items": items}).as_dict()
-                for (code, path), items in self.items.items()]
-
-
-FALSE, TRUE = "FALSE", "TRUE"
-
-
-class _Compiler:
-    def __init__(self, v: Version, get: bool) -> None:
-        self.v = v
-        self.get = get
-        self.params: list[Any] = []
-        self.warnings = _Warnings()
-
-    def node(self, node: Any, negated_parent: bool = False) -> str:
-        if node is None:
-            return TRUE
-        if isinstance(node, And):
-            return "(" + " AND ".join(self.node(c) for c in node.children) + ")"
-        if isinstance(node, Or):
-            return "(" + " OR ".join(self.node(c) for c in node.children) + ")"
-        if isinstance(node, Not):
-            return f"(NOT {self.node(node.child, negated_parent=True)})"
-        assert isinstance(node, Facets)
-        parts = []
-        for facet, ops in node.comparators.items():
-            for op, value in ops.items():
-                path = f"{node.path}.{facet}.{op}" if node.path else f"{facet}.{op}"
-                parts.append(getattr(self, facet)(op, value, path))
-        if not parts:
-            return TRUE
-        # EES joins a facets object directly under `not` with OR before negating it.
-        joiner = " OR " if negated_parent else " AND "
-        return "(" + joiner.join(parts) + ")"
-
-    def _in(self, column: str, ids: list[Any], negate: bool) -> str:
-        # One placeholder per value: DuckDB prunes row groups on literal IN lists, not on
-        # a subquery over a list parameter (measured twice as fast on 10M rows).
-        self.params.extend(ids)
-        marks = ", ".join("?" for _ in ids)
-        if negate:  # a row without this column's value is "not in" any list
-            return f"({column} IS NULL OR {column} NOT IN ({marks}))"
-        return f"({column} IN ({marks}))"
-
-    def _match(self, groups: dict[str, list[Any]], negate: bool) -> str:
-        """Known values grouped by column: OR across columns for eq/in, AND for notEq/notIn;
-        nothing known matches nothing (or, negated, everything)."""
-        if not groups:
-            return TRUE if negate else FALSE
-        parts = [self._in(column, values, negate) for column, values in groups.items()]
-        return "(" + (" AND " if negate else " OR ").join(parts) + ")"
-
-    # Each facet: eq/in match listed things (unknown ones warn); notEq/notIn the opposite.
-    def filters(self, op: str, value: Any, path: str) -> str:
-        groups: dict[str, list[Any]] = {}
-        for item in value if isinstance(value, list) else [value]:
-            found = self.v.options.get(item)
-            if found is None:
-                self.warnings.add("FiltersNotFound", path, item)
-            else:
-                groups.setdefault(q(found[0]["column"]), []).append(found[1]["id"])
-        return self._match(groups, op in ("notEq", "notIn"))
-
-    def geographicLevels(self, op: str, value: Any, path: str) -> str:  # noqa: N802
-        groups: dict[str, list[Any]] = {}
-        for item in value if isinstance(value, list) else [value]:
-            if item in self.v.meta["geographic_levels"]:
-                groups.setdefault("geographic_level", []).append(item)
-            else:
-                self.warnings.add("GeographicLevelsNotFound", path, item)
-        return self._match(groups, op in ("notEq", "notIn"))
-
-    def locations(self, op: str, value: Any, path: str) -> str:
-        groups: dict[str, list[Any]] = {}
-        for ref in value if isinstance(value, list) else [value]:
-            ids = self.v.locations_by_ref.get((ref.level, ref.prop, ref.value))
-            if not ids:
-                self.warnings.add("LocationsNotFound", path, ref.raw)
-            else:
-                groups.setdefault(q("loc_" + ref.level), []).extend(ids)
-        return self._match(groups, op in ("notEq", "notIn"))
-
-    def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802
-        known = []
-        for ref in value if isinstance(value, list) else [value]:
-            t = self.v.periods.get((time_periods.full_api_period(ref.period, ref.code), ref.code))
-            if t is None:
-                self.warnings.add("TimePeriodsNotFound", path, ref.raw)
-            else:
-                known.append(t["id"])
-        if known and op in ("gt", "gte", "lt", "lte"):
-            # EES compares a version's periods by their place in its own order.
-            bound = self.v.ordinal[known[0]]
-            test = {"gt": lambda o: o > bound, "gte": lambda o: o >= bound,
-                    "lt": lambda o: o < bound, "lte": lambda o: o <= bound}[op]
-            known = [tid for tid, o in self.v.ordinal.items() if test(o)]
-            if not known:
-                return FALSE
-        return self._match({"time_period_id": known} if known else {},
-                           op in ("notEq", "notIn"))
+    body: bytes
+    etag: str = ""
 
 
 class QueryEngine:
-    """Answers queries; keeps version indexes and recent answers in bounded caches."""
+    """Answers queries with one DuckDB query each; keeps version indexes and recent
+    answers in bounded caches (answers by their size in bytes)."""
 
-    def __init__(self, cache_size: int = 256) -> None:
+    def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
         self.con = duckdb.connect()
         # Version files never change, so their Parquet footers can be cached between queries.
         self.con.execute("SET parquet_metadata_cache = true")
         self.lock = threading.Lock()
+        self.local = threading.local()  # a DuckDB cursor per thread, opened once
         self.versions: OrderedDict[str, Version] = OrderedDict()
-        self.answers: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
-        self.cache_size = cache_size
+        self.answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self.cache_bytes = cache_bytes
+        self.cached_bytes = 0
 
     def version(self, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
         with self.lock:
@@ -228,6 +149,11 @@ class QueryEngine:
             return v
 
     def run(self, v: Version, req: QueryRequest) -> dict[str, Any]:
+        """The answer as Python objects (the table tool reads rows this way)."""
+        result: dict[str, Any] = json.loads(self.answer(v, req).body)
+        return result
+
+    def answer(self, v: Version, req: QueryRequest) -> Answer:
         # Keyed by version id: a version never changes, so a cached answer can never hide
         # a publication (that changes which version a request resolves to, not the answer).
         key = (v.version_id, req.canonical())
@@ -239,14 +165,23 @@ class QueryEngine:
                 return cached
         metrics.ANSWER_CACHE.labels("miss").inc()
         with metrics.QUERY_SECONDS.time():
-            answer = self._run(v, req)
+            answer = Answer(self._run(v, req))
         with self.lock:
-            self.answers[key] = answer
-            if len(self.answers) > self.cache_size:
-                self.answers.popitem(last=False)
+            if key not in self.answers and len(answer.body) <= self.cache_bytes // 8:
+                self.answers[key] = answer
+                self.cached_bytes += len(answer.body)
+                while self.cached_bytes > self.cache_bytes:
+                    _, dropped = self.answers.popitem(last=False)
+                    self.cached_bytes -= len(dropped.body)
         return answer
 
-    def _run(self, v: Version, req: QueryRequest) -> dict[str, Any]:
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
+        if cursor is None:
+            cursor = self.local.cursor = self.con.cursor()
+        return cursor
+
+    def _run(self, v: Version, req: QueryRequest) -> bytes:
         problems: list[Problem] = []
         indicators = v.meta["indicators"]
         if req.indicators is not None:
@@ -254,28 +189,19 @@ class QueryEngine:
             if missing:
                 problems.append(Problem("IndicatorsNotFound", "indicators", {"items": missing}))
             indicators = [v.indicators[i] for i in req.indicators if i in v.indicators]
-        order, order_params = self._order(v, req, problems)
+        order, order_params, default_order = self._order(v, req, problems)
         if problems:
             raise QueryError(problems)
-        compiler = _Compiler(v, req.from_get)
+        compiler = Compiler(v, req.from_get)
         where = compiler.node(req.criteria)
-        cursor = self.con.cursor()
-        source = "read_parquet(?, file_row_number = true)"
-        loc_columns = [f"loc_{lv}" for lv in _levels_in_parquet(v)]
-        columns = ["geographic_level", "time_period_id", *loc_columns,
-                   *(f["column"] for f in v.meta["filters"]), *(i["column"] for i in indicators)]
-        rows = cursor.execute(
-            f"SELECT {', '.join(q(c) for c in columns)} FROM {source} WHERE {where} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
-            [str(v.parquet), *compiler.params, *order_params, req.page_size,
-             (req.page - 1) * req.page_size]).fetchall()
-        if req.page == 1 and len(rows) < req.page_size:
-            total = len(rows)  # a short first page is everything: no second scan to count
+        shape = v.shape(tuple(i["column"] for i in indicators), req.debug)
+        offset = (req.page - 1) * req.page_size
+        if where == TRUE and default_order:
+            total = v.row_count(self._cursor())
+            table = self._blocks(v, shape, offset, req.page_size)
         else:
-            total = cursor.execute(f"SELECT count(*) FROM {source} WHERE {where}",
-                                   [str(v.parquet), *compiler.params]).fetchone()[0]  # type: ignore[index]
-        results = [self._row(v, dict(zip(columns, r, strict=True)), loc_columns, indicators,
-                             req.debug) for r in rows]
+            table, total = self._page(v, shape, where, compiler.params, order, order_params,
+                                      offset, req.page_size)
         warnings = compiler.warnings.as_list()
         if total == 0:
             warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
@@ -286,16 +212,61 @@ class QueryEngine:
                 w.pop("path", None)
             if w.get("detail") is None:
                 w.pop("detail", None)
-        return {
-            "paging": {"page": req.page, "pageSize": req.page_size, "totalResults": total,
-                       "totalPages": max(1, -(-total // req.page_size))},
-            "results": results,
-            "warnings": warnings,
-        }
+        paging = {"page": req.page, "pageSize": req.page_size, "totalResults": total,
+                  "totalPages": max(1, -(-total // req.page_size))}
+        # The same bytes as json.dumps of {"paging", "results", "warnings"} (json_rows.py).
+        return b"".join([b'{"paging":', dumps(paging).encode(), b',"results":[',
+                         json_rows.rows_json(shape, table), b'],"warnings":',
+                         dumps(warnings).encode(), b"}"])
+
+    def _page(self, v: Version, shape: json_rows.Shape, where: str, params: list[Any],
+              order: str, order_params: list[Any], offset: int, size: int
+              ) -> tuple[pa.Table, int]:
+        """One query: the page's rows, and the number of all matching rows beside them."""
+        columns = ", ".join(q(c) for c in dict.fromkeys(shape.columns))
+        cursor = self._cursor()
+        table = cursor.sql(
+            f"SELECT {columns}, count(*) OVER () AS _os_total FROM {SOURCE} WHERE {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            params=[str(v.parquet), *params, *order_params, size, offset]).to_arrow_table()
+        if table.num_rows:
+            return table, int(table.column("_os_total")[0].as_py())
+        if offset == 0:
+            return table, 0
+        # A page past the end has no row to carry the count: count on its own (rare).
+        [(count,)] = cursor.sql(f"SELECT count(*) FROM {SOURCE} WHERE {where}",
+                                params=[str(v.parquet), *params]).fetchall()
+        return table, int(count)
+
+    def _blocks(self, v: Version, shape: json_rows.Shape, offset: int, size: int) -> pa.Table:
+        """A page of every row in the default order (newest time period first, then file
+        order): read, not sorted. Rows are stored by location then time, so each time
+        period's rows are read in file order, from the counts of rows per period."""
+        parts: list[str] = []
+        params: list[Any] = []
+        start = 0
+        columns = ", ".join(q(c) for c in dict.fromkeys(shape.columns))
+        for time_id, count in v.rows_by_time(self._cursor()):
+            end = start + count
+            lo, hi = max(offset, start), min(offset + size, end)
+            if lo < hi:
+                # No ORDER BY: DuckDB keeps the file's order (preserve_insertion_order),
+                # so LIMIT/OFFSET take the period's rows in file order without a sort.
+                parts.append(f"(SELECT {len(parts)} AS _os_block, file_row_number, {columns} "
+                             f"FROM {SOURCE} WHERE time_period_id = ? LIMIT ? OFFSET ?)")
+                params += [str(v.parquet), time_id, hi - lo, lo - start]
+            start = end
+        if not parts:
+            return pa.table({c: pa.nulls(0, pa.int32()) for c in shape.columns})
+        return self._cursor().sql(
+            f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY _os_block, file_row_number",
+            params=params).to_arrow_table()
 
     def _order(self, v: Version, req: QueryRequest,
-               problems: list[Problem]) -> tuple[str, list[Any]]:
+               problems: list[Problem]) -> tuple[str, list[Any], bool]:
+        """ORDER BY text, its parameters, and whether it is the default order."""
         sorts = req.sorts or [Sort("timePeriod", "Desc", "timePeriod|Desc")]
+        default = [(s.field, s.direction) for s in sorts] == [("timePeriod", "Desc")]
         parts: list[str] = []
         params: list[Any] = []
         unknown: list[Any] = []
@@ -332,49 +303,40 @@ class QueryEngine:
         if unknown:
             problems.append(Problem("SortFieldsNotFound", "sorts", {"items": unknown}))
         parts.append("file_row_number ASC")  # stable pages
-        return ", ".join(parts), params
-
-    def _row(self, v: Version, r: dict[str, Any], loc_columns: list[str],
-             indicators: list[dict[str, Any]], debug: bool) -> dict[str, Any]:
-        if not debug:
-            return self._fast_row(v, r, loc_columns, indicators)
-        t = v.period_by_id[r["time_period_id"]]
-        locations: dict[str, str] = {}
-        for column in loc_columns:
-            loc_id = r[column]
-            if loc_id is None:
-                continue
-            loc = v.location_by_id[loc_id]
-            locations[loc["level"]] = _debug_location(loc) if debug else loc["public_id"]
-        filters: dict[str, str] = {}
-        for f in v.meta["filters"]:
-            o = f["options"][r[f["column"]]]
-            if debug:
-                filters[f"{f['public_id']} :: {f['column']}"] = f"{o['public_id']} :: {o['label']}"
-            else:
-                filters[f["public_id"]] = o["public_id"]
-        values = {
-            (f"{i['public_id']} :: {i['column']}" if debug else i["public_id"]):
-                r[i["column"]] if r[i["column"]] is not None else ""
-            for i in indicators
-        }
-        return {"timePeriod": {"code": t["code"], "period": time_periods.api_period(t["period"])},
-                "geographicLevel": r["geographic_level"], "locations": locations,
-                "filters": filters, "values": values}
+        return ", ".join(parts), params, default
 
 
-    def _fast_row(self, v: Version, r: dict[str, Any], loc_columns: list[str],
-                  indicators: list[dict[str, Any]]) -> dict[str, Any]:
-        """The common case (no debug labels), with lookups prepared once per version."""
-        p = v.prepared()
-        return {
-            "timePeriod": p["times"][r["time_period_id"]],
-            "geographicLevel": r["geographic_level"],
-            "locations": {c[4:]: p["locations"][r[c]] for c in loc_columns if r[c] is not None},
-            "filters": {fid: options[r[col]] for col, fid, options in p["filters"]},
-            "values": {i["public_id"]: r[i["column"]] if r[i["column"]] is not None else ""
-                       for i in indicators},
-        }
+SOURCE = "read_parquet(?, file_row_number = true)"
+
+
+def _shape(v: Version, indicator_columns: tuple[str, ...], debug: bool) -> json_rows.Shape:
+    """The fragments of every part of a row (json_rows.Shape), from the version's metadata."""
+    times: list[str | None] = [None] * (max(v.period_by_id, default=-1) + 1)
+    for tid, t in v.period_by_id.items():
+        period = {"code": t["code"], "period": time_periods.api_period(t["period"])}
+        times[tid] = '{"timePeriod":' + dumps(period) + ',"geographicLevel":"'
+    size = max(v.location_by_id, default=-1) + 1
+    locations = []
+    for level in _levels_in_parquet(v):
+        texts: list[str | None] = [None] * size
+        for loc_id, loc in v.location_by_id.items():
+            if loc["level"] == level:
+                texts[loc_id] = json_rows.pair(
+                    level, _debug_location(loc) if debug else loc["public_id"])
+        locations.append((f"loc_{level}", json_rows.fragments(texts)))
+    filters = []
+    for f in v.meta["filters"]:
+        key = f"{f['public_id']} :: {f['column']}" if debug else f["public_id"]
+        filters.append((f["column"], json_rows.fragments([
+            json_rows.pair(key, f"{o['public_id']} :: {o['label']}" if debug else o["public_id"])
+            for o in f["options"]])))
+    by_column = {i["column"]: i for i in v.meta["indicators"]}
+    values = []
+    for column in indicator_columns:
+        i = by_column[column]
+        key = f"{i['public_id']} :: {i['column']}" if debug else i["public_id"]
+        values.append((column, dumps(key) + ':"'))
+    return json_rows.Shape(json_rows.fragments(times), locations, filters, values)
 
 
 def _levels_in_parquet(v: Version) -> list[str]:

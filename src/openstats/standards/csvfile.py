@@ -390,3 +390,4 @@ def normalise_line_endings(source: Path, target: Path, chunk_size: int = CHUNK) 
                 chunk = chunk[:-1]
             dst.write(chunk.replace(b"\r\n", b"\n"))
         dst.write(carry)
+

@@ -87,6 +87,13 @@ RULES: dict[str, Rule] = _rules(
     ("file.header.reserved", E, "Column name is reserved",
      "Rename the column (e.g. rowid to row_id): the database that stores the data uses "
      "this name for itself.", ""),
+    ("file.compressed", E, "Compressed data file cannot be read",
+     "A data file may be gzip-compressed (name.csv.gz). Check that it is a whole gzip "
+     "file holding one CSV, or upload the CSV itself.", "file_read"),
+    ("file.header.space", E, "Column name has a space",
+     "Replace spaces in column names with underscores (e.g. pupil count becomes "
+     "pupil_count): EES refuses data files whose column names contain spaces.",
+     "col_names_spaces"),
     ("file.header.name_invalid", W, "Column name is not lower snake_case",
      "Use only lower-case letters, digits and underscores, starting with a letter "
      "(e.g. pupil_count). Names become field names in the API, where other characters "

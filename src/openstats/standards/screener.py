@@ -15,16 +15,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
-import threading
-from bisect import bisect_right
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import duckdb
 
@@ -39,13 +34,16 @@ from openstats.standards.csvfile import (
     read_meta_rows,
     scan_bytes,
 )
-from openstats.standards.findings import CAP_PER_RULE, Report
+from openstats.standards.findings import CAP_PER_RULE
+from openstats.standards.gzipped import is_gzipped, plain_name, unpack_gzip
 from openstats.standards.reference import load_lookups
+from openstats.standards.screening.background import Deferred, InBackground
+from openstats.standards.screening.result import MetaColumn, Screening
+from openstats.standards.screening.sql import DATA, LEVEL_CODE, TIME_CODE, blank, case, lit, q
 from openstats.storage import owners
 
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
 FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
-DATA = "data"  # the DuckDB table holding the data file's cells
 # Text a spreadsheet would take for a formula (CSV injection): =, +, @, a tab or carriage
 # return first, or a minus that does not start a number. RE2 and Python read it alike.
 FORMULA = re.compile(r"^[=+@\t\r]|^-[^0-9. ]")
@@ -57,121 +55,6 @@ MARKUP_MESSAGE = "'{value}' in {column} looks like HTML; it will be shown as typ
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 # The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
 MAX_LINE_BYTES = 10_000_000
-
-
-def q(name: str) -> str:
-    """Quote a column name for SQL: names come from files, never pasted raw."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """A SQL string literal for one of our own constants (never for user input)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def blank(column: str) -> str:
-    return f"({q(column)} IS NULL OR trim({q(column)}) = '')"
-
-
-def _case(expression: str, mapping: dict[str, str]) -> str:
-    branches = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {expression} {branches} END)"
-
-
-# SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).
-LEVEL_CODE = _case("lower(trim(geographic_level))",
-                   {k: v.code for k, v in geography.BY_LABEL.items()})
-TIME_CODE = _case("lower(trim(time_identifier))",
-                  {k: v.code for k, v in time_periods.BY_LABEL.items()})
-
-
-@dataclass
-class MetaColumn:
-    """One row of the meta file, as a filter or an indicator of the data set."""
-
-    name: str
-    col_type: str
-    label: str
-    indicator_grouping: str
-    indicator_unit: str
-    indicator_dp: int | None
-    filter_hint: str
-    filter_grouping_column: str
-    parent_filter: str
-    filter_default: str
-    row: int
-
-    @property
-    def is_filter(self) -> bool:
-        return self.col_type == "Filter"
-
-    @property
-    def is_indicator(self) -> bool:
-        return self.col_type == "Indicator"
-
-
-class Screening:
-    """The result of screening a pair of files: the report, and the loaded table if any.
-
-    Use it as a context manager: closing it removes its working folder.
-    """
-
-    def __init__(self, data_path: Path, meta_path: Path, workdir: Path) -> None:
-        self.data_path = data_path
-        self.meta_path = meta_path
-        self.workdir = workdir
-        self.report = Report(data_path.name, meta_path.name)
-        self.header: list[str] = []
-        self.meta: list[MetaColumn] = []
-        self.data_scan: ByteScan | None = None
-        self.meta_scan: ByteScan | None = None
-        self.con: duckdb.DuckDBPyConnection | None = None
-        self.row_count = 0
-        self.lookups_checked = False
-        self.meta_read = False  # the meta file could be parsed (its rows may still be bad)
-        # Rows of the file that are not in the table (blank lines, rejected rows), as
-        # rowid thresholds: see row_number.
-        self.skipped_rows: list[int] = []
-        # Temporary tables of the distinct combinations of some columns' cells, by the
-        # columns they hold (see _Checks.group_cells).
-        self.grouped: dict[str, set[str]] = {}
-
-    def cells_of(self, columns: Iterable[str]) -> str:
-        """A table holding every distinct combination of these columns' cells: a table
-        of grouped cells if one has them all, else the data table."""
-        wanted = set(columns)
-        return next((t for t, have in self.grouped.items() if wanted <= have), DATA)
-
-    def row_number(self, rowid: int) -> int:
-        """The spreadsheet row number (header = 1) of the table row with this rowid.
-
-        The table holds only the rows the parser loaded, so each blank line or rejected
-        row before a row moves it one further down the file.
-        """
-        return rowid + 2 + bisect_right(self.skipped_rows, rowid)
-
-    @property
-    def filters(self) -> list[MetaColumn]:
-        # Every Filter row is a filter, grouping columns named as rows included: EES's
-        # importer drops those, but they carry hierarchy levels we must not lose.
-        return [m for m in self.meta if m.is_filter]
-
-    @property
-    def indicators(self) -> list[MetaColumn]:
-        return [m for m in self.meta if m.is_indicator]
-
-    def close(self) -> None:
-        if self.con is not None:
-            self.con.close()
-            self.con = None
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-    def __enter__(self) -> Screening:
-        return self
-
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 def screen(
@@ -205,55 +88,6 @@ def screen(
     return s
 
 
-T = TypeVar("T")
-
-
-class _InBackground(Generic[T]):
-    """A function running in a thread; `result` waits for it (and re-raises its error).
-
-    For the byte scan: hashlib and DuckDB release the GIL, so the scan and the load
-    overlap. A daemon thread, so that an interrupted screening does not wait for it.
-    """
-
-    def __init__(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> None:
-        self._value: T | None = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = function(*args, **kwargs)
-            except BaseException as e:  # handed to the caller by result()
-                self._error = e
-
-        self._thread = threading.Thread(target=run, name="openstats-scan", daemon=True)
-        self._thread.start()
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]
-
-
-class _Deferred:
-    """Stands in for the report while findings must wait for a check running in the
-    background: records them, in order, and adds them when replayed."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.steps: list[Callable[[], None]] = []
-
-    def add(self, *args: Any, **kwargs: Any) -> None:
-        self.steps.append(partial(self.report.add, *args, **kwargs))
-
-    def call(self, step: Callable[[], None]) -> None:
-        self.steps.append(step)
-
-    def replay(self) -> None:
-        for step in self.steps:
-            step()
-
-
 class _Checks:
     def __init__(self, s: Screening, reference_dir: Path | None, memory_limit: str,
                  threads: int | None) -> None:
@@ -264,7 +98,7 @@ class _Checks:
         self.reference_dir = reference_dir
         self.memory_limit = memory_limit
         self.threads = threads
-        self._scan: _InBackground[ByteScan] | None = None  # the data file's byte scan
+        self._scan: InBackground[ByteScan] | None = None  # the data file's byte scan
         self._attempts = 0  # databases created to load the cells
         self._unreadable: str | None = None  # why the parser gave up, if it did
         # While the checks are batched: the aggregates they asked for, and their values.
@@ -278,7 +112,7 @@ class _Checks:
         # The data file's byte scan runs in the background while DuckDB loads the cells;
         # the findings of both files are held back and added in the order of the checks
         # once the scan is done.
-        report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+        report, self.r = self.r, Deferred(self.r)  # type: ignore[assignment]
         try:
             header_ok = self.check_data_file()
             self.check_meta_file()
@@ -294,7 +128,7 @@ class _Checks:
         if self.s.con is not None and self.s.row_count:
             # Row-by-row conditions are counted together in one scan (count_batch), and
             # their findings added in the order of the checks.
-            report, self.r = self.r, _Deferred(self.r)  # type: ignore[assignment]
+            report, self.r = self.r, Deferred(self.r)  # type: ignore[assignment]
             self._batch = {}
             try:
                 self.group_cells()
@@ -313,12 +147,12 @@ class _Checks:
             deferred.replay()  # type: ignore[attr-defined]
         self.r.row_count = self.s.row_count
 
-    def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple]:
+    def sql(self, query: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         assert self.s.con is not None
         return self.s.con.execute(query, list(params)).fetchall()
 
     def first_rows(self, condition: str, select: str, total: int | None = None
-                   ) -> tuple[list[tuple], int]:
+                   ) -> tuple[list[tuple[Any, ...]], int]:
         """The first rows matching `condition`, as (row number, *values of `select`), and
         how many rows match (`total`, when already counted)."""
         if total == 0:
@@ -332,7 +166,7 @@ class _Checks:
         return [(self.s.row_number(rowid), *values) for rowid, *values in rows], total
 
     def when_rows(self, condition: str, select: str,
-                  handler: Callable[[list[tuple], int], None]) -> None:
+                  handler: Callable[[list[tuple[Any, ...]], int], None]) -> None:
         """Call `handler` with first_rows(condition, select): at once, or, while the checks
         are batched, after one scan has counted the rows of every condition (only the
         conditions some row meets cost a query of their own)."""
@@ -341,7 +175,7 @@ class _Checks:
             *self.first_rows(condition, select, None if values is None else values[0])))
 
     def with_aggregates(self, aggregates: list[str],
-                        handler: Callable[[list | None], None]) -> None:
+                        handler: Callable[[list[Any] | None], None]) -> None:
         """Call `handler` with the values of these aggregates over the data table.
 
         While the checks are batched, the aggregates of every check are computed together
@@ -440,7 +274,7 @@ class _Checks:
                  column_in_finding: bool = True) -> None:
         """One finding per matching row (up to the cap); `message` may use {value},
         {column} and {row}."""
-        def report(rows: list[tuple], total: int) -> None:
+        def report(rows: list[tuple[Any, ...]], total: int) -> None:
             for i, (row, value) in enumerate(rows):
                 self.r.add(rule, self.data,
                            message.format(value=value, column=column, row=row),
@@ -453,7 +287,8 @@ class _Checks:
     # --- names --------------------------------------------------------------------------
     def check_file_names(self) -> None:
         for path, ending in ((self.s.data_path, ".csv"), (self.s.meta_path, ".meta.csv")):
-            name = path.name
+            # A data file may come gzip-compressed: x.csv.gz is judged as x.csv.
+            name = plain_name(path.name) if ending == ".csv" else path.name
             if not name.lower().endswith(ending) or (
                     ending == ".csv" and name.lower().endswith(".meta.csv")):
                 self.r.add("file.name.extension", name,
@@ -474,7 +309,7 @@ class _Checks:
                 self.r.add("file.name.length", name,
                            f"The name part of '{name}' has {len(stem)} characters; "
                            f"at most {meta_columns.MAX_FILE_STEM} are allowed.")
-        data_name, meta_name = self.s.data_path.name, self.s.meta_path.name
+        data_name, meta_name = plain_name(self.s.data_path.name), self.s.meta_path.name
         # Case-insensitive, as EES matches them (ONE.CSV goes with ONE.META.CSV).
         if data_name.lower().endswith(".csv") and \
                 meta_name.lower() != data_name[:-4].lower() + ".meta.csv":
@@ -502,22 +337,29 @@ class _Checks:
 
     def check_data_file(self) -> bool:
         """Byte-level and header checks; False when the cells cannot be loaded at all."""
-        if self.s.data_path.stat().st_size == 0:
+        if is_gzipped(self.s.data_path):
+            self.s.csv_path = self.s.workdir / plain_name(self.s.data_path.name)
+            problem = unpack_gzip(self.s.data_path, self.s.csv_path)
+            if problem is not None:
+                self.r.add("file.compressed", self.data,
+                           f"The data file cannot be read: {problem}.")
+                return False
+        if self.s.csv_path.stat().st_size == 0:
             self.r.add("file.empty", self.data, "The data file is empty: it has no header row.")
             return False
         try:
-            header = read_header(self.s.data_path)
+            header = read_header(self.s.csv_path)
         except CsvProblem as p:
             if p.rule == "file.empty":  # only line endings: nothing else worth saying
                 self.r.add(p.rule, self.data, "The data file has no header row, only "
                            "blank lines.")
                 return False
             if not p.whole_file:
-                self.s.data_scan = self.check_bytes(self.s.data_path, self.data)
+                self.s.data_scan = self.check_bytes(self.s.csv_path, self.data)
             self.r.add(p.rule, self.data, p.message, row=p.line)
             return False
         # Blank lines are looked for only if the counts after loading say there are some.
-        self._scan = _InBackground(scan_bytes, self.s.data_path, blank_lines=False)
+        self._scan = InBackground(scan_bytes, self.s.csv_path, blank_lines=False)
         self.r.call(lambda: self.report_scan(self.scan_result(), self.data))  # type: ignore[attr-defined]
         if not header:
             self.r.add("file.header.blank", self.data, "The first line is blank: it must hold "
@@ -554,6 +396,11 @@ class _Checks:
                 loadable = False
             seen.add(name)
             lowered.setdefault(name.lower(), name)
+            if any(ch.isspace() for ch in name):
+                # An error (EES's col_names_spaces fails it); other characters outside
+                # snake_case are only awkward, so they stay a warning (below).
+                self.r.add("file.header.space", self.data,
+                           f"'{name}' has a space in it.", row=1, column=name, value=name)
             if not COLUMN_NAME.match(name):
                 self.r.add("file.header.name_invalid", self.data,
                            f"'{name}' is not lower snake_case.", row=1, column=name,
@@ -590,8 +437,8 @@ class _Checks:
         self.s.meta_scan = self.check_bytes(self.s.meta_path, file)
         header, rows = parsed.header, parsed.rows
         self.s.meta_read = True
-        for p in parsed.problems:
-            self.r.add(p.rule, file, p.message, row=p.line)
+        for problem in parsed.problems:
+            self.r.add(problem.rule, file, problem.message, row=problem.line)
         missing = [c for c in meta_columns.REQUIRED_META_COLUMNS if c not in header]
         for column in missing:
             self.r.add("meta.columns.missing", file, f"The meta file has no '{column}' column.",
@@ -775,7 +622,7 @@ class _Checks:
                 f"rejects_scan = 'reject_scans', max_line_size = {MAX_LINE_BYTES}, "
                 # Never decompress: a .gz or .zst name must not unpack a bomb.
                 "encoding = 'utf-8', compression = 'none')",
-                [str(source or self.s.data_path), columns],
+                [str(source or self.s.csv_path), columns],
             )
         except duckdb.InvalidInputException as e:
             # What the parser cannot get past at all (a lone carriage return, binary
@@ -806,7 +653,7 @@ class _Checks:
             # DuckDB's strict parser stops at the first line ending unlike the others; the
             # mix is only a warning, so parse a copy with one kind of ending.
             source = self.s.workdir / "normalised.csv"
-            normalise_line_endings(self.s.data_path, source)
+            normalise_line_endings(self.s.csv_path, source)
             loaded = self.load_cells(source)
         # Blank lines are skipped by the parser. When every line of the file is the header,
         # a loaded row or a rejected one, there are none, and the slow search is not needed.
@@ -818,7 +665,7 @@ class _Checks:
             no_blank_lines = rejected == 0 and \
                 scan.lines_without_trailing_blanks() == 1 + rows
         if not no_blank_lines:
-            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.data_path)
+            scan.blank_lines, scan.blank_line_count = find_blank_lines(self.s.csv_path)
         scan.blank_lines_scanned = True
 
     def scan_result(self) -> ByteScan:
@@ -856,8 +703,8 @@ class _Checks:
             "TOO MANY COLUMNS": ("file.ragged_row", 2),
             "LINE SIZE OVER MAXIMUM": ("file.line_too_long", 2),
         }
-        rule_of = _case("error_type", {k: v[0] for k, v in kinds.items()})
-        rank = _case("error_type", {k: str(v[1]) for k, v in kinds.items()})
+        rule_of = case("error_type", {k: v[0] for k, v in kinds.items()})
+        rank = case("error_type", {k: str(v[1]) for k, v in kinds.items()})
         self.s.con.execute(
             "CREATE TEMP TABLE bad_lines AS SELECT line, "
             f"arg_min(coalesce({rule_of}, 'file.ragged_row'), "
@@ -927,7 +774,7 @@ class _Checks:
         else:
             self.with_aggregates(parts, self.report_profile)  # type: ignore[arg-type]
 
-    def report_profile(self, values: list) -> None:
+    def report_profile(self, values: Sequence[Any]) -> None:
         header = self.s.header
         markers = ", ".join(lit(m) for m in sorted(symbols.NULL_MARKERS))
         self.blank_counts: dict[str, int] = {}
@@ -982,7 +829,7 @@ class _Checks:
                            column="time_identifier", value=identifier.label, count=count)
         # Periods: the SQL finds rows with a bad shape for their identifier; Python words it.
         # Rows whose identifier is blank or unknown still need a 4- or 6-digit period.
-        digits = _case("lower(trim(time_identifier))",
+        digits = case("lower(trim(time_identifier))",
                        {k: str(v.digits) for k, v in time_periods.BY_LABEL.items()})
         bad = (
             "(time_period IS NULL OR NOT regexp_full_match(time_period, "
@@ -991,7 +838,7 @@ class _Checks:
             "(TRY_CAST(substr(time_period, 3, 2) AS INTEGER) + 1) % 100) OR "
             f"({TIME_CODE} IS NOT NULL AND length(time_period) != CAST({digits} AS INTEGER)))"
         )
-        def report(rows: list[tuple], total: int) -> None:
+        def report(rows: list[tuple[Any, ...]], total: int) -> None:
             for i, (row, period, identifier) in enumerate(rows):
                 ident = time_periods.BY_LABEL.get((identifier or "").strip().lower())
                 problem = time_periods.period_problem(period or "", ident) or "is not valid"
@@ -1187,7 +1034,7 @@ class _Checks:
             self.add_rows("data.indicator.not_numeric", text, c,
                           "'{value}' in {column} is neither a number nor a symbol.")
 
-    def report_obsolete(self, c: str, rows: list[tuple], total: int) -> None:
+    def report_obsolete(self, c: str, rows: list[tuple[Any, ...]], total: int) -> None:
         for i, (row, value) in enumerate(rows):
             self.r.add("data.indicator.obsolete_symbol", self.data,
                        f"'{value}' in {c}: use '{symbols.OBSOLETE_SYMBOLS[value.strip()]}'.",

@@ -12,7 +12,7 @@ import csv
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -24,9 +24,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 
 from openstats import http_cache
-from openstats.catalogue import version_specs
+from openstats.catalogue import listing, version_specs
+from openstats.catalogue.listing import CatalogueQuery
 from openstats.catalogue.published import PublicDataSet, View
-from openstats.dependencies import platform, public_view
+from openstats.dependencies import platform, preview_releases, public_view
 from openstats.exports.guidance import GuidanceSection, guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
@@ -35,7 +36,7 @@ from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present.changes import version_changes
 from openstats.present.pages import DataSetRow, data_set_row, release_row, theme_groups
-from openstats.standards import bidi, geography
+from openstats.standards import bidi, geography, gzipped
 from openstats.web import markdown
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -90,7 +91,7 @@ def home(request: Request) -> Response:
 # --- data-set page ---------------------------------------------------------------------------
 def first_rows(path: Path, limit: int | None) -> tuple[list[str], list[list[str]]]:
     """The header and first rows of the stored CSV (the underlying data, as uploaded)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with gzipped.open_text(path) as f:  # a .csv.gz is read unpacked
         reader = csv.reader(f)
         header = next(reader, [])
         rows = list(islice(reader, limit)) if limit is not None else list(reader)
@@ -328,14 +329,6 @@ def release_zip(request: Request, publication: str, release: str) -> Response:
 
 
 # --- data catalogue --------------------------------------------------------------------------
-def search_text(row: DataSetRow, meta: VersionMeta) -> str:
-    """What catalogue search looks through: title, summary, variables, filter options."""
-    parts = [row.title, row.title, row.summary]
-    parts += [f"{c} {d}" for c, d in variables(meta)]
-    parts += [o.label for f in meta.filters for o in f.options]
-    return " ".join(parts).lower()
-
-
 def latest_releases(request: Request, rows: list[DataSetRow]) -> set[tuple[str, str]]:
     """(publication, release) of each shown publication's latest release, whose data sets
     carry the "Latest data" tag, as EES's catalogue marks them."""
@@ -352,44 +345,27 @@ def latest_releases(request: Request, rows: list[DataSetRow]) -> set[tuple[str, 
 def data_catalogue(request: Request, search: str = "", theme: str = "", publication: str = "",
                    release: str = "", geographic_level: str = "", sort: str = "",
                    page: str = "1") -> Response:
-    rows = [data_set_row(d) for d in public_view(request).latest_data_sets()]
+    """Search, filters, sorting and paging run in the catalogue's database (listing.py);
+    the page's ten data sets are then shown from the published view like everywhere."""
+    view = public_view(request)
+    q = CatalogueQuery(search=search, theme=theme, publication=publication, release=release,
+                       level=geographic_level, sort=sort,
+                       page=int(page) if page.isdigit() and len(page) < 9 else 1,
+                       page_size=PAGE_SIZE)
+    found = listing.search(platform(request).catalogue, q, view.at, view.moment,
+                           preview_releases(request))
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    if q.page > pages:
+        q = replace(q, page=pages)
+        found = listing.search(platform(request).catalogue, q, view.at, view.moment,
+                               preview_releases(request))
+    rows = [data_set_row(d) for d in (view.latest(i) for i in found.data_set_ids) if d]
     metas = {r.id: meta_of(request, r) for r in rows}
-    options = {
-        "themes": sorted({(r.theme_slug, r.theme_title) for r in rows}, key=lambda t: t[1]),
-        "publications": sorted({(r.publication_slug, r.publication_title) for r in rows
-                                if not theme or r.theme_slug == theme}, key=lambda t: t[1]),
-        "releases": sorted({(r.release_slug, r.release_title) for r in rows
-                            if r.publication_slug == publication}, key=lambda t: t[1]),
-        "levels": sorted({(c, geography.BY_CODE[c].label) for m in metas.values()
-                          for c in m.geographic_levels}, key=lambda t: t[1]),
-    }
-    if theme:
-        rows = [r for r in rows if r.theme_slug == theme]
-    if publication:
-        rows = [r for r in rows if r.publication_slug == publication]
-    if release:
-        rows = [r for r in rows if r.release_slug == release]
-    if geographic_level:
-        rows = [r for r in rows if geographic_level in metas[r.id].geographic_levels]
-    terms = search.lower().split()
-    scores: dict[str, int] = {}
-    if terms:
-        for r in rows:
-            text = search_text(r, metas[r.id])
-            if all(t in text for t in terms):
-                scores[r.id] = sum(text.count(t) for t in terms)
-        rows = [r for r in rows if r.id in scores]
-    chosen_sort = sort if sort in ("newest", "title", "relevance") else ""
-    sort = chosen_sort or ("relevance" if terms else "newest")
-    if sort == "title":
-        rows.sort(key=lambda r: r.title.lower())
-    elif sort == "relevance" and terms:
-        rows.sort(key=lambda r: (-scores[r.id], r.title.lower()))
-    else:
-        rows.sort(key=lambda r: (r.published, r.title), reverse=True)
-    total = len(rows)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page_no = min(max(int(page) if page.isdigit() else 1, 1), pages)
+    options = {"themes": found.options.themes, "publications": found.options.publications,
+               "releases": found.options.releases,
+               "levels": sorted(((c, geography.BY_CODE[c].label) for c in found.options.levels
+                                 if c in geography.BY_CODE), key=lambda t: t[1])}
+    chosen_sort = sort if sort in listing.SORTS else ""
     state = {k: v for k, v in {"search": search, "theme": theme, "publication": publication,
                                 "release": release, "geographic_level": geographic_level,
                                 "sort": chosen_sort}.items() if v}
@@ -397,10 +373,9 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
     def link(**changes: Any) -> str:
         return "/data-catalogue?" + urlencode({**state, **changes})
 
-    shown = rows[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
     return http_cache.page(request, templates.TemplateResponse(request, "catalogue.html", {
-        "results": [(r, ees.summary_lists(metas[r.id]), metas[r.id]) for r in shown],
-        "latest_releases": latest_releases(request, shown),
-        "total": total, "page": page_no, "pages": pages, "state": state, "options": options,
-        "search": search, "sort": sort, "link": link,
+        "results": [(r, ees.summary_lists(metas[r.id]), metas[r.id]) for r in rows],
+        "latest_releases": latest_releases(request, rows),
+        "total": found.total, "page": q.page, "pages": pages, "state": state,
+        "options": options, "search": search, "sort": q.chosen_sort, "link": link,
     }))

@@ -12,6 +12,7 @@ chart choices are GET fields, so they work without JavaScript and live in the UR
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from functools import cache
 from typing import Any
@@ -54,7 +55,7 @@ DROPPED = ("Some rows and columns are not shown in this table because the data h
 @cache
 def export_engine() -> QueryEngine:
     """An engine that keeps no answers: flat downloads page through whole selections."""
-    return QueryEngine(cache_size=0)
+    return QueryEngine(cache_bytes=0)
 
 
 def build(request: Request, v: Version, sel: tables.Selection) -> pivot.Table:
@@ -247,6 +248,10 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
     if kind == "csv" or too_big:
         cols = flat.columns(v, sel)
         rows = flat.rows(export_engine(), v, sel, cols)
+        # The first row before the first byte: a version that cannot be read is an error
+        # page, not a download cut off after its header.
+        first = list(itertools.islice(rows, 1))
+        rows = itertools.chain(first, rows)
         if kind == "csv":
             return StreamingResponse(table_exports.csv_stream(cols.names, rows),
                                      media_type="text/csv; charset=utf-8", headers=headers)

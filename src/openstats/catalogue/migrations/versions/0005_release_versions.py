@@ -38,17 +38,15 @@ depends_on = None
 def _utc(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def upgrade() -> None:
+    # (On SQLite, tables other tables point at are rebuilt below: catalogue/migrate.py
+    # runs migrations with foreign keys off and checks every key before committing.)
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
-        # Tables are rebuilt below (SQLite cannot drop columns in place) while other
-        # tables point at them: check foreign keys at commit, once all are back.
-        op.execute("PRAGMA defer_foreign_keys = ON")
     op.create_table(
         "release_versions",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -130,7 +128,10 @@ def upgrade() -> None:
 def _carry_over(bind: sa.engine.Connection) -> None:
     """Turn each release's history into release versions (see the module docstring)."""
     now = datetime.now(UTC)
-    rows = lambda sql, **params: bind.execute(sa.text(sql), params).mappings().all()  # noqa: E731
+
+    def rows(sql: str, **params: Any) -> Sequence[Any]:
+        return bind.execute(sa.text(sql), params).mappings().all()
+
     publications = {p["id"]: p for p in rows("SELECT * FROM publications")}
     data_sets = {d["id"]: d for d in rows("SELECT * FROM data_sets")}
     states = {s["release_id"]: s for s in rows("SELECT * FROM release_states")}
@@ -139,15 +140,15 @@ def _carry_over(bind: sa.engine.Connection) -> None:
         versions = rows("SELECT id, data_set_id, version_major, version_minor, published "
                         "FROM data_set_versions WHERE release_id = :r", r=release["id"])
         moments = sorted({t for v in versions if (t := _utc(v["published"])) is not None})
-        first = _utc(release["published"])
-        if first is not None and (not moments or first < moments[0]):
-            moments.insert(0, first)
+        first_moment = _utc(release["published"])
+        if first_moment is not None and (not moments or first_moment < moments[0]):
+            moments.insert(0, first_moment)
         state = states.get(release["id"])
         approved_by = state["approved_by"] if state else None
         plans: list[tuple[datetime | None, Sequence[Any]]] = []
-        for moment in moments:
-            plans.append((moment, [v for v in versions if _utc(v["published"]) is not None
-                                   and _utc(v["published"]) <= moment]))  # type: ignore[operator]
+        for at in moments:
+            plans.append((at, [v for v in versions
+                               if (when := _utc(v["published"])) is not None and when <= at]))
         drafts = [v for v in versions if v["published"] is None]
         if drafts or not plans:
             plans.append((None, versions))

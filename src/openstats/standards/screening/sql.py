@@ -1,0 +1,39 @@
+"""SQL text shared by the screener, the import build and the query engine: the one home of
+identifier quoting and string literals, and of the expressions that map a row's cells to
+codes (its geographic level, its time identifier).
+
+Names of columns come from publishers' files, so they are always quoted with `q`; `lit`
+is for our own constants only, never for user input (that is always a `?` parameter).
+"""
+
+from __future__ import annotations
+
+from openstats.standards import geography, time_periods
+
+DATA = "data"  # the DuckDB table holding the data file's cells
+
+
+def q(name: str) -> str:
+    """Quote a column name for SQL: names come from files, never pasted raw."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """A SQL string literal for one of our own constants (never for user input)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def blank(column: str) -> str:
+    return f"({q(column)} IS NULL OR trim({q(column)}) = '')"
+
+
+def case(expression: str, mapping: dict[str, str]) -> str:
+    branches = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"(CASE {expression} {branches} END)"
+
+
+# SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).
+LEVEL_CODE = case("lower(trim(geographic_level))",
+                   {k: v.code for k, v in geography.BY_LABEL.items()})
+TIME_CODE = case("lower(trim(time_identifier))",
+                  {k: v.code for k, v in time_periods.BY_LABEL.items()})

@@ -28,6 +28,7 @@ from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
+from tests.api.conftest import manifest_text
 from tests.conftest import REFERENCE, REPO
 from tests.ops.helpers import environment, openstats
 from tests.support.catalogue import make_release
@@ -111,38 +112,15 @@ def test_import_into_a_full_data_folder_says_so_in_one_line(
 @pytest.mark.parametrize("small_disk", ["55m"], indirect=True)
 def test_load_that_fills_the_disk_half_way_says_what_it_was_writing(
         small_disk: Disk, big_pair: tuple[Path, Path], tmp_path: Path) -> None:
-    first, first_meta = big_pair
+    first, _ = big_pair
     second = first.with_name(f"bench_{(ROWS - 1) // 1000}k.csv")
     if not second.exists():
         second = next(p for p in first.parent.glob("bench_*.csv")
                       if p != first and not p.name.endswith(".meta.csv"))
-    second_meta = second.with_name(second.name.replace(".csv", ".meta.csv"))
     manifest = tmp_path / "release.toml"
-    manifest.write_text(f"""
-[theme]
-title = "Disk"
-[publication]
-title = "Two big files"
-slug = "two-big-files"
-summary = "Two files that do not both fit."
-[publication.contact]
-team_name = "Team"
-team_email = "team@example.org"
-[release]
-title = "2024"
-type = "Official statistics"
-published = 2024-01-01T09:30:00Z
-[[data_sets]]
-title = "First"
-summary = "The first."
-data = "{first}"
-meta = "{first_meta}"
-[[data_sets]]
-title = "Second"
-summary = "The second."
-data = "{second}"
-meta = "{second_meta}"
-""")
+    manifest.write_text(manifest_text("Two big files", "two-big-files", "2024-01-01T09:30:00Z", [
+        ("22222222-0000-4000-8000-000000000001", "First", str(first.with_suffix(""))),
+        ("22222222-0000-4000-8000-000000000002", "Second", str(second.with_suffix("")))]))
     done = run("load", str(manifest), data_dir=small_disk.where / "data")
     assert done.returncode == 1, done.stdout + done.stderr
     # The room was there when each was checked; the second build then ran out of it.

@@ -34,6 +34,7 @@ from openstats.settings import Settings
 from tests.conftest import REFERENCE, S3_ENV, S3Server, free_port
 from tests.faults.test_disk_full import big_pair  # noqa: F401 - a fixture
 from tests.ops.helpers import environment, openstats
+from tests.ops.test_serving import Proxy
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 TRIGGER = 5 * 1024 * 1024  # bytes of upload through the forwarder before the fault
@@ -79,23 +80,10 @@ class Forwarder:
                 client.close()  # the store is down: refused, as it would be
                 continue
             upstream.settimeout(None)
-            for a, b, counted in ((client, upstream, True), (upstream, client, False)):
-                threading.Thread(target=self._pipe, args=(a, b, counted), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-                if counted:
-                    self._count(len(data))
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            threading.Thread(target=Proxy._pipe, args=(client, upstream, self._count),
+                             daemon=True).start()
+            threading.Thread(target=Proxy._pipe, args=(upstream, client),
+                             daemon=True).start()
 
     def _count(self, n: int) -> None:
         with self._lock:

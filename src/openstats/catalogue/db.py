@@ -49,6 +49,7 @@ RETRY_SECONDS = 2.0  # after a failure to reach the database, fail at once for t
 # SQLite's primary result codes that mean "cannot be reached now", not "a wrong query":
 # BUSY, LOCKED, READONLY (its file was moved), IOERR, FULL, CANTOPEN, PROTOCOL.
 SQLITE_AWAY = frozenset({5, 6, 8, 10, 13, 14, 15})
+SQLITE_BUSY = frozenset({5, 6})  # BUSY, LOCKED: answered 503, but the database is there
 
 
 class Catalogue:
@@ -118,9 +119,11 @@ class Catalogue:
         except exc.SQLAlchemyError as e:
             if not _unreachable(e):
                 raise
-            self._problem = f"the catalogue database cannot be reached: {_first_line(e)}"
-            self._retry_at = time.monotonic() + RETRY_SECONDS
-            raise CatalogueUnavailable(self._problem, self.where()) from e
+            problem = f"the catalogue database cannot be reached: {_first_line(e)}"
+            if not _contention(e):  # busy for a moment is not away: no pause for others
+                self._problem = problem
+                self._retry_at = time.monotonic() + RETRY_SECONDS
+            raise CatalogueUnavailable(problem, self.where()) from e
 
     def _prepare_schema(self) -> None:
         with self._schema_lock:
@@ -253,6 +256,17 @@ def _unreachable(e: exc.SQLAlchemyError) -> bool:
             return code is not None and code & 0xFF in SQLITE_AWAY
         return True  # PostgreSQL: refused, server closed, shutting down, timed out
     return False
+
+
+def _contention(e: exc.SQLAlchemyError) -> bool:
+    """Busy rather than away: another writer holds the lock, a deadlock or a serialisation
+    failure was resolved against us, a statement was cancelled."""
+    orig = getattr(e, "orig", None)
+    if isinstance(orig, sqlite3.Error):
+        code = getattr(orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in SQLITE_BUSY
+    state = str(getattr(orig, "sqlstate", "") or "")
+    return state.startswith("40") or state == "57014"
 
 
 def _first_line(e: BaseException) -> str:

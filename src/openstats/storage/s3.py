@@ -168,8 +168,10 @@ class S3Storage:
         # removed at the next upload or start, once it answers.
         try:
             self.remove(key)
-        except StorageError:
+        except StorageUnavailable:
             (self.abandoned / key).touch()
+        except StorageError:
+            pass  # refused (no bucket, no rights): the sweeps' grace rule will judge it
 
     def _remove_abandoned(self) -> list[str]:
         removed = []

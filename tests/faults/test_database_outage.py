@@ -12,6 +12,7 @@ started during the outage (from the snapshot kept on disk). Everything recovers 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from tests.admin.helpers import PASSWORD, Person
 from tests.admin.test_embargo import QUERIES, SECRET_ID, TITLE, embargoed_manifest, fill, walk
 from tests.conftest import REFERENCE
 from tests.faults import postgres
+from tests.ops.helpers import environment, openstats
 from tests.security.test_errors import LEAKS
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
@@ -239,6 +241,13 @@ def test_sqlite_file_gone_at_start_is_an_outage_not_a_new_catalogue(tmp_path: Pa
         assert home.status_code == 200 and "Children in need" in home.text
         assert client.get("/admin").status_code == 503
     assert not (world.settings.data_dir / "catalogue.sqlite").exists()  # no empty one made
+    # A command says so in one line, and makes nothing either.
+    done = subprocess.run(openstats("publish", "--due", "--data-dir",
+                                    str(world.settings.data_dir)),
+                          env=environment(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "is missing" in done.stderr
+    assert not (world.settings.data_dir / "catalogue.sqlite").exists()
     db.up()
     with TestClient(create_app(world.settings)) as client:
         assert client.get("/admin/login").status_code == 200

@@ -13,13 +13,15 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from openstats import __version__, metrics, observability, security
+from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import docs
 from openstats.api import routes as api_routes
+from openstats.errors import CatalogueUnavailable, StorageUnavailable
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
@@ -37,7 +39,7 @@ JSON shapes, so code written for EES works here with only its base URL changed
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    platform = open_platform(settings, sweep=True)
+    platform = open_platform(settings, sweep=True, serve_without_database=True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The scheduler marks approved releases as published once their time comes.
@@ -53,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     for rv in workflow.publish_due(platform.catalogue):
                         metrics.PUBLISHED.inc()
                         log.info("release published", extra={"release_id": rv.release_id})
+                except CatalogueUnavailable as e:
+                    # Recorded at the next tick once the database is back; visibility never
+                    # waited for it anyway.
+                    log.warning("scheduler: %s", e)
                 except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
                     log.exception("scheduler")
 
@@ -79,12 +85,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(LowerCaseApiPaths)
 
+    failure_log = logging.getLogger("openstats.failures")
+
+    @app.exception_handler(CatalogueUnavailable)
+    async def database_away(request: Request, exc: CatalogueUnavailable) -> Response:
+        failure_log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return failures.unavailable(request, "database")
+
+    @app.exception_handler(StorageUnavailable)
+    async def storage_away(request: Request, exc: StorageUnavailable) -> Response:
+        failure_log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return failures.unavailable(request, "storage")
+
+    @app.middleware("http")
+    async def publishing_needs_the_database(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Every publishing page reads or writes the catalogue: while it is away, say so at
+        # once (even the sign-in form), rather than let a form be filled in for nothing.
+        if request.url.path.startswith(failures.PUBLISHING):
+            try:
+                await run_in_threadpool(platform.catalogue.ping)
+            except CatalogueUnavailable as e:
+                failure_log.warning("%s %s: %s", request.method, request.url.path, e)
+                return failures.unavailable(request, "database")
+        return await call_next(request)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         # Never a stack trace to the public; the server log keeps the detail.
-        return JSONResponse({"type": "https://tools.ietf.org/html/rfc9110#section-15.6.1",
-                             "title": "An error occurred while processing your request.",
-                             "status": 500}, status_code=500)
+        return failures.server_error(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -394,7 +394,9 @@ def main() -> None:
     try:
         app()
     except OpenstatsError as e:
-        err.print(str(e), markup=False)
+        # One line, however long (a full disk, an unreachable database): not wrapped, so
+        # that a log or a script reads it whole.
+        err.print(str(e), markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from openstats import sessions
 from openstats.catalogue.published import View
+from openstats.errors import CatalogueUnavailable
 from openstats.model.users import User
 from openstats.platform import Platform
 from openstats.publishing import workflow
@@ -30,8 +31,13 @@ def preview_releases(request: Request) -> frozenset[str]:
     if not request.cookies.get(sessions.COOKIE):
         return frozenset()  # the common case: a reader with no session, no query at all
     p = platform(request)
-    return workflow.pre_release_ids(p.catalogue, current_user(request),
-                                    p.settings.pre_release_hours)
+    try:
+        return workflow.pre_release_ids(p.catalogue, current_user(request),
+                                        p.settings.pre_release_hours)
+    except CatalogueUnavailable:
+        # Who is signed in, and what they may see early, is in the database: while it is
+        # away a signed-in reader sees what everyone sees (never more).
+        return frozenset()
 
 
 def public_view(request: Request) -> View:

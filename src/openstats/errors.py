@@ -45,3 +45,14 @@ class SettingsError(OpenstatsError):
 
 class StorageError(OpenstatsError):
     """Version storage cannot be reached or refused a request (bucket missing, no access)."""
+
+
+class CatalogueUnavailable(OpenstatsError):
+    """The catalogue database cannot be reached (down, restarting, its file gone) or is too
+    busy to answer. Readers are served from the last published snapshot meanwhile; what
+    needs the database is refused with 503 until it answers again."""
+
+
+class StorageUnavailable(StorageError):
+    """Version storage cannot be reached now (connection refused or cut, timed out, a
+    server error): worth trying again later, unlike a missing object or a refusal."""

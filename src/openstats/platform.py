@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from openstats.catalogue import data_sets
 from openstats.catalogue.db import Catalogue
-from openstats.errors import StorageError
+from openstats.errors import CatalogueUnavailable, StorageError
 from openstats.publishing.upload_folders import sweep_uploads
 from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
@@ -25,22 +25,28 @@ class Platform:
         self.catalogue.close()
 
 
-def open_platform(settings: Settings, *, sweep: bool = False) -> Platform:
+def open_platform(settings: Settings, *, sweep: bool = False,
+                  serve_without_database: bool = False) -> Platform:
     """Open (and migrate) the catalogue and storage; `sweep` removes orphan files (of
-    versions, and of uploads a crash or a walk-away left)."""
+    versions, and of uploads a crash or a walk-away left). A server passes
+    `serve_without_database`: started during a database outage, it serves what was last
+    published (kept in data_dir/published) until the database answers."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     storage = open_storage(settings)  # first: a bad storage setting fails before any work
     catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=settings.auto_migrate,
                           pool_size=settings.db_pool_size,
-                          max_overflow=settings.db_max_overflow)
+                          max_overflow=settings.db_max_overflow,
+                          published_dir=settings.data_dir / "published",
+                          start_without_database=serve_without_database)
     if sweep:
         try:
             with catalogue.connect() as conn:
                 referenced = data_sets.storage_keys(conn)
             storage.sweep(referenced)
-        except StorageError as e:
-            # Tidying is not worth refusing to start over: the bucket may be back in a
-            # moment, and a readiness probe (storage.check) reports it meanwhile.
+        except (StorageError, CatalogueUnavailable) as e:
+            # Tidying is not worth refusing to start over: the bucket or the database may
+            # be back in a moment, and a readiness probe reports them meanwhile. Without
+            # the catalogue nobody knows which versions are orphans: nothing is removed.
             logging.getLogger("openstats").warning("storage sweep skipped: %s", e)
         sweep_uploads(settings.data_dir / "uploads")
     return Platform(settings, catalogue, storage, QueryEngine())

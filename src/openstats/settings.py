@@ -41,6 +41,10 @@ class Settings:
     # The S3 API's address for servers other than AWS (MinIO, Ceph, moto, ...).
     s3_endpoint_url: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_S3_ENDPOINT_URL", ""))
+    # Seconds to wait for the S3 API to answer a request (each of up to five attempts):
+    # a store that hangs fails an import after about five times this, not never.
+    s3_timeout: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_S3_TIMEOUT", "60")))
     # DuckDB's memory cap for screening and import; it spills to disk beyond it.
     memory_limit: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_MEMORY_LIMIT", "512MB")

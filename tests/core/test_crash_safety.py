@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -407,14 +408,22 @@ def test_server_killed_while_screening_an_upload(world: World, servers: list[Ser
 
 def test_upload_sweep_keeps_live_and_waiting_uploads(tmp_path: Path) -> None:
     from openstats.publishing.upload_folders import sweep_uploads
+    from openstats.storage import owners
 
-    dead = subprocess.Popen(["true"])
-    dead.wait()
+    # A marker written by a process that has exited since (the real code, in a child).
+    subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from "
+                    "openstats.storage import owners; owners.mark(Path(sys.argv[1]))",
+                    str(tmp_path / "dead-marker")], check=True)
+    dead = (tmp_path / "dead-marker").read_text()
+    (tmp_path / "dead-marker").unlink()
+    owners.mark(tmp_path / "live-marker")
+    live = (tmp_path / "live-marker").read_text()
+    owners.unmark(tmp_path / "live-marker")
     old = time.time() - 3 * 24 * 3600
     made = {}
     for name, marker, record, age in [
-            ("receiving-live", str(os.getpid()), False, None),
-            ("receiving-dead", str(dead.pid), False, None),
+            ("receiving-live", live, False, None),
+            ("receiving-dead", dead, False, None),
             ("waiting-for-import", None, True, None),
             ("abandoned", None, True, old),
             ("never-finished", None, False, old),

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -159,10 +159,14 @@ class Proxy:
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
     @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(source: socket.socket, sink: socket.socket,
+              passed: Callable[[int], None] | None = None) -> None:
+        """Forward until either side closes; `passed` hears of each chunk's size."""
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
+                if passed is not None:
+                    passed(len(data))
         except OSError:
             pass
         finally:

@@ -3,6 +3,9 @@
 A data set is an identity (its id is stable across versions and releases); a version is
 its numbers: files in storage and the metadata import wrote. Which release version holds
 a version, and the words written for it there, are in catalogue/releases.py.
+
+While the database is away, a published version's metadata and changes are read from the
+copy kept on local disk with the published snapshot (catalogue/snapshot_file.py).
 """
 
 from __future__ import annotations
@@ -10,11 +13,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, RowMapping
 
+from openstats.catalogue import snapshot_file
 from openstats.catalogue.schema import data_set_versions, data_sets
 from openstats.catalogue.values import now, utc
 from openstats.model.catalogue import DataSet, DataSetVersion
@@ -120,6 +126,14 @@ def stored_changes(conn: Connection, version_id: str) -> dict[str, Any]:
     return dict(json.loads(text or "{}"))
 
 
+def stored_records(conn: Connection, ids: Iterable[str]) -> dict[str, snapshot_file.VersionRecord]:
+    """Versions' metadata and changes as stored, to keep on disk beside the snapshot."""
+    rows = conn.execute(select(data_set_versions.c.id, data_set_versions.c.metadata,
+                               data_set_versions.c.changes)
+                        .where(data_set_versions.c.id.in_(list(ids))))
+    return {r.id: snapshot_file.VersionRecord(r.metadata, r.changes or "{}") for r in rows}
+
+
 def storage_keys(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute(select(data_set_versions.c.storage_key))}
 
@@ -131,8 +145,9 @@ class MetadataCache:
     process out of memory. Versions never change, so no entry can go stale on any replica.
     """
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, published_dir: Path | None = None) -> None:
         self.catalogue = catalogue
+        self.published_dir = published_dir
         # (JSON size, typed metadata, the stored JSON as parsed)
         self._items: OrderedDict[str, tuple[int, VersionMeta, dict[str, Any]]] = OrderedDict()
         self._bytes = 0
@@ -152,9 +167,15 @@ class MetadataCache:
             if cached is not None:
                 self._items.move_to_end(version_id)
                 return cached
-        with self.catalogue.connect() as conn:
-            text = conn.execute(select(data_set_versions.c.metadata)
-                                .where(data_set_versions.c.id == version_id)).scalar_one()
+        try:
+            with self.catalogue.connect() as conn:
+                text = conn.execute(select(data_set_versions.c.metadata)
+                                    .where(data_set_versions.c.id == version_id)).scalar_one()
+        except Exception:
+            kept = self._kept(version_id)
+            if kept is None:
+                raise
+            text = kept.metadata
         doc = dict(json.loads(text))
         entry = (len(text), VersionMeta.from_json(doc), doc)
         with self._lock:
@@ -165,3 +186,20 @@ class MetadataCache:
                 _, (size, *_) = self._items.popitem(last=False)
                 self._bytes -= size
         return entry
+
+    def changes(self, version_id: str) -> dict[str, Any]:
+        """What import recorded as changed from the version before (ingest/changes.py)."""
+        try:
+            with self.catalogue.connect() as conn:
+                return stored_changes(conn, version_id)
+        except Exception:
+            kept = self._kept(version_id)
+            if kept is None:
+                raise
+            return dict(json.loads(kept.changes))
+
+    def _kept(self, version_id: str) -> snapshot_file.VersionRecord | None:
+        """The copy kept on disk with the published snapshot, if any."""
+        if self.published_dir is None:
+            return None
+        return snapshot_file.load_version(self.published_dir, version_id)

@@ -21,6 +21,14 @@ visible when the release version it is published with is visible to the reader, 
 its own moment when published "immediately". The glossary is the terms of every visible
 release's shown version (a term two releases define: the words published last).
 
+While the database is away, readers get the last snapshot this process read, or, in a
+process that started during the outage, the one kept on local disk
+(catalogue/snapshot_file.py, written whenever a new generation is read). Visibility is
+still decided by the clock, so a release whose moment comes during the outage appears at
+that moment, and nothing appears before its time. What was changed in the database
+after the last snapshot was read (an unscheduled release, say) cannot be seen until the
+database answers again.
+
 Over 400 lines on purpose: the one rule of what readers see stays in one module.
 """
 
@@ -29,13 +37,23 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from openstats.catalogue import content, data_sets, methodologies, publications, releases
+from openstats.catalogue import (
+    content,
+    data_sets,
+    methodologies,
+    publications,
+    releases,
+    snapshot_file,
+)
 from openstats.catalogue.values import now
+from openstats.errors import CatalogueUnavailable
 from openstats.model.catalogue import (
     Contact,
     DataSetVersion,
@@ -445,32 +463,87 @@ class SnapshotCache:
     """This process's snapshot and the views made from it (see the module docstring)."""
 
     VIEWS = 16  # recent views kept: one per (generation, epoch, preview) in use
+    BATCH = 200  # versions' records read from the database per query when keeping them
+    FORGET_AFTER = 3600.0  # seconds: records younger than this may be another process's
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, published_dir: Path | None = None) -> None:
         self.catalogue = catalogue
+        self.published_dir = published_dir
         self._snapshot: Snapshot | None = None
         self._views: OrderedDict[tuple[int, int, frozenset[str]], View] = OrderedDict()
         self._lock = threading.Lock()
+        self._keeping = threading.Lock()
+        self._kept_generation: int | None = None
+        self._serving_kept = False  # said once per outage in the log, not per request
 
     def snapshot(self) -> Snapshot:
-        """The snapshot for the catalogue's generation now; reread when it has moved."""
+        """The snapshot for the catalogue's generation now; reread when it has moved.
+        While the database is away: the last one read, or the one kept on disk."""
         try:
             generation = self.catalogue.generation()
-        except Exception:
-            if self._snapshot is None:
-                raise
-            # The database is away: what was last published stays readable (visibility is
-            # still decided by the clock, so nothing shows before its time).
-            log.warning("catalogue unreachable; serving the last snapshot", exc_info=True)
-            return self._snapshot
+        except Exception as e:  # noqa: BLE001 - whatever failed, the last snapshot stands
+            return self._last_published(e)
         current = self._snapshot
-        if current is not None and current.generation == generation:
-            return current
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = Snapshot.load(self.catalogue, generation)
-                self._views.clear()
-            return self._snapshot
+        if current is None or current.generation != generation:
+            try:
+                with self._lock:
+                    if self._snapshot is None or self._snapshot.generation != generation:
+                        self._snapshot = Snapshot.load(self.catalogue, generation)
+                        self._views.clear()
+                    current = self._snapshot
+            except CatalogueUnavailable as e:  # went away between the two reads
+                return self._last_published(e)
+        if self._serving_kept:
+            self._serving_kept = False
+            log.info("catalogue reachable again; reading what is published from it")
+        if self._kept_generation != current.generation:
+            self._keep(current)
+        return current
+
+    def _last_published(self, error: Exception) -> Snapshot:
+        fallback = self._snapshot
+        if fallback is None and self.published_dir is not None:
+            kept = snapshot_file.load(self.published_dir, Snapshot)
+            with self._lock:
+                if self._snapshot is None and kept is not None:
+                    self._snapshot = kept
+                    self._views.clear()
+                fallback = self._snapshot
+        if fallback is None:
+            if isinstance(error, CatalogueUnavailable):
+                raise error
+            raise CatalogueUnavailable("the catalogue database cannot be read, and no "
+                                       "published snapshot is kept") from error
+        if not self._serving_kept:
+            self._serving_kept = True
+            # The database is away: what was last published stays readable (visibility
+            # is still decided by the clock, so nothing shows before its time).
+            log.warning("catalogue unreachable (%s); serving the snapshot of generation %d",
+                        error, fallback.generation)
+        return fallback
+
+    def _keep(self, snapshot: Snapshot) -> None:
+        """Write the snapshot (and its versions' records) to disk, for outages to come.
+        Failing to is logged, never raised: readers are served either way."""
+        folder = self.published_dir
+        if folder is None or not self._keeping.acquire(blocking=False):
+            return  # nowhere to keep it, or another thread is keeping it right now
+        try:
+            missing = sorted(set(snapshot.versions) - snapshot_file.kept_versions(folder))
+            for start in range(0, len(missing), self.BATCH):
+                with self.catalogue.connect() as conn:
+                    records = data_sets.stored_records(conn, missing[start:start + self.BATCH])
+                for version_id, record in records.items():
+                    snapshot_file.save_version(folder, version_id, record)
+            if snapshot_file.save(folder, Snapshot, snapshot, snapshot.generation):
+                snapshot_file.forget_versions(folder, set(snapshot.versions),
+                                              older_than=time.time() - self.FORGET_AFTER)
+            self._kept_generation = snapshot.generation
+        except Exception:  # noqa: BLE001 - a full disk must not stop the site serving
+            log.warning("the published snapshot could not be kept on disk in %s", folder,
+                        exc_info=True)
+        finally:
+            self._keeping.release()
 
     def view(self, at: datetime | None = None,
              preview_releases: frozenset[str] = frozenset()) -> View:

@@ -86,7 +86,9 @@ def authenticate(catalogue: Catalogue, email: str, password: str, client: str,
     # the error is raised after it, so the rollback of a raise cannot undo the count.
     problem: str | None = None
     user: User | None = None
-    with catalogue.transaction() as conn:
+    # Immediate: it reads, then writes; begun deferred on SQLite it failed at once with
+    # "database is locked" whenever another writer (the scheduler) committed in between.
+    with catalogue.transaction(immediate=True) as conn:
         client_failures = conn.execute(select(func.count(), func.min(sign_in_failures.c.at))
                                        .where(sign_in_failures.c.client == key,
                                               sign_in_failures.c.at > since)).one()

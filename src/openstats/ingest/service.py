@@ -30,7 +30,7 @@ from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen
 from openstats.standards.screening.result import Screening
-from openstats.storage import Storage
+from openstats.storage import Storage, space
 
 
 @dataclass
@@ -219,7 +219,10 @@ def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data
                 write_catalogue(conn, [])
         return ImportResult(data_set_id, latest.version, False, latest.row_count, None,
                             latest.id)
-    with screen_for_import(settings, storage, data, meta) as s:
+    needed, doing = space.needed_for(data, meta), f"importing {data.name}"
+    space.check_room(storage.staging, needed, doing)
+    with space.reported(storage.staging, needed, doing), \
+            screen_for_import(settings, storage, data, meta) as s:
         crash_point("import.screened")
         prepared = prepare(storage, s, data_set_id=data_set_id, publication_id=publication_id,
                            title=title, replaces=replaces)

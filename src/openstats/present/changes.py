@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from openstats.catalogue import data_sets
 from openstats.catalogue.db import Catalogue
 from openstats.catalogue.published import PublicDataSet, View
 from openstats.ingest.changes import NONE, Changes, compare
@@ -12,8 +11,7 @@ from openstats.ingest.changes import NONE, Changes, compare
 def version_changes(catalogue: Catalogue, view: View, item: PublicDataSet) -> Changes:
     """As import recorded them (ingest/changes.py); for versions imported before changes
     were stored that way, compared now with the same rule. The first version has none."""
-    with catalogue.connect() as conn:
-        stored = Changes.from_json(data_sets.stored_changes(conn, item.version_id))
+    stored = Changes.from_json(catalogue.metadata.changes(item.version_id))
     if stored is not None:
         return stored
     older = [d for d in view.versions_of(item.data_set_id)

@@ -57,6 +57,7 @@ from openstats.publishing import manifest_content
 from openstats.publishing.manifest_fields import check_fields
 from openstats.query.tables import match_spec
 from openstats.standards import gzipped
+from openstats.storage import space
 
 LONDON = ZoneInfo("Europe/London")
 # Data sets without an id get one derived from their publication and data file, so
@@ -269,7 +270,11 @@ def load_manifest(platform: Platform, path: Path) -> LoadResult:
     unchanged instead of failing on a version number the first one has just taken.
     """
     m = read_manifest(path)
-    with platform.catalogue.exclusive("load-manifest"):
+    # The files to build are known only once the unchanged ones are set aside: a full
+    # disk is reported (naming the room all of them need) if one is met on the way.
+    needed = space.needed_for(*(f for ds in m.data_sets for f in (ds.data, ds.meta)))
+    with platform.catalogue.exclusive("load-manifest"), \
+            space.reported(platform.storage.staging, needed, f"loading {path.name}"):
         return _load(platform, m)
 
 
@@ -292,6 +297,8 @@ def _load(platform: Platform, m: Manifest) -> LoadResult:
             if same is not None:
                 unchanged[ds.id] = same.id
                 continue
+            space.check_room(storage.staging, space.needed_for(ds.data, ds.meta),
+                             f"importing {ds.data.name}")
             s = screen_for_import(platform.settings, storage, ds.data, ds.meta)
             screenings.append((ds, s))
             if not s.report.ok:
@@ -325,6 +332,10 @@ def _load(platform: Platform, m: Manifest) -> LoadResult:
                 written.append(rv)
 
         recorded = commit(catalogue, storage, prepared, write)
+    except BaseException:
+        for p in prepared:  # built before a later one failed (a full disk, say)
+            storage.discard(p.staged)
+        raise
     finally:
         for _, s in screenings:
             s.close()

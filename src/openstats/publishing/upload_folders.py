@@ -7,8 +7,9 @@ marker goes once the report is shown (the folder then waits for the publisher to
 it). Its screening report stays beside the record (`report.json`) for the report's page;
 a refused upload keeps only those two, and an imported one adds `imported.json` (the
 files themselves go). `sweep_uploads`, run at every start with the storage sweep,
-removes what a crash or a walk-away leaves: folders whose process died mid-upload, and
-uploads nobody imported (or looked at again) within two days.
+removes what a crash or a walk-away leaves: folders whose owner is gone
+(storage/owners.py: checked directly on the same host, by its heartbeat across hosts and
+containers), and uploads nobody imported (or looked at again) within two days.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from openstats.standards.findings import Report, report_from_json, report_to_json
-from openstats.storage.staging import pid_alive
+from openstats.storage import owners
 
-RECEIVING = ".receiving"  # holds the id of the process receiving and screening the files
+RECEIVING = ".receiving"  # names the process receiving and screening the files
 RECORD = "upload.json"  # written once the files are complete
 MAX_AGE = timedelta(days=2)  # a screened upload not imported by then is abandoned
 GRACE = timedelta(minutes=1)  # a folder this young may be being set up right now
@@ -57,12 +58,12 @@ class UploadRecord:
 def claim(folder: Path) -> None:
     """Create an upload's folder, marked as being received by this process."""
     folder.mkdir(parents=True)
-    (folder / RECEIVING).write_text(str(os.getpid()))
+    owners.mark(folder / RECEIVING)
 
 
 def received(folder: Path) -> None:
     """The files are in and screened: the upload now waits for its import."""
-    (folder / RECEIVING).unlink(missing_ok=True)
+    owners.unmark(folder / RECEIVING)
 
 
 def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
@@ -77,8 +78,7 @@ def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
         marker = folder / RECEIVING
         age = now - folder.stat().st_mtime
         if marker.exists():
-            owner = marker.read_text().strip()
-            stale = not (owner.isdigit() and pid_alive(int(owner)))
+            stale = owners.abandoned(marker)
         elif (folder / RECORD).exists():
             stale = now - (folder / RECORD).stat().st_mtime > max_age.total_seconds()
         else:
@@ -94,7 +94,7 @@ def sweep_uploads(root: Path, max_age: timedelta = MAX_AGE) -> list[Path]:
 # report at the upload's own address, before and after its import.
 REPORT = "report.json"  # the screening report, as shown when the files arrived
 IMPORTED = "imported.json"  # once imported: which data set it became (its files are gone)
-IMPORTING = ".importing"  # holds the id of the process importing it: one import at a time
+IMPORTING = ".importing"  # names the process importing it (storage/owners.py): one at a time
 FILES = ("data", "meta")  # the folders holding the files themselves
 
 
@@ -147,11 +147,7 @@ def imported_as(folder: Path) -> Imported | None:
 
 
 def _held_by_live_process(marker: Path) -> bool:
-    try:
-        owner = marker.read_text().strip()
-    except FileNotFoundError:
-        return False
-    return owner.isdigit() and pid_alive(int(owner))
+    return marker.exists() and not owners.abandoned(marker)
 
 
 def begin_import(folder: Path) -> bool:
@@ -167,13 +163,14 @@ def begin_import(folder: Path) -> bool:
             marker.unlink(missing_ok=True)  # its importer died: the import may be retried
             continue
         with os.fdopen(fd, "w") as out:
-            out.write(str(os.getpid()))
+            out.write(owners.Owner.of_this_process().to_text())
+        owners.hold(marker)  # kept fresh, so replicas on other hosts see it is alive
         return True
     return False
 
 
 def end_import(folder: Path) -> None:
-    (folder / IMPORTING).unlink(missing_ok=True)
+    owners.unmark(folder / IMPORTING)
 
 
 def state_of(folder: Path) -> UploadState:

@@ -49,6 +49,7 @@ from openstats.publishing.workflow import (
 )
 from openstats.standards.findings import Report
 from openstats.standards.screener import screen
+from openstats.storage import space
 
 # The longest file name kept: most file systems stop at 255 bytes, and the screener allows
 # 150 characters before .meta.csv anyway.
@@ -178,6 +179,7 @@ def receive(p: Platform, user: User, release_id: str, *, title: str, summary: st
     assert data is not None and meta is not None
     upload_id = str(uuid.uuid4())
     folder = p.settings.data_dir / "uploads" / upload_id
+    needed = _room_for(p, _size(data.content) + _size(meta.content))
     claim(folder)  # until the report is kept: a crash leaves it to the sweep
 
     def write(target: Path, which: str) -> None:
@@ -187,7 +189,7 @@ def receive(p: Platform, user: User, release_id: str, *, title: str, summary: st
 
     record = UploadRecord(release_id, title, summary, f"data/{names[0]}", f"meta/{names[1]}",
                           replaces, user.id)
-    return _keep_and_screen(p, user, upload_id, folder, record, write)
+    return _keep_and_screen(p, user, upload_id, folder, record, write, needed)
 
 
 def receive_archive(p: Platform, user: User, release_id: str, *, title: str, summary: str,
@@ -210,6 +212,8 @@ def receive_archive(p: Platform, user: User, release_id: str, *, title: str, sum
         problems.append(("title", why))
     _check_request(p, user, release_id, replaces, problems)
     assert archive is not None
+    # The ZIP and (at least) as much again for what it holds.
+    needed = _room_for(p, 2 * _size(archive.content))
     # The ZIP itself waits in a folder of its own (swept if this process dies), hidden
     # from the storage that shares uploads, and goes once its pairs are unpacked.
     holding = p.settings.data_dir / "uploads" / str(uuid.uuid4())
@@ -241,16 +245,28 @@ def receive_archive(p: Platform, user: User, release_id: str, *, title: str, sum
                                   "" if contents.bulk else summary,
                                   f"data/{pair.data}", f"meta/{pair.meta}", replaces, user.id,
                                   source=name)
-            done.append(_keep_and_screen(p, user, upload_id, folder, record, write))
+            done.append(_keep_and_screen(p, user, upload_id, folder, record, write, needed))
         return done
     finally:
         shutil.rmtree(holding, ignore_errors=True)
 
 
+def _room_for(p: Platform, sizes: int) -> int:
+    """Refuse files there is no room for, before writing any of them: the room needed."""
+    needed = sizes + space.MARGIN
+    try:
+        space.check_room(p.settings.data_dir, needed, "receiving the files")
+    except space.OutOfSpace as e:
+        raise _no_room(e, kept=False) from None
+    return needed
+
+
 def _keep_and_screen(p: Platform, user: User, upload_id: str, folder: Path,
-                     record: UploadRecord, write: Callable[[Path, str], None]) -> Screened:
+                     record: UploadRecord, write: Callable[[Path, str], None],
+                     needed: int) -> Screened:
     """Write an upload's two files into its claimed folder, screen them and keep the
-    report; the files stay only if they can be imported."""
+    report; the files stay only if they can be imported. `needed`: the room the files
+    were thought to need, for the message if the disk fills anyway."""
     try:
         # Each file in a folder of its own: two files of the same name, or one called
         # upload.json, cannot overwrite each other or the upload's record.
@@ -268,8 +284,13 @@ def _keep_and_screen(p: Platform, user: User, upload_id: str, folder: Path,
         if not report.ok:
             upload_folders.drop_files(folder)  # nothing of refused files is kept
         upload_folders.save_report(folder, report)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half-uploaded stays behind
+        if isinstance(e, Exception) and space.is_out_of_space(e):
+            raise _no_room(space.OutOfSpace("receiving the files", p.settings.data_dir,
+                                            needed,
+                                            space.free_space(p.settings.data_dir)),
+                           kept=False) from None
         raise
     with p.catalogue.transaction() as conn:
         audit.record(conn, user, "upload", "release", record.release_id,
@@ -395,6 +416,13 @@ def import_upload(p: Platform, user: User, upload_id: str, acknowledged: bool) -
         upload_folders.drop_files(folder)
         raise Refused("Nothing was imported.", title="The files have errors",
                       status=422) from None
+    except space.OutOfSpace as e:
+        # The files are fine: they wait (their two days) for the import to be tried again.
+        raise _no_room(e, kept=True) from None
+    except StorageError:
+        raise Refused("Nothing was imported, and your files are kept: press Import again "
+                      "in a few minutes.", title="The file store did not answer",
+                      status=503) from None
     finally:
         upload_folders.end_import(folder)
     done = Imported(data_set_id, record.title, datetime.now(UTC).isoformat(timespec="seconds"),
@@ -435,6 +463,26 @@ def remove(p: Platform, user: User, upload_id: str) -> UploadRecord:
     except StorageError:
         pass  # swept after two days
     return record
+
+
+def _size(content: BinaryIO) -> int:
+    """The size of an uploaded file (received in full before the form is read)."""
+    try:
+        here = content.tell()
+        size = content.seek(0, 2)
+        content.seek(here)
+        return int(size)
+    except (OSError, ValueError):
+        return 0
+
+
+def _no_room(e: space.OutOfSpace, *, kept: bool) -> Refused:
+    then = ("Your files are kept: once there is room, press Import again."
+            if kept else "Nothing was kept: once there is room, upload the files again.")
+    return Refused(f"The server's disk is too full: {e.doing} needs about "
+                   f"{space.megabytes(e.needed)} free, and {space.megabytes(e.free)} is free. "
+                   f"{then} Tell the team that runs this service.",
+                   title="There is not enough disk space", status=507)
 
 
 def _holder_versions(conn: Connection, item: ReleaseDataSet) -> list[ReleaseVersion]:

@@ -40,6 +40,7 @@ from openstats.standards.reference import load_lookups
 from openstats.standards.screening.background import Deferred, InBackground
 from openstats.standards.screening.result import MetaColumn, Screening
 from openstats.standards.screening.sql import DATA, LEVEL_CODE, TIME_CODE, blank, case, lit, q
+from openstats.storage import owners
 
 COLUMN_NAME = re.compile(meta_columns.COLUMN_NAME_PATTERN)
 FILE_STEM = re.compile(meta_columns.FILE_STEM_PATTERN)
@@ -73,10 +74,11 @@ def screen(
     for path in (Path(data_path), Path(meta_path)):
         if not path.is_file():
             raise UsageError("file not found", where=str(path))
-    # Named after our pid like every staging folder: another process starting on the same
-    # data folder (a replica, a restart, `openstats load`) sweeps staging, and keeps only
-    # the folders of live processes.
+    # Marked as ours like every staging folder: another process starting on the same data
+    # folder (a replica, a restart, `openstats load`) sweeps staging, and keeps only the
+    # folders of live owners (storage/owners.py).
     work = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-screen-", dir=workdir))
+    owners.mark(work / owners.OWNER)
     s = Screening(Path(data_path), Path(meta_path), work)
     try:
         _Checks(s, reference_dir, memory_limit, threads).run()

@@ -108,7 +108,7 @@ def open_storage(settings: Settings) -> Storage:
     from openstats.storage.s3 import S3Storage  # boto3 is imported only when it is used
 
     return S3Storage(bucket, prefix, cache=settings.data_dir / "files",
-                     endpoint_url=endpoint or None)
+                     endpoint_url=endpoint or None, timeout=settings.s3_timeout)
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:

@@ -3,7 +3,9 @@
 A version is built in `staging/<pid>-<uuid>/` and renamed into `versions/<key>/` in one
 step; the catalogue row that makes it visible is written only after that. A crash leaves
 at worst a staging folder of a dead process or a version folder no row names: `sweep`
-removes both, so the next start leaves no orphan files.
+removes both, so the next start leaves no orphan files. Until its row is written, a
+version folder holds its owner's marker (`.pending`, see storage/owners.py), so that a
+sweep elsewhere leaves it alone while its owner lives.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from openstats.errors import StorageError
-from openstats.storage.staging import Staging, pid_alive
+from openstats.storage import owners
+from openstats.storage.staging import Staging
+
+PENDING = ".pending"
 
 
 class LocalStorage:
@@ -43,9 +48,12 @@ class LocalStorage:
         target = self.versions / key
         if target.exists():
             raise FileExistsError(f"version folder {key} already exists")
-        # The marker says which process owns the folder until its catalogue row exists.
-        (staged / ".pending").write_text(str(os.getpid()))
+        # The staging folder's owner marker says who owns the folder until its catalogue
+        # row exists.
+        owners.release(staged / owners.OWNER)
+        os.rename(staged / owners.OWNER, staged / PENDING)
         os.rename(staged, target)
+        owners.hold(target / PENDING)
 
     def confirm(self, keys: Iterable[str]) -> None:
         """Raise unless every committed version is still in place (checked before publishing)."""
@@ -55,7 +63,7 @@ class LocalStorage:
 
     def published(self, key: str) -> None:
         """The catalogue row for `key` is committed: the folder is no longer pending."""
-        (self.versions / key / ".pending").unlink(missing_ok=True)
+        owners.unmark(self.versions / key / PENDING)
 
     def remove(self, key: str) -> None:
         """Take back a committed version whose catalogue row was never written."""
@@ -92,10 +100,9 @@ class LocalStorage:
         for folder in self.versions.iterdir():
             if folder.name in referenced:
                 continue
-            marker = folder / ".pending"
-            owner = marker.read_text().strip() if marker.exists() else ""
-            if owner.isdigit() and pid_alive(int(owner)) and int(owner) != os.getpid():
-                continue  # another process is between rename and commit
+            marker = folder / PENDING
+            if marker.exists() and not owners.abandoned(marker):
+                continue  # a live process is between rename and commit
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(str(folder))
         return removed

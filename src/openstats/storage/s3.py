@@ -17,6 +17,14 @@ and its newest object is older than a grace period (an import publishes seconds 
 its upload ends). The import checks its versions are still complete just before
 committing the catalogue row, so even a sweep with a short grace cannot publish a version
 with missing files.
+
+When the store is away (refused, cut, or hanging: each request waits at most
+`OPENSTATS_S3_TIMEOUT`), reads of cached files go on, errors say `StorageUnavailable`
+(the app answers 503), and an upload that failed part way is taken back; if even that
+cannot reach the store, its key is noted and its objects go at the next upload or start.
+
+Longer than most modules: the one bucket layout's writes, reads, shared uploads and
+sweeps belong together.
 """
 
 from __future__ import annotations
@@ -39,7 +47,8 @@ from boto3.exceptions import Boto3Error
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from openstats.errors import StorageError
+from openstats.errors import StorageError, StorageUnavailable
+from openstats.storage import owners
 from openstats.storage.staging import Staging
 
 MARKER = "_complete.json"
@@ -52,8 +61,9 @@ CHUNK = 1 << 20
 
 class S3Storage:
     def __init__(self, bucket: str, prefix: str, *, cache: Path, endpoint_url: str | None = None,
-                 grace: timedelta = GRACE) -> None:
-        """`cache` is a local folder for staging and cached files (data_dir/files)."""
+                 grace: timedelta = GRACE, timeout: float = 60.0) -> None:
+        """`cache` is a local folder for staging and cached files (data_dir/files);
+        `timeout` bounds each request's wait for an answer."""
         self.bucket = bucket
         self.prefix = prefix
         self.endpoint_url = endpoint_url
@@ -62,8 +72,13 @@ class S3Storage:
         self.staging = self.scratch.root
         self.cache = Path(cache) / "cache"
         self.cache.mkdir(parents=True, exist_ok=True)
+        # Keys of uploads that failed while the store was away, whose objects could not be
+        # removed then: no catalogue row can name them, so they go as soon as it answers.
+        self.abandoned = Path(cache) / "s3-abandoned"
+        self.abandoned.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": 5},
-                                   "connect_timeout": 5, "read_timeout": 60}
+                                   "connect_timeout": min(5.0, timeout),
+                                   "read_timeout": timeout}
         if endpoint_url:
             # Most S3-compatible servers want path-style addresses (no bucket in the host
             # name), and some reject the checksums newer SDKs add to every request.
@@ -92,7 +107,8 @@ class S3Storage:
         try:
             yield
         except (BotoCoreError, ClientError, Boto3Error) as e:
-            raise StorageError(f"{doing} failed: {e}", self.describe()) from e
+            kind = StorageUnavailable if unreachable(e) else StorageError
+            raise kind(f"{doing} failed: {e}", self.describe()) from e
 
     # --- writing ------------------------------------------------------------------------
     def stage(self) -> Path:
@@ -103,8 +119,9 @@ class S3Storage:
 
     def commit(self, staged: Path, key: str) -> None:
         """Upload the files of `staged`, then the marker; keep the folder as cached copy."""
+        self._remove_abandoned()
         files = {p.relative_to(staged).as_posix(): p
-                 for p in sorted(staged.rglob("*")) if p.is_file()}
+                 for p in sorted(staged.rglob("*")) if p.is_file() and p.name != owners.OWNER}
         listing = {"files": {name: path.stat().st_size for name, path in files.items()}}
         try:
             with self._errors(f"uploading version {key}"):
@@ -121,6 +138,7 @@ class S3Storage:
             self._remove_quietly(key)
             raise
         # The importing process often serves too: its build is already the cached copy.
+        owners.unmark(staged / owners.OWNER)
         os.rename(staged, self.cache / key)
 
     def confirm(self, keys: Iterable[str]) -> None:
@@ -132,8 +150,8 @@ class S3Storage:
                 raise StorageError(f"version {key} is no longer complete in the bucket "
                                    f"({e})", self.describe()) from e
             except BotoCoreError as e:
-                raise StorageError(f"checking version {key} failed: {e}",
-                                   self.describe()) from e
+                raise StorageUnavailable(f"checking version {key} failed: {e}",
+                                         self.describe()) from e
 
     def published(self, key: str) -> None:
         """Nothing to do: the uploaded objects carry no pending state."""
@@ -145,12 +163,26 @@ class S3Storage:
             self._delete(self._names(self._object(key)))
 
     def _remove_quietly(self, key: str) -> None:
-        # Called while another error is on its way up: that error is the one to report;
-        # whatever stays behind is an unreferenced prefix the next sweeps remove.
+        # Called while another error is on its way up: that error is the one to report.
+        # If the store cannot take the objects back now, the key is noted and they are
+        # removed at the next upload or start, once it answers.
         try:
             self.remove(key)
+        except StorageUnavailable:
+            (self.abandoned / key).touch()
         except StorageError:
-            pass
+            pass  # refused (no bucket, no rights): the sweeps' grace rule will judge it
+
+    def _remove_abandoned(self) -> list[str]:
+        removed = []
+        for note in self.abandoned.iterdir():
+            try:
+                self.remove(note.name)
+            except StorageError:
+                continue  # still away: next time
+            note.unlink(missing_ok=True)
+            removed.append(f"s3://{self.bucket}/{self._object(note.name)}")
+        return removed
 
     def _names(self, prefix: str) -> list[str]:
         """Every object key under `prefix`."""
@@ -216,7 +248,7 @@ class S3Storage:
                 out.flush()
                 os.fsync(out.fileno())  # a cached file is trusted forever: make it durable
         if to.stat().st_size != expected:
-            raise StorageError(f"downloading {object_key} stopped after {to.stat().st_size} "
+            raise StorageUnavailable(f"downloading {object_key} stopped after {to.stat().st_size} "
                                f"of {expected} bytes", self.describe())
 
     def _lock_for(self, key: str, name: str) -> threading.Lock:
@@ -325,6 +357,7 @@ class S3Storage:
         removed = self.scratch.sweep()
         cutoff = datetime.now(UTC) - self.grace
         base = self._object("").rstrip("/") + "/"  # <prefix>versions/
+        removed += self._remove_abandoned()
         with self._errors("sweeping the bucket"):
             objects, newest = self._folders(base)
             for key, names in objects.items():
@@ -376,3 +409,19 @@ class S3Storage:
             except FileNotFoundError:
                 continue  # another process sweeping the same folder got there first
         return removed
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether an S3 error means the store cannot be reached now (refused, cut, timed
+    out, or a server-side error), rather than a refusal or a missing object."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ClientError):
+            status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            code = seen.response.get("Error", {}).get("Code", "")
+            return int(status or 0) >= 500 or code in ("SlowDown", "ServiceUnavailable",
+                                                       "RequestTimeout")
+        if isinstance(seen, BotoCoreError):
+            return True  # connection refused or closed, timeouts, a broken answer
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,7 +1,9 @@
 """Scratch folders on local disk, one per build, owned by the process that made it.
 
 Both kinds of storage build versions here (DuckDB writes Parquet to local files), and the
-screener uses the same folder for its temporary tables.
+screener uses the same folder for its temporary tables. Each folder holds an owner marker
+(storage/owners.py), so that a sweep by any process on any host sharing this folder
+removes only the folders of owners that are gone.
 """
 
 from __future__ import annotations
@@ -11,15 +13,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+from openstats.storage import owners
 
 
 class Staging:
@@ -28,20 +22,23 @@ class Staging:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def stage(self) -> Path:
-        """A new empty folder to build a version in, named `<pid>-<uuid>`."""
-        path = self.root / f"{os.getpid()}-{uuid.uuid4()}"
-        path.mkdir()
-        return path
+        """A new empty folder to build a version in, named `<pid>-<uuid>` (the uuid is
+        the version's storage key), holding only its owner marker."""
+        return owners.make_folder(self.root, f"{os.getpid()}-{uuid.uuid4()}")
 
     def discard(self, path: Path) -> None:
+        owners.release(path / owners.OWNER)
         shutil.rmtree(path, ignore_errors=True)
 
     def sweep(self) -> list[str]:
-        """Remove the folders of processes that are gone (killed mid-build)."""
+        """Remove the folders whose owners are gone (killed mid-build)."""
         removed: list[str] = []
         for folder in self.root.iterdir():
-            pid = folder.name.split("-", 1)[0]
-            if not pid.isdigit() or not pid_alive(int(pid)):
+            if folder.is_dir() and not owners.abandoned_folder(folder):
+                continue
+            if folder.is_dir():
                 shutil.rmtree(folder, ignore_errors=True)
-                removed.append(str(folder))
+            else:
+                folder.unlink(missing_ok=True)
+            removed.append(str(folder))
         return removed

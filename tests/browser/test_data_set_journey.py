@@ -92,7 +92,7 @@ def test_home_to_release_to_data_set_page(page: Page, live: LiveServer) -> None:
     expect(page).to_have_url(re.compile(r"/find-statistics/children-in-need-a-focus-on-re-referrals$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(PUBLICATION)
     expect(page.locator(".govuk-caption-xl")).to_have_text(RELEASE)
-    expect(page.get_by_text("Ad hoc statistics", exact=True)).to_be_visible()
+    expect(page.locator("#release-type")).to_have_text("Ad hoc statistics")
 
     page.get_by_role("link", name=TITLE).click()
     expect(page).to_have_url(live.base + DEMO_PATH)
@@ -102,9 +102,12 @@ def test_home_to_release_to_data_set_page(page: Page, live: LiveServer) -> None:
 def test_release_page_by_its_own_address(page: Page) -> None:
     page.goto("/find-statistics/children-in-need-a-focus-on-re-referrals/2024")
     expect(page.get_by_role("heading", level=1)).to_have_text(PUBLICATION)
-    expect(page.locator("#data-sets + ul").get_by_role("link")).to_have_text([TITLE])
+    expect(page.locator("#data-sets h3").get_by_role("link")).to_have_text([TITLE])
     expect(page.get_by_text("5 rows; National; 2017")).to_be_visible()
-    expect(page.get_by_text("This release holds one data set, E1")).to_be_visible()
+    guidance = page.get_by_text("This release holds one data set, E1")
+    expect(guidance).to_be_hidden()  # the data guidance is a details block, closed
+    page.locator("#data-guidance summary").click()
+    expect(guidance).to_be_visible()
     contact = page.locator("#contact + p")
     expect(contact).to_contain_text("Children's Social Care Analysis and Research")
     expect(contact.get_by_role("link")).to_have_attribute(

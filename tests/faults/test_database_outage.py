@@ -25,7 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openstats.app import create_app
-from openstats.catalogue import accounts
+from openstats.catalogue import accounts, content, methodologies, releases
 from openstats.demo import MANIFEST
 from openstats.platform import open_platform
 from openstats.publishing import workflow
@@ -94,7 +94,7 @@ def build_world(db: Database, folder: Path) -> World:
     settings = Settings(data_dir=db.data_dir, database_url=db.url, reference_dir=REFERENCE,
                         scheduler_seconds=1)
     platform = open_platform(settings)
-    load_manifest(platform, MANIFEST)
+    shown = load_manifest(platform, MANIFEST)
     when = (datetime.now(UTC) + DELAY).replace(microsecond=0)
     embargoed = load_manifest(platform, embargoed_manifest(folder, when))
     admin = accounts.create_user(platform.catalogue, "admin@example.org", PASSWORD, "admin")
@@ -110,12 +110,20 @@ def build_world(db: Database, folder: Path) -> World:
     assert demo is not None
     publication = view.publications()[0]
     featured = view.featured_tables(demo)
+    with platform.catalogue.connect() as conn:  # the demo release's content, to walk too
+        rv = releases.latest_version(conn, shown.release_id)
+        assert rv is not None
+        said = content.content_of(conn, rv.id)
+        methodology_id = methodologies.find(conn, "children-in-need-re-referrals-methodology")
+    assert methodology_id is not None
     platform.close()
     ids = {"dataSetId": DEMO, "data_set_id": DEMO, "publicationId": publication.id,
            "publication": publication.slug, "publication_id": publication.id,
            "upload_id": SECRET_ID, "release": demo.release.slug, "dataSetVersion": "1.0",
            "table_id": featured[0].id, "kind": "csv", "release_id": embargoed.release_id,
-           "user_id": admin.id}
+           "user_id": admin.id, "block_id": said.blocks[0].id,
+           "stat_id": said.key_statistics[0].id, "section_id": said.sections[0].id,
+           "methodology_id": methodology_id, "slug": "children-in-need-re-referrals-methodology"}
     return World(settings, ids, when)
 
 

@@ -25,6 +25,7 @@ from openstats.app import create_app
 from openstats.catalogue import accounts, data_sets
 from openstats.demo import MANIFEST
 from openstats.platform import open_platform
+from openstats.publishing import upload_folders
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
@@ -145,12 +146,12 @@ def test_admin_upload_on_a_full_disk_is_kept_for_a_retry(
         person = Person(client)
         assert person.sign_in("admin@example.org").status_code == 303
         with data.open("rb") as d, meta.open("rb") as m:
-            report = person.post(
+            report = person.follow(person.post(
                 f"/admin/releases/{release.release_id}/upload",
                 {"title": "Big", "summary": "", "data_set_id": ""},
                 files={"data_file": (data.name, d, "text/csv"),
                        "meta_file": (meta.name, m, "text/csv")},
-                token_from=f"/admin/releases/{release.release_id}")
+                token_from=f"/admin/releases/{release.release_id}"))
         assert report.status_code == 200 and "Import this data set" in report.text
         upload_id = re.search(r'/admin/uploads/([0-9a-f-]+)/import', report.text).group(1)
         # The upload's copy took most of the disk: the import cannot fit beside it.
@@ -168,4 +169,8 @@ def test_admin_upload_on_a_full_disk_is_kept_for_a_retry(
         again = person.post(f"/admin/uploads/{upload_id}/import", {"acknowledge": "yes"},
                             token_from=f"/admin/releases/{release.release_id}")
         assert again.status_code == 303, again.text[:2000]
-        assert not (uploads / upload_id).exists()
+        # Imported: the files are gone, the record says what they became (a resent form
+        # is told so), and nothing is left in staging.
+        done = upload_folders.imported_as(uploads / upload_id)
+        assert done is not None and done.title == "Big"
+        assert not any((uploads / upload_id / name).exists() for name in upload_folders.FILES)

@@ -30,7 +30,7 @@ import os
 import types
 import typing
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,12 +44,12 @@ T = TypeVar("T")
 
 # --- the codec ------------------------------------------------------------------------------
 def encode(value: Any) -> Any:
-    """Plain JSON from dataclasses, enums, datetimes, tuples and dicts."""
+    """Plain JSON from dataclasses, enums, dates and times, tuples and dicts."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime is a date too: both keep their ISO form
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
@@ -84,6 +84,8 @@ def decode(kind: Any, value: Any) -> Any:
         return kind(value)
     if kind is datetime:
         return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
     return value
 
 

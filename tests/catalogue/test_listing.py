@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from openstats.catalogue import data_sets, listing, releases
+from openstats.catalogue import data_sets, listing, questions, releases
 from openstats.catalogue.db import Catalogue, bump_generation
 from openstats.catalogue.listing import CatalogueQuery
 from openstats.model.catalogue import ReleaseDataSet
@@ -90,4 +91,33 @@ def test_pre_release_readers_see_their_release_early(database_url: str) -> None:
     early = listing.search(c, CatalogueQuery(), now, view.moment, frozenset({rv.release_id}))
     assert early.data_set_ids == [D]
     assert listing.search(c, CatalogueQuery(), now, view.moment).data_set_ids == []
+    c.close()
+
+
+def test_a_question_reads_only_what_is_shown(database_url: str) -> None:
+    """The question search's phrases follow the view too: an indicator of a scheduled
+    data set is not read (nor answered) before its time, on SQLite and PostgreSQL."""
+    c = Catalogue(database_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    later = now + timedelta(hours=1)
+
+    def counted(label: str) -> Any:
+        return tiny_meta(1, indicators=[{"column": label.replace(" ", "_"), "label": label,
+                                         "unit": "", "public_id": label[:3]}])
+
+    with c.transaction() as conn:
+        shown_now = make_release(conn, "Year 2024")
+        add_version(conn, shown_now, D, "d1", title="Pupils", meta=counted("pupil headcount"))
+        scheduled = make_release(conn, "Year 2024", publication="Q")
+        add_version(conn, scheduled, E, "e1", title="Teachers",
+                    meta=counted("teacher headcount"))
+    approve(c, shown_now, now - timedelta(days=1))
+    approve(c, scheduled, later)
+    for at, teacher in ((now, []), (later, [E])):
+        view = c.snapshots.view(at)
+        reading = questions.read(c, "teacher headcount", at, view.moment)
+        assert [a.data_set_id for a in reading.answers] == teacher, at
+        assert bool(reading.matched) == bool(teacher)
+        headcount = questions.read(c, "pupil headcount", at, view.moment)
+        assert [a.data_set_id for a in headcount.answers] == [D]
     c.close()

@@ -156,3 +156,31 @@ def test_nothing_known_reads_as_nothing(platform: Platform) -> None:
     reading = read(platform, "quasar telescopes on mars")
     assert reading.matched == () and reading.answers == ()
     assert set(reading.unread) == {"quasar", "telescopes", "mars"}
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 10])
+def test_the_quick_ranking_is_the_counted_one(platform: Platform, limit: int) -> None:
+    """The walk of the rarest phrase (stopping at `limit` data sets that have every
+    phrase) answers what counting every data set's phrases would, for every question."""
+    at = datetime.now(UTC)
+    shortcut = 0
+    with platform.catalogue.connect() as conn:
+        for question, _, _ in QUESTIONS:
+            chosen = read(platform, question).matched
+            weights = {m.phrase: len(m.words.split()) for m in chosen}
+            if not weights:
+                continue
+            quick = questions._ranked(conn, weights, at, limit)
+            counted = questions._by_count(conn, weights, at, limit)
+            assert quick == counted, (question, limit)
+            shortcut += len(counted) == limit
+    # With four data sets, only the first place is always had by one with every phrase.
+    assert shortcut or limit > 1, "no question took the quick walk"
+
+
+def test_a_reading_is_kept_for_its_moment(platform: Platform) -> None:
+    view = platform.catalogue.snapshots.view()
+    first = questions.read(platform.catalogue, "pupils in Camden", view.at, view.moment)
+    again = questions.read(platform.catalogue, "Pupils in  CAMDEN", view.at, view.moment)
+    assert again is first  # the same question at the same moment: read once
+    assert first == read(platform, "pupils in Camden")

@@ -6,8 +6,8 @@ table tool already set to what matched.
 
 Deterministic and explainable: the same question always reads the same way, and the page
 says what it matched. The phrases are kept in SQL beside the catalogue's listing
-(`catalogue_listing_terms`, written by listing.refresh), so reading a question costs two
-indexed queries at any catalogue size.
+(`catalogue_listing_terms`, written by listing.refresh), so reading a question costs a
+few short walks of one index at any catalogue size (see _shown and _ranked).
 
 How a question is read: its words are normalised (lower case, punctuation to spaces),
 a small list of synonyms and plural forms adds alternatives, and every run of up to six
@@ -16,12 +16,13 @@ words is looked up; the longest phrases found win, each word used at most once.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ARRAY, Text, case, cast, exists, func, literal, select
 from sqlalchemy.engine import Connection
 
 from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
@@ -166,15 +167,95 @@ class Reading:
     answers: tuple[Answer, ...] = field(default=())
 
 
-def read(catalogue: Catalogue, question: str, at: datetime, limit: int = 10) -> Reading:
-    """The question's reading, and the data sets (shown at `at`) that have the most of it."""
-    with catalogue.connect() as conn:
-        return _read(conn, question, utc(at), limit)
+def read(catalogue: Catalogue, question: str, at: datetime,
+         moment: tuple[int, int] | None = None, limit: int = 10) -> Reading:
+    """The question's reading, and the data sets (shown at `at`) that have the most of it.
+
+    `moment` is the published snapshot's (generation, epoch) at `at` (View.moment): the
+    same question at the same moment reads the same for everyone, so it is cached."""
+    def answer() -> Reading:
+        with catalogue.connect() as conn:
+            return _read(conn, question, utc(at), limit)
+
+    if moment is None:
+        return answer()
+    key = ("question", *moment, normalise(question), limit)
+    return catalogue.listings.get(key, answer)  # type: ignore[no-any-return]
 
 
-def _visible(at: datetime) -> Any:
-    c = catalogue_listing.c
+def _visible(at: datetime, listing: Any = catalogue_listing) -> Any:
+    c = listing.c
     return (c.visible_from <= at) & ((c.visible_until.is_(None)) | (c.visible_until > at))
+
+
+CAP = 2_000  # rows counted per phrase to tell rare phrases from common ones
+
+
+def _asked(conn: Connection, phrases: list[str]) -> Any:
+    """The phrases as a table of one column, `value`, sent as one parameter (so the
+    statement is the same, and compiled once, however many phrases a question has)."""
+    if conn.dialect.name == "postgresql":
+        listed = cast(literal(phrases, ARRAY(Text)), ARRAY(Text))
+        return func.unnest(listed).table_valued("value").render_derived(name="asked")
+    return func.json_each(json.dumps(phrases)).table_valued("value").alias("asked")
+
+
+def _shown(conn: Connection, phrases: set[str], at: datetime) -> dict[str, str]:
+    """Each of `phrases` that a data set shown at `at` has, with the kind of its first
+    row. One short walk of the index per phrase: it stops at the first shown row, where
+    a DISTINCT over every row of "2022" or "england" would read 50,000 of them."""
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    asked = _asked(conn, sorted(phrases))
+    kind = (select(t.kind).join(catalogue_listing, c.id == t.listing_id)
+            .where(t.phrase == asked.c.value, _visible(at))
+            .order_by(t.data_set_id).limit(1).scalar_subquery())
+    return {r.phrase: r.kind for r in conn.execute(
+        select(asked.c.value.label("phrase"), kind.label("kind"))) if r.kind is not None}
+
+
+def _ranked(conn: Connection, weights: dict[str, int], at: datetime, limit: int) -> list[str]:
+    """The ids of the `limit` data sets (shown at `at`) with the most of the phrases, then
+    the most words covered by them, then by id."""
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    # Usually `limit` data sets have every phrase: they are the answer, in id order. Walk
+    # the rarest phrase's rows (in id order, by the index) keeping the data sets that have
+    # the others too, and stop at `limit`: a few index probes, however big the catalogue.
+    counts = {p: conn.execute(select(func.count()).select_from(
+        select(t.id).where(t.phrase == p).limit(CAP).subquery())).scalar_one()
+        for p in weights}
+    rarest = min(weights, key=lambda p: (counts[p], p))
+    also = []
+    for phrase in weights:
+        if phrase != rarest:
+            other, shown = catalogue_listing_terms.alias(), catalogue_listing.alias()
+            also.append(exists(
+                select(other.c.id).join(shown, shown.c.id == other.c.listing_id)
+                .where(other.c.phrase == phrase, other.c.data_set_id == t.data_set_id,
+                       _visible(at, shown))))
+    complete = [r[0] for r in conn.execute(
+        select(t.data_set_id).distinct()
+        .join(catalogue_listing, c.id == t.listing_id)
+        .where(t.phrase == rarest, _visible(at), *also)
+        .order_by(t.data_set_id).limit(limit))]
+    if len(complete) == limit or len(weights) == 1:
+        return complete
+    return _by_count(conn, weights, at, limit)  # fewer have them all
+
+
+def _by_count(conn: Connection, weights: dict[str, int], at: datetime,
+              limit: int) -> list[str]:
+    """_ranked's answer the long way: count, for every data set with any of the phrases,
+    how many it has (a GROUP BY over every row of every phrase)."""
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    pairs = (select(t.data_set_id, t.phrase).distinct()
+             .join(catalogue_listing, c.id == t.listing_id)
+             .where(t.phrase.in_(list(weights)), _visible(at)).subquery())
+    weight = case(weights, value=pairs.c.phrase, else_=0)
+    return [r.data_set_id for r in conn.execute(
+        select(pairs.c.data_set_id, func.count().label("n"), func.sum(weight).label("w"))
+        .group_by(pairs.c.data_set_id)
+        .order_by(func.count().desc(), func.sum(weight).desc(), pairs.c.data_set_id)
+        .limit(limit))]
 
 
 def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
@@ -183,15 +264,11 @@ def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
     if not found:
         return Reading((), tuple(w for w in words if w not in STOPWORDS))
     t, c = catalogue_listing_terms.c, catalogue_listing.c
-    known = {(r.phrase, r.kind) for r in conn.execute(
-        select(t.phrase, t.kind).distinct()
-        .join(catalogue_listing, c.id == t.listing_id)
-        .where(t.phrase.in_({x.phrase for x in found}), _visible(at)))}
-    phrases = {p for p, _ in known}
+    known = _shown(conn, {x.phrase for x in found}, at)
     # The longest phrases first; each word of the question is read once.
     chosen: list[Candidate] = []
     used: set[int] = set()
-    for x in sorted((x for x in found if x.phrase in phrases),
+    for x in sorted((x for x in found if x.phrase in known),
                     key=lambda x: (-(x.end - x.start), x.start, x.phrase != x.words)):
         span = set(range(x.start, x.end))
         if span & used:
@@ -205,16 +282,7 @@ def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
     # Data sets by how many of the chosen phrases they have, then by how many of the
     # question's words those phrases cover.
     wanted = [x.phrase for x in chosen]
-    pairs = (select(t.data_set_id, t.phrase).distinct()
-             .join(catalogue_listing, c.id == t.listing_id)
-             .where(t.phrase.in_(wanted), _visible(at)).subquery())
-    weight = case({x.phrase: x.end - x.start for x in chosen}, value=pairs.c.phrase, else_=0)
-    ranked = conn.execute(
-        select(pairs.c.data_set_id, func.count().label("n"), func.sum(weight).label("w"))
-        .group_by(pairs.c.data_set_id)
-        .order_by(func.count().desc(), func.sum(weight).desc(), pairs.c.data_set_id)
-        .limit(limit)).all()
-    ids = [r.data_set_id for r in ranked]
+    ids = _ranked(conn, {x.phrase: x.end - x.start for x in chosen}, at, limit)
     details: dict[str, list[Any]] = {i: [] for i in ids}
     for r in conn.execute(select(t.data_set_id, t.kind, t.phrase, t.label, t.ref)
                           .join(catalogue_listing, c.id == t.listing_id)
@@ -228,7 +296,7 @@ def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
             if r.label not in labels.setdefault(r.phrase, []):
                 labels[r.phrase].append(r.label)
             kinds.setdefault(r.phrase, r.kind)
-    matched = tuple(Matched(kinds.get(x.phrase, _kind_of(known, x.phrase)), x.phrase, x.words,
+    matched = tuple(Matched(kinds.get(x.phrase, known[x.phrase]), x.phrase, x.words,
                             tuple(labels.get(x.phrase, ()))) for x in chosen)
     answers = []
     for data_set_id in ids:
@@ -245,6 +313,3 @@ def _read(conn: Connection, question: str, at: datetime, limit: int) -> Reading:
             {k: tuple(v) for k, v in refs.items()}))
     return Reading(matched, unread, tuple(answers))
 
-
-def _kind_of(known: set[tuple[str, str]], phrase: str) -> str:
-    return next((k for p, k in sorted(known) if p == phrase), "")

@@ -283,9 +283,11 @@ catalogue_listing_terms = Table(
     Column("listing_id", Integer, nullable=False, index=True),
     Column("data_set_id", String(36), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
-    Column("phrase", Text, nullable=False, index=True),
+    Column("phrase", Text, nullable=False),
     Column("label", Text, nullable=False),
     Column("ref", Text, nullable=False),
+    # A question's phrases are looked up, and walked in data-set order, by this index.
+    Index("ix_catalogue_listing_terms_phrase_data_set", "phrase", "data_set_id", "listing_id"),
 )
 
 # One row: a number bumped by every change to what is or will become public (a release

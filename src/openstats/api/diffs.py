@@ -29,7 +29,7 @@ from openstats.api.routes import (
     unknown_params,
 )
 from openstats.catalogue import version_specs
-from openstats.dependencies import api_view, platform
+from openstats.dependencies import api_view, version_diffs
 from openstats.present import diffs as present
 from openstats.query.criteria import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 from openstats.query.diffs import Diff, VersionDiffs
@@ -59,11 +59,6 @@ DIFF = openapi.obj({
     "paging": openapi.PAGING, "results": openapi.array(DIFF_ROW)})
 
 
-def service(request: Request) -> VersionDiffs:
-    p = platform(request)
-    return VersionDiffs(p.catalogue, p.storage, p.settings.data_dir, p.settings.memory_limit)
-
-
 def _pair(request: Request, data_set_id: str, version: str,
           allowed: tuple[str, ...]) -> Diff | Response:
     """The diff the request names, or the 404 or 400 answer saying why there is none."""
@@ -79,7 +74,7 @@ def _pair(request: Request, data_set_id: str, version: str,
         return not_found()
     if errors := unknown_params(request, allowed):
         return problem(400, errors)
-    return service(request).get(pair.old.version, pair.new.version)
+    return version_diffs(request).get(pair.old.version, pair.new.version)
 
 
 def _pinned(request: Request, version: str) -> bool:
@@ -113,7 +108,7 @@ async def get_diff(
         return found
     if errors:
         return problem(400, errors)
-    rows = await run_in_threadpool(service(request).rows, found, (page_no - 1) * size, size)
+    rows = await run_in_threadpool(version_diffs(request).rows, found, (page_no - 1) * size, size)
     total = found.counts.total
     body = {**present.summary(found),
             "paging": {"page": page_no, "pageSize": size, "totalResults": total,
@@ -143,7 +138,7 @@ async def get_diff_csv(request: Request, dataSetId: DataSetId,  # noqa: N803
                                         pinned=_pinned(request, dataSetVersion))}
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
-    return StreamingResponse(_csv(service(request), found), media_type="text/csv",
+    return StreamingResponse(_csv(version_diffs(request), found), media_type="text/csv",
                              headers=headers)
 
 

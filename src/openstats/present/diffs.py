@@ -6,9 +6,13 @@ columns, with labels). The API, the data-set page and the release page all use t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from openstats import formulas
+from openstats.ingest import diff
+from openstats.model.catalogue import DiffCounts
 from openstats.present import ees
 from openstats.query.diffs import Diff, DiffRow
 from openstats.standards import geography
@@ -64,3 +68,59 @@ def csv_rows(rows: Iterable[DiffRow]) -> Iterator[list[str]]:
         for v in r.values:
             cells += [v.old or "", v.new or ""]
         yield formulas.neutralise_row(cells)
+
+
+# --- pages -----------------------------------------------------------------------------------
+KIND_WORDS = {diff.ADDED: "Added", diff.REMOVED: "Removed", diff.CHANGED: "Changed"}
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    """The "What changed in this version" section of a data-set page (and its line in a
+    release's updates): counts, the CSV's address and the first rows."""
+
+    data_set_id: str
+    title: str
+    version: str
+    from_version: str
+    counts: DiffCounts
+    csv_url: str  # names both versions, so it always gives this diff
+    page_url: str  # the data-set page's section
+    header: list[str]
+    rows: list[list[str]]  # the first few observations, in words
+    indicators_added: list[str]  # labels
+    indicators_removed: list[str]
+
+    def words(self) -> str:
+        """'2 observations added, 1 removed and 2 changed'."""
+        c = self.counts
+        noun = "observation" if c.added == 1 else "observations"
+        return f"{c.added:,} {noun} added, {c.removed:,} removed and {c.changed:,} changed"
+
+
+def csv_url(data_set_id: str, version: str, from_version: str) -> str:
+    return (f"/api/v1/data-sets/{data_set_id}/versions/{version}/diff/csv?"
+            + urlencode({"from": from_version}))
+
+
+def what_changed(d: Diff, title: str, first: list[DiffRow]) -> WhatChanged:
+    new, old = d.new_meta, d.old_meta
+    labels = {c: (new.filter_by_column.get(c) or old.filter_by_column[c]).label
+              for c in d.layout.filters}
+    indicators = [new.indicator_by_column[c] for c in d.layout.indicators]
+    header = ["Change", "Time period", "Location", *labels.values(),
+              *(f"{i.label} ({side})" for i in indicators
+                for side in (f"version {d.old.version}", f"version {d.new.version}"))]
+    rows = []
+    for r in first:
+        cells = [KIND_WORDS[r.change], r.time_period.label, r.location.name,
+                 *(o.label if o is not None else "" for _, o in r.options)]
+        for v in r.values:
+            cells += [v.old if v.old is not None else "", v.new if v.new is not None else ""]
+        rows.append(cells)
+    return WhatChanged(
+        d.new.data_set_id, title, d.new.version, d.old.version, d.counts,
+        csv_url(d.new.data_set_id, d.new.version, d.old.version),
+        f"/data-catalogue/data-set/{d.new.data_set_id}?version={d.new.version}#what-changed",
+        header, rows, [new.indicator_by_column[c].label for c in d.layout.indicators_added],
+        [old.indicator_by_column[c].label for c in d.layout.indicators_removed])

@@ -63,10 +63,10 @@ def test_values_symbols_and_rows(tmp_path: Path) -> None:
         ("removed", "2023", "England", ("Total", "Total"), (("pupils", "110", None),
                                                             ("rate", "x", None))),
         # text, as uploaded: 2.5 -> 2.50 is a change of what was published
-        ("changed", "2022", "England", ("Male", "Total"), (("pupils", "40", "40"),
-                                                           ("rate", "2.5", "2.50"))),
         ("changed", "2022", "England", ("Female", "Total"), (("pupils", "60", "60"),
                                                              ("rate", "c", "x"))),
+        ("changed", "2022", "England", ("Male", "Total"), (("pupils", "40", "40"),
+                                                           ("rate", "2.5", "2.50"))),
     ]
     # Stored with the version: the file in its folder, the counts in the catalogue.
     assert (p.storage.path(second.version_id) / diff.file_name(first.version_id)).is_file()
@@ -113,17 +113,21 @@ def test_different_filters_match_nothing(tmp_path: Path) -> None:
 
 
 def test_repeated_observations_are_paired_once(tmp_path: Path) -> None:
-    """Schools may repeat an observation (the screener allows it at low levels): repeats
-    are paired in the order of their values, so one changed repeat is one change."""
+    """Schools may repeat an observation (the screener allows it at low levels beside
+    other levels): repeats are paired in the order of their values, so one changed
+    repeat is one change."""
     header = ("time_period,time_identifier,geographic_level,country_code,country_name,"
               "la_name,old_la_code,new_la_code,school_urn,school_name,pupils\n")
     row = "2022,Calendar year,School,E92000001,England,Camden,202,E09000007,100001,A School,{}\n"
+    national = "2022,Calendar year,National,E92000001,England,,,,,,30\n"
     meta = ("col_name,col_type,label,indicator_grouping,indicator_unit,indicator_dp,"
             "filter_hint,filter_grouping_column\npupils,Indicator,Pupils,,,0,,\n")
     p = open_platform(make_settings(tmp_path, ""))
-    first = load(p, tmp_path / "a", header + row.format(10) + row.format(20), meta)
+    first = load(p, tmp_path / "a", header + national + row.format(10) + row.format(20),
+                 meta)
     assert first.created
-    second = load(p, tmp_path / "b", header + row.format(10) + row.format(25), meta)
+    second = load(p, tmp_path / "b", header + national + row.format(10) + row.format(25),
+                  meta)
     layout, rows = diff_between(p, first, second)
     assert rows == [("changed", "2022", "A School", (), (("pupils", "20", "25"),))]
     p.close()

@@ -229,6 +229,7 @@ def test_as_of_picks_the_version_public_then(site: Site) -> None:
     assert latest("2024-11-21T09:30:00Z") == "1.0"  # its very moment
     assert latest("2025-06-01") == "1.0"  # a date alone: midnight UTC
     assert latest("2025-06-01T10:00:00+01:00") == "1.0"
+    assert latest("2025-06-01T10:00:00 01:00") == "1.0"  # the + of an address unescaped
     assert latest(site.amended_at.isoformat()) == "1.0"  # just before the amendment
     assert latest(datetime.now(UTC).isoformat()) == "1.1"
     # 1.2 is public from 2099, but not yet: no moment shows it now

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from openstats.catalogue.published import PublicDataSet
 
 _SPEC = re.compile(r"^v?(\d+|\*)(?:\.(\d+|\*))?(?:\.(\d+|\*))?$")
+# A `+01:00` offset typed into an address arrives as ` 01:00` (a `+` there is a space).
+_SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
 class VersionChoiceError(ValueError):
@@ -60,7 +62,7 @@ def resolve(spec: str | None, versions: list[PublicDataSet],
 def parse_moment(text: str) -> datetime:
     """An ISO 8601 date or time (`2024-11-21`, `2024-11-21T09:30:00Z`); without an offset
     it is UTC. VersionChoiceError naming `asOf` when it is not one."""
-    raw = text.strip()
+    raw = _SPACED_OFFSET.sub(r"\1+\2", text.strip())
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:

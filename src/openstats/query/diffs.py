@@ -128,6 +128,9 @@ class VersionDiffs:
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
         con.execute(f"SET memory_limit = {lit(self.memory_limit)}")
+        # A join of two big versions may not fit in memory: it spills here, not to the
+        # working directory.
+        con.execute(f"SET temp_directory = {lit(str(self.cache / '.spill'))}")
         return con
 
     def _named(self, d: Diff, result: Any, rows: list[tuple[Any, ...]]) -> list[DiffRow]:

@@ -151,8 +151,8 @@ def _write(con: Any, old_parquet: Path, old: VersionMeta, new_parquet: Path,
     # at low levels (schools) and beside undescribed columns: then repeats are paired in
     # the order of their values, so that nothing is matched twice.
     if _repeats(con, "_os_old", keys) or _repeats(con, "_os_new", keys):
-        for name, prefix in (("_os_old", "old"), ("_os_new", "new")):
-            order = ", ".join(q(f"{prefix}:{c}") for c in shape.indicators) or "1"
+        for name, value in (("_os_old", old_value), ("_os_new", new_value)):
+            order = ", ".join(q(value(c)) for c in shape.indicators) or "1"
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_seq AS SELECT *, row_number() "
                         f"OVER (PARTITION BY {', '.join(keys)} ORDER BY {order}) AS _os_seq "
                         f"FROM {name}")

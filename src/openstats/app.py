@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
+from openstats.api import diffs as api_diffs
 from openstats.api import docs
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
@@ -34,7 +35,11 @@ API_VERSIONED = re.compile(r"^/(api|statistics)/v1(\.0)?/", re.IGNORECASE)
 API_DESCRIPTION = """The public data API of openstats, compatible with version 1 of the
 Explore education statistics (EES) public data API: the same paths, parameters and
 JSON shapes, so code written for EES works here with only its base URL changed
-(`/api` here for EES's `/statistics`; `/statistics/v1/...` works too)."""
+(`/api` here for EES's `/statistics`; `/statistics/v1/...` works too).
+
+Extensions of ours, not part of EES's API, are marked "openstats extension" and carry
+`x-openstats-extension: true`: `asOf=` on the data-set, meta, query and csv endpoints,
+and the observation-level diff between two versions (`/versions/{v}/diff?from=`)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -142,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
+    app.include_router(api_diffs.router, prefix="/api/v1")  # our extension
+    app.include_router(api_diffs.router, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)

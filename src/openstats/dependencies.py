@@ -13,6 +13,7 @@ from openstats.errors import CatalogueUnavailable
 from openstats.model.users import User
 from openstats.platform import Platform
 from openstats.publishing import workflow
+from openstats.query.diffs import VersionDiffs
 
 
 def platform(request: Request) -> Platform:
@@ -54,3 +55,9 @@ def api_view(request: Request) -> View:
     """The published catalogue as everyone sees it now: the API answers the same to all
     (pre-release access is for the pages of signed-in people only)."""
     return platform(request).catalogue.snapshots.view()
+
+
+def version_diffs(request: Request) -> VersionDiffs:
+    """Observation-level diffs between versions (stored at import, or computed here)."""
+    p = platform(request)
+    return VersionDiffs(p.catalogue, p.storage, p.settings.data_dir, p.settings.memory_limit)

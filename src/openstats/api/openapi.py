@@ -138,6 +138,14 @@ def paging(maximum: int, default: int) -> list[dict[str, Any]]:
 VERSION_PATTERN = r"^\s*v?(\d+|\*)(\.(\d+|\*)){0,2}\s*$"
 VERSION_PARAM = query("dataSetVersion", STRING,
                       "Version: 1.0, 1.*, * or omit for the latest published.")
+EXTENSION = "openstats extension, not part of EES's API: "
+# Marks what we add to EES's API, for tools reading the document (and people, in the text).
+EXTENSION_MARK = {"x-openstats-extension": True}
+AS_OF_PARAM = {**query("asOf", {"type": "string", "format": "date-time"},
+                       EXTENSION + "the version that was public at this moment (ISO 8601, "
+                       "e.g. 2024-11-21T09:30:00Z; UTC when no offset is given). 400 if it "
+                       "is before the first version or not a time. With dataSetVersion, "
+                       "chooses among the versions public then."), **EXTENSION_MARK}
 ANY_TEXT = {"type": "string"}  # ids and locations are checked against the data, not here
 TYPES = {"type": "array", "items": {"enum": ["Filters", "Indicators", "Locations",
                                              "TimePeriods"]}, "minItems": 1}
@@ -145,7 +153,7 @@ TYPES = {"type": "array", "items": {"enum": ["Filters", "Indicators", "Locations
 
 def query_parameters() -> list[dict[str, Any]]:
     """GET /query: EES's `facet.comparator` parameters, lists comma-separated or repeated."""
-    out = [VERSION_PARAM,
+    out = [VERSION_PARAM, AS_OF_PARAM,
            query("indicators", array(ANY_TEXT), "Indicator ids (default: all).",
                  explode=False),
            query("sorts", array(ANY_TEXT), "Sorts as field|Asc or field|Desc.",

@@ -163,6 +163,22 @@ def _find(request: Request, data_set_id: str, spec: str | None) -> PublicDataSet
     return version_specs.resolve(spec, api_view(request).versions_of(ds))
 
 
+def _choose(request: Request, data_set_id: str,
+            spec: str | None) -> tuple[PublicDataSet | None, list[Problem]]:
+    """The version `spec` names, as it was at `asOf` when that is given (our extension):
+    (None, []) for a 404, (None, problems) when `asOf` is not a time or too early."""
+    ds = _uuid(data_set_id)
+    versions = api_view(request).versions_of(ds) if ds else []
+    if not versions:
+        return None, []
+    raw = next((v for k, v in request.query_params.multi_items() if k.lower() == "asof"), None)
+    try:
+        as_of = version_specs.parse_moment(raw) if raw is not None else None
+        return version_specs.resolve(spec, versions, as_of), []
+    except version_specs.VersionChoiceError as e:
+        return None, [Problem("InvalidValue", e.parameter, {"value": raw}, message=e.message)]
+
+
 # --- publications ----------------------------------------------------------------------------
 @router.get("/publications", tags=["Publications"], summary="List publications",
             responses=openapi.responses(openapi.paginated(openapi.PUBLICATION),
@@ -244,13 +260,16 @@ def publication_data_sets(
 
 # --- data sets -------------------------------------------------------------------------------
 @router.get("/data-sets/{dataSetId}", tags=["Data sets"], summary="Get a data set",
-            responses=openapi.responses(openapi.DATA_SET, "The data set."))
-def get_data_set(request: Request, dataSetId: DataSetId) -> Response:  # noqa: N803
-    """A data set and a summary of its latest version."""
-    row = _find(request, dataSetId, None)
-    if row is None:
+            responses=openapi.responses(openapi.DATA_SET, "The data set."),
+            openapi_extra={"parameters": [openapi.AS_OF_PARAM]})
+def get_data_set(request: Request, dataSetId: DataSetId,  # noqa: N803
+                 asOf: Annotated[str | None, hidden()] = None) -> Response:  # noqa: N803
+    """A data set and a summary of its latest version (or the one public at `asOf`)."""
+    row, errors = _choose(request, dataSetId, None)
+    if row is None and not errors:
         return not_found()
-    if errors := unknown_params(request, ()):
+    errors += unknown_params(request, ("asOf",))
+    if errors or row is None:
         return problem(400, errors)
     return answer(request, ees.data_set(row, _meta(request, row)), immutable=False)
 
@@ -320,18 +339,20 @@ def get_changes(
 @router.get("/data-sets/{dataSetId}/meta", tags=["Data sets"],
             summary="Get a data set's metadata",
             responses=openapi.responses(openapi.META, "The metadata asked for."),
-            openapi_extra={"parameters": [openapi.VERSION_PARAM, openapi.query(
-                "types", openapi.TYPES, "Which metadata (default: all).")]})
+            openapi_extra={"parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM,
+                                          openapi.query("types", openapi.TYPES,
+                                                        "Which metadata (default: all).")]})
 def get_meta(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,
     types: Annotated[list[str] | None, hidden()] = None,
+    asOf: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Filters with options, indicators, geographic levels, locations and time periods."""
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = _choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    errors = unknown_params(request, ("dataSetVersion", "types"))
+    errors += unknown_params(request, ("dataSetVersion", "types", "asOf"))
     params = group_params([(k, v) for k, v in request.query_params.multi_items()
                            if k.lower().startswith("types")], {"types": "types"}, [])
     chosen = set(ALL_TYPES)
@@ -343,7 +364,7 @@ def get_meta(
                 errors.append(Problem("AllowedValue", f"types[{i}]",
                                       {"value": t, "allowed": list(ALL_TYPES)}))
         chosen = set(params["types"])
-    if errors:
+    if errors or row is None:
         return problem(400, errors)
     return answer(request, ees.meta_view(_meta(request, row), chosen),
                   immutable=http_cache.pins_version(dataSetVersion))
@@ -363,10 +384,13 @@ def query_get(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Rows matching `filters.*`, `geographicLevels.*`, `locations.*`, `timePeriods.*`."""
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = _choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
     req, _ = parse_get(list(request.query_params.multi_items()))
+    req.errors[:0] = errors
+    if row is None:
+        return problem(400, req.errors)
     return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
 
 
@@ -388,7 +412,7 @@ QUERY_EXAMPLE = {
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"},
                                       "example": QUERY_EXAMPLE}}},
-                 "parameters": [openapi.VERSION_PARAM, *openapi.paging(
+                 "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM, *openapi.paging(
                      MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
                      "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids.")]})
 async def query_post(
@@ -396,10 +420,12 @@ async def query_post(
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The body is EES's DataSetQueryRequest: criteria, indicators, sorts, debug, paging."""
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = _choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    errors = unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug"))
+    errors += unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug", "asOf"))
+    if row is None:
+        return problem(400, errors)
     raw = await request.body()
     if len(raw) > MAX_BODY:
         return problem(413, [Problem("InvalidValue", "", message=(
@@ -481,17 +507,19 @@ def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: boo
             summary="Download a data set version as CSV",
             responses=openapi.responses(None, "The data file, as uploaded.",
                                         ok_media="text/csv", cached=False),
-            openapi_extra={"parameters": [openapi.VERSION_PARAM]})
+            openapi_extra={"parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM]})
 def get_csv(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
+    asOf: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The data file as uploaded, gzip-encoded when the client accepts it; a file uploaded
     as .csv.gz is sent unpacked (or, to a client accepting gzip, as its stored bytes)."""
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = _choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    if errors := unknown_params(request, ("dataSetVersion",)):
+    errors += unknown_params(request, ("dataSetVersion", "asOf"))
+    if errors or row is None:
         return problem(400, errors)
     accepts_gzip = "gzip" in request.headers.get("accept-encoding", "")
     # The file's checksum names its bytes; gzip is another representation, another tag.

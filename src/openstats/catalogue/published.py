@@ -393,6 +393,13 @@ class View(ContentView):
                                          match.notes, release.preview))
         return out
 
+    def held_by_earlier_versions(self, release: PublicRelease) -> set[str]:
+        """Data-set version ids held by the visible versions of this release before the
+        one shown (what an amendment replaced)."""
+        return {e.version_id for rv in self.visible_versions.get(release.id, [])
+                if rv.number < release.version.number
+                for e in self.snapshot.entries.get(rv.id, ())}
+
     def publication(self, slug: str) -> PublicPublication | None:
         items = self.by_publication.get(slug)
         if not items:

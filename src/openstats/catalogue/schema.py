@@ -244,6 +244,19 @@ data_set_versions = Table(
     UniqueConstraint("data_set_id", "version_major", "version_minor"),
 )
 
+# Observation-level diffs written at import (ingest/diff.py): how many observations a
+# version added, removed and changed since an earlier one; the rows themselves are the
+# file diff_from_<from_version_id>.parquet in the version's folder.
+version_diffs = Table(
+    "version_diffs", metadata,
+    Column("version_id", String(36), ForeignKey("data_set_versions.id"), primary_key=True),
+    Column("from_version_id", String(36), ForeignKey("data_set_versions.id"),
+           primary_key=True),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+)
+
 # The data catalogue's listing: one row per data set per stretch of time it shows the same
 # version with the same words (catalogue/listing.py). Derived from the tables above and
 # rebuilt from them at will; on SQLite a full-text index (catalogue_listing_fts, FTS5)

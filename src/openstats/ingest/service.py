@@ -16,13 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import data_sets, locks, public_ids, releases
+from openstats.catalogue import data_sets, locks, public_ids, releases, version_diffs
 from openstats.catalogue.db import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.faults import crash_point
-from openstats.ingest.build import build_version
+from openstats.ingest import diff
+from openstats.ingest.build import PARQUET, build_version
 from openstats.ingest.changes import NONE, Changes, compare
-from openstats.model.catalogue import DataSetVersion
+from openstats.model.catalogue import DataSetVersion, DiffCounts
 from openstats.model.metadata import VersionMeta
 from openstats.settings import Settings
 from openstats.standards import gzipped
@@ -44,6 +45,8 @@ class PreparedVersion:
     publication_id: str | None  # for a data set not yet recorded: its publication
     title: str  # and its working name
     replaces: str | None = None  # a draft version this one takes the place of
+    # The observation diff written into `staged`: from which version, and its counts.
+    diff_from: tuple[str, DiffCounts] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,10 @@ def screen_for_import(settings: Settings, storage: Storage, data: Path,
                   memory_limit=settings.memory_limit)
 
 
-def prepare(storage: Storage, s: Screening, *, data_set_id: str, publication_id: str | None,
-            title: str, replaces: str | None = None) -> PreparedVersion:
-    """Build the version folder in staging."""
+def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id: str,
+            publication_id: str | None, title: str,
+            replaces: str | None = None) -> PreparedVersion:
+    """Build the version folder in staging, with the diff from the version before it."""
     if not s.report.ok:
         raise ScreeningFailed(
             f"{s.data_path.name} has {len(s.report.errors)} blocking "
@@ -104,12 +108,31 @@ def prepare(storage: Storage, s: Screening, *, data_set_id: str, publication_id:
     staged = storage.stage()
     try:
         metadata = VersionMeta.from_json(build_version(s, staged))
+        diff_from = _write_diff(catalogue, storage, s, staged, metadata, data_set_id,
+                                replaces)
     except BaseException:
         storage.discard(staged)
         raise
     crash_point("import.built")
     key = staged.name.split("-", 1)[1]
-    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title, replaces)
+    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title, replaces,
+                           diff_from)
+
+
+def _write_diff(catalogue: Catalogue, storage: Storage, s: Screening, staged: Path,
+                metadata: VersionMeta, data_set_id: str,
+                replaces: str | None) -> tuple[str, DiffCounts] | None:
+    """Diff against the latest other version (the one _record numbers this one after),
+    with the screening's DuckDB connection (and its memory limit)."""
+    with catalogue.connect() as conn:
+        earlier = [v for v in data_sets.versions(conn, data_set_id) if v.id != replaces]
+        if not earlier:
+            return None
+        previous = earlier[0]
+        previous_meta = data_sets.stored_metadata(conn, previous.id)
+    counts = diff.write_diff(s.con, storage.file(previous.storage_key, PARQUET), previous_meta,
+                             staged / PARQUET, metadata, staged / diff.file_name(previous.id))
+    return previous.id, counts
 
 
 def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
@@ -141,6 +164,10 @@ def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
                           storage_key=p.key, metadata=meta, changes=changes.as_json())
     for item in held:
         releases.put_entry(conn, replace(item, version_id=p.key))
+    # The diff's counts, unless the version it was made from went meanwhile (a draft
+    # replaced by another import); its pair is then computed when asked for.
+    if p.diff_from is not None and p.diff_from[0] in {v.id for v in earlier}:
+        version_diffs.add(conn, p.key, *p.diff_from)
     version = data_sets.version(conn, p.key)
     assert version is not None
     return RecordedVersion(version, meta, changes)
@@ -224,8 +251,8 @@ def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data
     with space.reported(storage.staging, needed, doing), \
             screen_for_import(settings, storage, data, meta) as s:
         crash_point("import.screened")
-        prepared = prepare(storage, s, data_set_id=data_set_id, publication_id=publication_id,
-                           title=title, replaces=replaces)
+        prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
+                           publication_id=publication_id, title=title, replaces=replaces)
         recorded = commit(catalogue, storage, [prepared], write_catalogue)[0]
         return ImportResult(data_set_id, recorded.version.version, True, s.row_count,
                             s.report, recorded.version.id)

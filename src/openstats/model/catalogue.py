@@ -133,6 +133,20 @@ class DataSetVersion:
         return self.major, self.minor
 
 
+@dataclass(frozen=True)
+class DiffCounts:
+    """How many observations a version added, removed and changed since an earlier one
+    (ingest/diff.py)."""
+
+    added: int
+    removed: int
+    changed: int
+
+    @property
+    def total(self) -> int:
+        return self.added + self.removed + self.changed
+
+
 def version_string(major: int, minor: int) -> str:
     return f"{major}.{minor}"
 

@@ -315,8 +315,9 @@ def _load(platform: Platform, m: Manifest) -> LoadResult:
             entry = held.get(ds.id)
             replaces = entry.version_id if rewriting and entry is not None and _only_here(
                 platform, entry.version_id, current) else None
-            prepared.append(prepare(storage, s, data_set_id=ds.id, publication_id=None,
-                                    title=ds.title, replaces=replaces))
+            prepared.append(prepare(catalogue, storage, s, data_set_id=ds.id,
+                                    publication_id=None, title=ds.title,
+                                    replaces=replaces))
             metadata[ds.id] = prepared[-1].metadata
         problems = _reference_problems(m, metadata)
         if problems:

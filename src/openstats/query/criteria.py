@@ -230,7 +230,7 @@ def check_period(errors: list[Problem], period: str, code: str, raw: Any,
 
 # --- GET ---------------------------------------------------------------------------------
 GET_KEYS: dict[str, str] = {k.lower(): k for k in (
-    "dataSetVersion", "indicators", "sorts", "debug", "page", "pageSize",
+    "dataSetVersion", "asOf", "indicators", "sorts", "debug", "page", "pageSize",
     *(f"{f}.{op}" for f in FACETS for op in EQUALITY), *(f"timePeriods.{op}" for op in RANGE),
 )}
 _INDEXED = re.compile(r"^(?P<key>.+?)\[(?P<index>\d+)\]$")

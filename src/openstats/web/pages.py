@@ -39,7 +39,7 @@ from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes
 from openstats.present.pages import DataSetRow, data_set_row, pager, theme_groups
 from openstats.standards import bidi, geography, gzipped
-from openstats.web import markdown
+from openstats.web import markdown, what_changed
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 # A title or label holding direction controls (U+202E and friends) must not reorder the
@@ -204,6 +204,7 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
         "release_url": row.url,
         "featured": view.featured_tables(found),
         "history": history(request, view, versions),
+        "what_changed": what_changed.of_version(request, view, found),
     })
 
 

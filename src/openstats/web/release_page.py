@@ -22,6 +22,7 @@ from openstats.model import footnotes
 from openstats.model.content import RELEASE_TYPE_GUIDANCE, DataBlock
 from openstats.present import blocks, ees
 from openstats.present.pages import data_set_row, release_row
+from openstats.web import what_changed
 from openstats.web.pages import meta_of, not_found, slug_file, templates
 
 router = APIRouter()
@@ -89,6 +90,7 @@ def release_context(request: Request, view: View, found: PublicRelease) -> dict[
         "zip_url": f"{found.url}/zip",
         "methodologies": view.methodologies_of(found.version.publication_id),
         "updates": view.updates(found),
+        "what_changed": what_changed.of_release(request, view, found, items),
         "others": [release_row(r) for r in series if r.id != found.id],
         "successor": view.successor(publication.id) if publication else None,
         "preview_banner": found.preview,

@@ -22,6 +22,6 @@ def test_upgrade_and_downgrade(database_url: str) -> None:
     assert sorted(fk["constrained_columns"][0] for fk in found.get_foreign_keys(
         "version_diffs")) == ["from_version_id", "version_id"]
     with engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0008")
+        command.downgrade(migrate.alembic_config(conn), "0009")
     assert "version_diffs" not in inspect(engine).get_table_names()
     engine.dispose()

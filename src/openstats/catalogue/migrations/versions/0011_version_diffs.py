@@ -6,7 +6,7 @@ Versions imported before this have no row: their diffs are computed when first a
 for (query/diffs.py), so nothing needs filling in.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -183,6 +183,7 @@ class Catalogue:
             conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
+        self.snapshots.wait_kept(timeout=60)  # the snapshot being written to disk first
         self.engine.dispose()
 
     @contextmanager

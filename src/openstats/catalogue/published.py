@@ -480,6 +480,7 @@ class SnapshotCache:
         self._views: OrderedDict[tuple[int, int, frozenset[str]], View] = OrderedDict()
         self._lock = threading.Lock()
         self._keeping = threading.Lock()
+        self._keeper: threading.Thread | None = None
         self._kept_generation: int | None = None
         self._serving_kept = False  # said once per outage in the log, not per request
 
@@ -504,7 +505,7 @@ class SnapshotCache:
             self._serving_kept = False
             log.info("catalogue reachable again; reading what is published from it")
         if self._kept_generation != current.generation:
-            self._keep(current)
+            self._keep_later(current)
         return current
 
     def _last_published(self, error: Exception) -> Snapshot:
@@ -528,6 +529,24 @@ class SnapshotCache:
             log.warning("catalogue unreachable (%s); serving the snapshot of generation %d",
                         error, fallback.generation)
         return fallback
+
+    def _keep_later(self, snapshot: Snapshot) -> None:
+        """Keep the snapshot from a thread of its own: at 50,000 data sets writing it
+        takes seconds, and the request that read it first must not wait for that."""
+        if self.published_dir is None:
+            return
+        with self._lock:
+            if self._keeper is not None and self._keeper.is_alive():
+                return  # busy with an older one: the next read starts this one
+            self._keeper = threading.Thread(target=self._keep, args=(snapshot,),
+                                            name="keep-snapshot", daemon=True)
+            self._keeper.start()
+
+    def wait_kept(self, timeout: float | None = None) -> None:
+        """Until the snapshot being kept is on disk (closing the catalogue waits for it)."""
+        keeper = self._keeper
+        if keeper is not None:
+            keeper.join(timeout)
 
     def _keep(self, snapshot: Snapshot) -> None:
         """Write the snapshot (and its versions' records) to disk, for outages to come.

@@ -104,11 +104,18 @@ def data_set_row(d: PublicDataSet) -> DataSetRow:
 class ThemeGroup:
     title: str
     slug: str
-    publications: list[PublicPublication]
+    publications: list[PublicPublication]  # the first HOME_PER_THEME of them
+    total: int  # how many the theme has: the rest are a link to Find statistics away
+
+
+# Publications shown under each theme on the home page. A catalogue may hold a thousand
+# publications: the home page names a few per theme and links to the theme's full list
+# (/find-statistics?theme=...), as EES's home page links to its themes.
+HOME_PER_THEME = 8
 
 
 def theme_groups(themes: list[tuple[Theme, list[PublicPublication]]]) -> list[ThemeGroup]:
-    return [ThemeGroup(t.title, t.slug, pubs) for t, pubs in themes]
+    return [ThemeGroup(t.title, t.slug, pubs[:HOME_PER_THEME], len(pubs)) for t, pubs in themes]
 
 
 def pager(page: int, pages: int) -> list[int | None]:

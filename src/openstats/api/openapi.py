@@ -87,6 +87,33 @@ RESULT = obj({"timePeriod": obj({"code": STRING, "period": STRING}),
 QUERY_RESULTS = obj({"paging": PAGING, "results": array(RESULT), "warnings": array(WARNING)})
 
 
+# --- openstats extensions (not part of EES's API) ----------------------------------------
+EXTENSION_TAG = "openstats extensions"
+# Every operation of ours that EES's API does not have carries this mark.
+EXTENSION: dict[str, Any] = {"x-openstats-extension": True}
+NOTE = "An openstats extension: not part of EES's public data API."
+CELLS = obj({"count": INTEGER, "share": {"type": "number", "minimum": 0, "maximum": 1}})
+FINDING = obj({"file": STRING, "row": {"type": ["integer", "null"]},
+               "column": {"type": ["string", "null"]}, "value": {"type": ["string", "null"]},
+               "message": STRING})
+QUALITY = obj({
+    "dataSetId": STRING, "version": STRING, "totalResults": INTEGER,
+    "screening": obj({"kept": {"type": "boolean"}, "warningCount": INTEGER,
+                      "warnings": array(obj({"rule": STRING, "title": STRING,
+                                             "advice": STRING, "count": INTEGER,
+                                             "unlisted": INTEGER,
+                                             "findings": array(FINDING)}))}),
+    "rowsByGeographicLevel": array(obj({"code": STRING, "label": STRING, "rows": INTEGER})),
+    "rowsByTimePeriod": array(obj({"period": STRING, "code": STRING, "label": STRING,
+                                   "rows": INTEGER})),
+    "symbols": array(obj({"symbol": STRING, "meaning": STRING})),
+    "indicators": array(obj({"id": STRING, "column": STRING, "label": STRING,
+                             "blank": CELLS, "symbols": {"type": "object",
+                                                         "additionalProperties": CELLS},
+                             "values": CELLS})),
+})
+
+
 def paginated(items: Schema) -> Schema:
     return obj({"paging": PAGING, "results": array(items)})
 

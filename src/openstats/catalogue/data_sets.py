@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, RowMapping
 
-from openstats.catalogue import snapshot_file
+from openstats.catalogue import quality, snapshot_file
 from openstats.catalogue.schema import data_set_versions, data_sets
 from openstats.catalogue.values import now, utc
 from openstats.model.catalogue import DataSet, DataSetVersion
@@ -71,6 +71,7 @@ def add_version(conn: Connection, *, data_set_id: str, major: int, minor: int,
 
 def delete_version(conn: Connection, version_id: str) -> None:
     """Forget a version nothing holds any more (a draft replaced before approval)."""
+    quality.delete_version(conn, version_id)
     conn.execute(delete(data_set_versions).where(data_set_versions.c.id == version_id))
 
 

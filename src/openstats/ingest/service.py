@@ -16,14 +16,16 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import data_sets, locks, public_ids, releases
+from openstats.catalogue import data_sets, locks, public_ids, quality, releases
 from openstats.catalogue.db import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.faults import crash_point
-from openstats.ingest.build import build_version
+from openstats.ingest.build import PARQUET, build_version
 from openstats.ingest.changes import NONE, Changes, compare
+from openstats.ingest.quality import count_cells
 from openstats.model.catalogue import DataSetVersion
 from openstats.model.metadata import VersionMeta
+from openstats.model.quality import VersionQuality
 from openstats.settings import Settings
 from openstats.standards import gzipped
 from openstats.standards.csvfile import scan_bytes
@@ -43,6 +45,7 @@ class PreparedVersion:
     metadata: VersionMeta  # without public ids (they are given when it is recorded)
     publication_id: str | None  # for a data set not yet recorded: its publication
     title: str  # and its working name
+    quality: VersionQuality  # its screening (warnings accepted) and cell counts
     replaces: str | None = None  # a draft version this one takes the place of
 
 
@@ -104,12 +107,14 @@ def prepare(storage: Storage, s: Screening, *, data_set_id: str, publication_id:
     staged = storage.stage()
     try:
         metadata = VersionMeta.from_json(build_version(s, staged))
+        counts = count_cells(s.con, staged / PARQUET, [i.column for i in metadata.indicators])
     except BaseException:
         storage.discard(staged)
         raise
     crash_point("import.built")
     key = staged.name.split("-", 1)[1]
-    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title, replaces)
+    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title,
+                           VersionQuality(counts, s.report), replaces)
 
 
 def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
@@ -139,6 +144,7 @@ def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
         data_sets.delete_version(conn, p.replaces)
     data_sets.add_version(conn, data_set_id=p.data_set_id, major=major, minor=minor,
                           storage_key=p.key, metadata=meta, changes=changes.as_json())
+    quality.add(conn, p.key, p.quality)
     for item in held:
         releases.put_entry(conn, replace(item, version_id=p.key))
     version = data_sets.version(conn, p.key)

@@ -4,22 +4,14 @@ each with a link into the table tool already set to that place."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from openstats.catalogue.data_sets import MetadataCache
 from openstats.catalogue.locations import Holder
 from openstats.catalogue.published import View
 from openstats.catalogue.questions import Answer
-from openstats.model.metadata import Location
 from openstats.present.pages import DataSetRow, data_set_row
 from openstats.present.questions import table_link
 from openstats.standards import geography
-
-
-def location_url(loc: Location) -> str:
-    """The page of a location: by its main code, or by its public id at a level with no
-    code (RSC regions)."""
-    return f"/locations/{loc.level}/{quote(loc.code or loc.public_id, safe='')}"
 
 
 @dataclass(frozen=True)

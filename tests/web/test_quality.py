@@ -221,3 +221,41 @@ def test_over_http(real_site: Settings) -> None:
                          ).status_code == 404
     finally:
         server.close()
+
+
+def test_reports_and_places_on_each_database(tmp_path: Path, database_url: str) -> None:
+    """SQLite and PostgreSQL: the report is stored with the version and goes with it when
+    a draft's version is replaced; the location lookup's SQL answers on both."""
+    from openstats.catalogue import locations
+    from openstats.catalogue import quality as stored
+    from openstats.catalogue.values import now
+    from openstats.ingest.service import import_pair
+    from openstats.publishing.manifest import load_manifest
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url,
+                        reference_dir=REFERENCE, rate_limit=0, scheduler_seconds=0)
+    p = open_platform(settings)
+    try:
+        load_manifest(p, MANIFEST)
+        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now())
+        assert [h.data_set_id for h in holders] == [DEMO]
+        data = MANIFEST.parent / "e1_re_referrals.csv"
+        meta = data.with_suffix(".meta.csv")
+        draft = "cccccccc-3333-4000-8000-000000000001"
+        first = import_pair(p.catalogue, p.storage, settings, data, meta, data_set_id=draft,
+                            publication_id=None, title="Draft")
+        changed = tmp_path / "e1_re_referrals.csv"
+        changed.write_bytes(data.read_bytes().replace(b"141760", b"141999"))
+        second = import_pair(p.catalogue, p.storage, settings, changed, meta,
+                             data_set_id=draft, publication_id=None, title="Draft",
+                             replaces=first.version_id)
+        with p.catalogue.connect() as conn:
+            assert stored.of_version(conn, first.version_id) is None
+            kept = stored.of_version(conn, second.version_id)
+        assert kept is not None and kept.screening is not None
+        assert kept.counts.row_count == second.row_count
+        # A draft is not public: no location page lists it.
+        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now())
+        assert [h.data_set_id for h in holders] == [DEMO]
+    finally:
+        p.close()

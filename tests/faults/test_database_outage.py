@@ -116,6 +116,7 @@ def build_world(db: Database, folder: Path) -> World:
            "upload_id": SECRET_ID, "release": demo.release.slug, "dataSetVersion": "1.0",
            "table_id": featured[0].id, "kind": "csv", "release_id": embargoed.release_id,
            "user_id": admin.id}
+    ids |= {"level": "NAT", "identifier": "E92000001"}  # England, for the location page
     return World(settings, ids, when)
 
 

@@ -237,7 +237,8 @@ def test_reports_and_places_on_each_database(tmp_path: Path, database_url: str) 
     p = open_platform(settings)
     try:
         load_manifest(p, MANIFEST)
-        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now())
+        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now(),
+                                           p.catalogue.snapshots.view().moment)
         assert [h.data_set_id for h in holders] == [DEMO]
         data = MANIFEST.parent / "e1_re_referrals.csv"
         meta = data.with_suffix(".meta.csv")
@@ -255,7 +256,8 @@ def test_reports_and_places_on_each_database(tmp_path: Path, database_url: str) 
         assert kept is not None and kept.screening is not None
         assert kept.counts.row_count == second.row_count
         # A draft is not public: no location page lists it.
-        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now())
+        holders = locations.data_sets_with(p.catalogue, "NAT", "E92000001", now(),
+                                           p.catalogue.snapshots.view().moment)
         assert [h.data_set_id for h in holders] == [DEMO]
     finally:
         p.close()

@@ -39,20 +39,34 @@ class Holder:
     location_ids: tuple[str, ...]  # the location's public ids in that version
 
 
-def data_sets_with(catalogue: Catalogue, level: str, identifier: str,
-                   at: datetime) -> tuple[Holder, ...]:
+def data_sets_with(catalogue: Catalogue, level: str, identifier: str, at: datetime,
+                   moment: tuple[int, int]) -> tuple[Holder, ...]:
     """The data sets shown at `at` that have the location `identifier` names at `level`
-    (a level code of geography.LEVELS), ordered by data set id."""
-    with catalogue.connect() as conn:
-        ids = _location_ids(conn, level, identifier)
-        if not ids:
-            return ()
-        t, c = catalogue_listing_terms.c, catalogue_listing.c
-        rows = conn.execute(
-            select(t.data_set_id, t.ref).distinct()
-            .join(catalogue_listing, c.id == t.listing_id)
-            .where(t.kind == "location", t.ref.in_(ids), listing.shown_at(utc(at)))
-            .order_by(t.data_set_id, t.ref)).all()
+    (a level code of geography.LEVELS), ordered by data set id.
+
+    `moment` is the published snapshot's (generation, epoch) at `at` (View.moment): every
+    reader asking the same then gets the same answer, kept with the catalogue's searches
+    (so it is also served while the database is away)."""
+    def answer() -> tuple[Holder, ...]:
+        with catalogue.connect() as conn:
+            return _holders(conn, level, identifier, utc(at))
+
+    found: tuple[Holder, ...] = catalogue.listings.get(
+        ("location", *moment, level, identifier), answer)
+    return found
+
+
+def _holders(conn: Connection, level: str, identifier: str, at: datetime
+             ) -> tuple[Holder, ...]:
+    ids = _location_ids(conn, level, identifier)
+    if not ids:
+        return ()
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    rows = conn.execute(
+        select(t.data_set_id, t.ref).distinct()
+        .join(catalogue_listing, c.id == t.listing_id)
+        .where(t.kind == "location", t.ref.in_(ids), listing.shown_at(at))
+        .order_by(t.data_set_id, t.ref)).all()
     found: dict[str, list[str]] = {}
     for r in rows:
         found.setdefault(r.data_set_id, []).append(r.ref)

@@ -4,6 +4,7 @@ the import's transaction; read by the quality page and its API answer."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
@@ -28,8 +29,22 @@ def of_version(conn: Connection, version_id: str) -> VersionQuality | None:
                        .where(version_quality.c.version_id == version_id)).first()
     if row is None:
         return None
-    screening = json.loads(row.screening)
-    return VersionQuality(CellCounts.from_json(json.loads(row.counts)),
+    return _report(json.loads(row.screening), json.loads(row.counts))
+
+
+def record_text(screening: str, counts: str) -> str:
+    """A stored report as one JSON text, to keep on disk beside the published snapshot
+    (catalogue/snapshot_file.py), so its page is served while the database is away."""
+    return f'{{"screening": {screening}, "counts": {counts}}}'
+
+
+def from_record_text(text: str) -> VersionQuality:
+    doc = json.loads(text)
+    return _report(doc["screening"], doc["counts"])
+
+
+def _report(screening: Any, counts: dict[str, Any]) -> VersionQuality:
+    return VersionQuality(CellCounts.from_json(counts),
                           report_from_json(screening) if screening else None)
 
 

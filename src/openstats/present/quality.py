@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.catalogue import quality as stored
 from openstats.catalogue.published import PublicDataSet
 from openstats.ingest.quality import count_cells
 from openstats.model.metadata import Indicator, TimePeriod, VersionMeta
@@ -33,8 +32,7 @@ _COUNTED_SIZE = 64
 
 def version_quality(p: Platform, item: PublicDataSet) -> VersionQuality:
     """The stored report, or (a version imported before reports were kept) one counted now."""
-    with p.catalogue.connect() as conn:
-        found = stored.of_version(conn, item.version_id)
+    found = p.catalogue.metadata.quality(item.version_id)
     if found is not None:
         return found
     with _LOCK:

@@ -34,7 +34,7 @@ def location(request: Request, level: str, identifier: str) -> Response:
     p = platform(request)
     # Everyone's view, never a pre-release preview: the list comes from what is public.
     view = p.catalogue.snapshots.view()
-    holders = locations.data_sets_with(p.catalogue, level, identifier, view.at)
+    holders = locations.data_sets_with(p.catalogue, level, identifier, view.at, view.moment)
     page = location_page(level, identifier, holders, view, p.catalogue.metadata)
     return http_cache.page(request, templates.TemplateResponse(
         request, "location.html", {"page": page}))

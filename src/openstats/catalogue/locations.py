@@ -8,8 +8,9 @@ of locations are shared by every data set (catalogue/public_ids.py, keyed by lev
 codes and name), so the ids a name stands for come from that table: more than one when
 data sets spell the place differently ("Bristol, City of" and "City of Bristol"). The
 data sets holding those ids in their latest public version come from the phrases kept
-beside the catalogue's listing (`catalogue_listing_terms`, kind "location", whose `ref` is
-the location's public id), restricted to the rows shown now: nothing embargoed.
+beside the catalogue's listing (`catalogue_listing_terms`, kind "location": the phrase is
+the place's code or name, the `ref` its public id), restricted to the rows shown now:
+nothing embargoed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import listing, public_ids
+from openstats.catalogue import listing, public_ids, questions
 from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
 from openstats.catalogue.schema import public_ids as public_ids_table
 from openstats.catalogue.values import utc
@@ -58,14 +59,23 @@ def data_sets_with(catalogue: Catalogue, level: str, identifier: str, at: dateti
 
 def _holders(conn: Connection, level: str, identifier: str, at: datetime
              ) -> tuple[Holder, ...]:
-    ids = _location_ids(conn, level, identifier)
-    if not ids:
+    keys = _location_keys(conn, level, identifier)
+    if not keys:
         return ()
+    # The phrases a location's terms carry are its code and its name (questions.terms_of):
+    # asking by phrase walks the phrase index, where asking by public id alone would read
+    # every term of the catalogue.
+    phrases = set()
+    for key in keys.values():
+        parts = key.split(public_ids.SEP)
+        if len(parts) == 4:
+            phrases |= {parts[1].lower(), questions.normalise(parts[3])}
     t, c = catalogue_listing_terms.c, catalogue_listing.c
     rows = conn.execute(
         select(t.data_set_id, t.ref).distinct()
         .join(catalogue_listing, c.id == t.listing_id)
-        .where(t.kind == "location", t.ref.in_(ids), listing.shown_at(at))
+        .where(t.phrase.in_(phrases), t.kind == "location", t.ref.in_(keys),
+               listing.shown_at(at))
         .order_by(t.data_set_id, t.ref)).all()
     found: dict[str, list[str]] = {}
     for r in rows:
@@ -73,18 +83,18 @@ def _holders(conn: Connection, level: str, identifier: str, at: datetime
     return tuple(Holder(d, tuple(refs)) for d, refs in found.items())
 
 
-def _location_ids(conn: Connection, level: str, identifier: str) -> set[str]:
-    """The public ids of every location the identifier names at the level."""
+def _location_keys(conn: Connection, level: str, identifier: str) -> dict[str, str]:
+    """Public id -> stored key of every location the identifier names at the level."""
     p = public_ids_table.c
     sep = public_ids.SEP
-    out: set[str] = set()
+    out: dict[str, str] = {}
     properties = geography.identifying_properties(level)
     number = public_ids.decode(identifier)
     if number is not None:
         key = conn.execute(select(p.key).where(p.number == number, p.kind == "location")
                            ).scalar()
         if key is not None and key.startswith(level + sep):
-            out.add(identifier)
+            out[identifier] = key
     # A key is level, code, secondary code and name, joined by SEP (location_key); no
     # part holds SEP, so each LIKE below matches that part exactly. (A key too long to
     # keep, stored as its digest, names a location by an over-long name: not found.)
@@ -96,9 +106,9 @@ def _location_ids(conn: Connection, level: str, identifier: str) -> set[str]:
     for pattern in patterns:
         if not identifier:
             break
-        for n in conn.execute(select(p.number).where(
+        for n, key in conn.execute(select(p.number, p.key).where(
                 p.kind == "location", p.scope == "", p.key.like(pattern, escape="\\"))):
-            out.add(public_ids.encode(n[0]))
+            out[public_ids.encode(n)] = key
     return out
 
 

@@ -69,3 +69,42 @@ def loaded_site(folder: Path) -> Settings:
     load_manifest(platform, spc_manifest(folder / "release"))
     platform.close()
     return settings
+
+
+def real_sets_manifest(folder: Path, name: str, published: str,
+                       sets: list[tuple[str, str, str]]) -> Path:
+    """A release (publication `name`, published at `published`, ISO 8601) of real data
+    sets from ../shared/real, each (id, folder name, title), read as stored (.csv.gz)."""
+    slug = name.lower().replace(" ", "-")
+    parts = [f'''
+[theme]
+title = "Real data"
+
+[publication]
+title = "{name}"
+slug = "{slug}"
+summary = "Real DfE data sets."
+
+[publication.contact]
+team_name = "Statistics team"
+team_email = "stats@example.org"
+
+[release]
+title = "Academic year 2021/22"
+slug = "2021-22"
+type = "Official statistics"
+published = {published}
+''']
+    for data_set_id, real, title in sets:
+        parts.append(f'''
+[[data_sets]]
+id = "{data_set_id}"
+title = "{title}"
+summary = "Real DfE data: {real}."
+data = "{SHARED / 'real' / real / (real + '.csv.gz')}"
+meta = "{SHARED / 'real' / real / (real + '.meta.csv')}"
+''')
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path

@@ -20,13 +20,21 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import diffs as api_diffs
-from openstats.api import docs
+from openstats.api import docs, openapi
+from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
-from openstats.web import finding_pages, pages, release_page, table_page
+from openstats.web import (
+    finding_pages,
+    location_pages,
+    pages,
+    quality_page,
+    release_page,
+    table_page,
+)
 from openstats.web import tables as table_tool
 
 # /api/v1/..., /statistics/v1/... and the same with v1.0 (group 2 is the ".0").
@@ -85,7 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_tags=[{"name": "Publications", "description": "Publications "
                                  "with published data sets"},
                                 {"name": "Data sets", "description": "Data sets, their "
-                                 "versions, metadata, queries and files"}])
+                                 "versions, metadata, queries and files"},
+                                {"name": openapi.EXTENSION_TAG, "description": "Operations "
+                                 "of openstats that EES's API does not have (each marked "
+                                 "x-openstats-extension)"}])
     app.state.platform = platform
 
     app.add_middleware(LowerCaseApiPaths)
@@ -149,9 +160,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     app.include_router(api_diffs.router, prefix="/api/v1")  # our extension
     app.include_router(api_diffs.router, prefix="/statistics/v1", include_in_schema=False)
+    app.include_router(api_quality.router, prefix="/api/v1")
+    app.include_router(api_quality.router, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)
+    app.include_router(quality_page.router, include_in_schema=False)
+    app.include_router(location_pages.router, include_in_schema=False)
     app.include_router(finding_pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
     app.include_router(table_page.router, include_in_schema=False)

@@ -97,6 +97,7 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
         "section_id": said.sections[0].id, "methodology_id": methodology_id,
         "slug": "embargoed-methodology",
     }
+    ids |= {"level": "NAT", "identifier": "E92000001"}  # England: both data sets have it
     platform.close()
     for server in serve(settings):
         yield server, ids, when
@@ -180,6 +181,10 @@ def test_nothing_leaks_before_the_time_and_all_appears_after(
     assert "/find-statistics/{publication}/{release}" in became_visible
     assert "/find-statistics/{publication}/{release}/prerelease-access-list" in became_visible
     assert "/methodology/{slug}" in became_visible
+    assert "/data-catalogue/data-set/{data_set_id}/quality" in became_visible
+    assert "/api/v1/data-sets/{dataSetId}/versions/{dataSetVersion}/quality" in became_visible
+    england = httpx.get(f"{server.base}/locations/NAT/E92000001").text
+    assert f'data-data-set-id="{SECRET_ID}"' in england and TITLE in england
     # Each kind of content is there now, where readers look for it.
     release = httpx.get(f"{server.base}/find-statistics/embargoed-publication/2024").text
     for secret in ("Embargoed key statistic", "Embargoed section", "Embargoed data block",
@@ -273,6 +278,7 @@ def next_release(tmp_path_factory: pytest.TempPathFactory
         "stat_id": said.key_statistics[0].id, "section_id": said.sections[0].id,
         "methodology_id": methodology_id, "slug": "children-in-need-re-referrals-methodology",
     }
+    ids |= {"level": "NAT", "identifier": "E92000001"}  # England, the demo's place
     platform.close()
     for server in serve(settings):
         yield server, ids, when

@@ -27,6 +27,7 @@ from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 
 from openstats.api import diffs as api_diffs
+from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
 from tests.api.conftest import DATA_SETS, FUTURE_ID, LiveServer
 
@@ -37,9 +38,10 @@ DERANDOMIZE = not os.environ.get("OPENSTATS_FUZZ_RANDOM")
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance, checks.response_schema_conformance,
           checks.negative_data_rejection]
-# The operations of the document, known without a server: the API routers' routes.
+# The operations of the document, known without a server: the API routers' routes (EES's
+# and our extensions').
 OPERATIONS = sorted((method, "/api/v1" + route.path)
-                    for router in (api_routes.router, api_diffs.router)
+                    for router in (api_routes.router, api_diffs.router, api_quality.router)
                     for route in router.routes
                     for method in getattr(route, "methods", ()) if method != "HEAD")
 TALLY: dict[str, int] = {}

@@ -38,7 +38,7 @@ router = APIRouter()
 
 FROM_PARAM = {**openapi.query(
     "from", openapi.STRING, "The earlier version to compare with: 1.0, 1.*; default: the "
-    "version published before this one."), **openapi.EXTENSION_MARK}
+    "version published before this one."), **openapi.EXTENSION}
 _VALUE = openapi.obj({"old": {"type": ["string", "null"]}, "new": {"type": ["string", "null"]}})
 DIFF_ROW = openapi.obj({
     "change": {"enum": ["added", "removed", "changed"]},
@@ -86,14 +86,14 @@ def _pinned(request: Request, version: str) -> bool:
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/diff", tags=["Data sets"],
             summary="What changed, observation by observation (openstats extension)",
-            description=openapi.EXTENSION + "how many observations this version added, "
+            description=openapi.EXTENSION_PREFIX + "how many observations this version added, "
             "removed and changed since an earlier one, then those observations, a page at a "
             "time, each with its value of every indicator both versions have in each "
             "version (null where it is not in that version). Observations are matched by "
             "time period, geographic level, location and filter options.",
             responses=openapi.responses(DIFF, "The counts and a page of observations."),
             openapi_extra={"parameters": [FROM_PARAM, *openapi.paging(
-                MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)], **openapi.EXTENSION_MARK})
+                MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)], **openapi.EXTENSION})
 async def get_diff(
     request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
     page: Annotated[str | None, hidden()] = None,
@@ -119,12 +119,12 @@ async def get_diff(
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/diff/csv", tags=["Data sets"],
             summary="What changed, as CSV (openstats extension)",
-            description=openapi.EXTENSION + "every added, removed and changed observation, "
+            description=openapi.EXTENSION_PREFIX + "every added, removed and changed observation, "
             "with labels: change, time_period, time_identifier, geographic_level, "
             "location_code, location_name, a column per filter, and <indicator>_old and "
             "<indicator>_new for each indicator both versions have.",
             responses=openapi.responses(None, "The diff as CSV.", ok_media="text/csv"),
-            openapi_extra={"parameters": [FROM_PARAM], **openapi.EXTENSION_MARK})
+            openapi_extra={"parameters": [FROM_PARAM], **openapi.EXTENSION})
 async def get_diff_csv(request: Request, dataSetId: DataSetId,  # noqa: N803
                        dataSetVersion: VersionSpec) -> Response:  # noqa: N803
     found = await run_in_threadpool(_pair, request, dataSetId, dataSetVersion, ("from",))

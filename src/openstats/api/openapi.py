@@ -87,6 +87,33 @@ RESULT = obj({"timePeriod": obj({"code": STRING, "period": STRING}),
 QUERY_RESULTS = obj({"paging": PAGING, "results": array(RESULT), "warnings": array(WARNING)})
 
 
+# --- openstats extensions (not part of EES's API) ----------------------------------------
+EXTENSION_TAG = "openstats extensions"
+# Every operation of ours that EES's API does not have carries this mark.
+EXTENSION: dict[str, Any] = {"x-openstats-extension": True}
+NOTE = "An openstats extension: not part of EES's public data API."
+CELLS = obj({"count": INTEGER, "share": {"type": "number", "minimum": 0, "maximum": 1}})
+FINDING = obj({"file": STRING, "row": {"type": ["integer", "null"]},
+               "column": {"type": ["string", "null"]}, "value": {"type": ["string", "null"]},
+               "message": STRING})
+QUALITY = obj({
+    "dataSetId": STRING, "version": STRING, "totalResults": INTEGER,
+    "screening": obj({"kept": {"type": "boolean"}, "warningCount": INTEGER,
+                      "warnings": array(obj({"rule": STRING, "title": STRING,
+                                             "advice": STRING, "count": INTEGER,
+                                             "unlisted": INTEGER,
+                                             "findings": array(FINDING)}))}),
+    "rowsByGeographicLevel": array(obj({"code": STRING, "label": STRING, "rows": INTEGER})),
+    "rowsByTimePeriod": array(obj({"period": STRING, "code": STRING, "label": STRING,
+                                   "rows": INTEGER})),
+    "symbols": array(obj({"symbol": STRING, "meaning": STRING})),
+    "indicators": array(obj({"id": STRING, "column": STRING, "label": STRING,
+                             "blank": CELLS, "symbols": {"type": "object",
+                                                         "additionalProperties": CELLS},
+                             "values": CELLS})),
+})
+
+
 def paginated(items: Schema) -> Schema:
     return obj({"paging": PAGING, "results": array(items)})
 
@@ -138,14 +165,13 @@ def paging(maximum: int, default: int) -> list[dict[str, Any]]:
 VERSION_PATTERN = r"^\s*v?(\d+|\*)(\.(\d+|\*)){0,2}\s*$"
 VERSION_PARAM = query("dataSetVersion", STRING,
                       "Version: 1.0, 1.*, * or omit for the latest published.")
-EXTENSION = "openstats extension, not part of EES's API: "
-# Marks what we add to EES's API, for tools reading the document (and people, in the text).
-EXTENSION_MARK = {"x-openstats-extension": True}
+# What a description of ours starts with (EXTENSION marks the same for tools).
+EXTENSION_PREFIX = "openstats extension, not part of EES's API: "
 AS_OF_PARAM = {**query("asOf", {"type": "string", "format": "date-time"},
-                       EXTENSION + "the version that was public at this moment (ISO 8601, "
+                       EXTENSION_PREFIX + "the version that was public at this moment (ISO 8601, "
                        "e.g. 2024-11-21T09:30:00Z; UTC when no offset is given). 400 if it "
                        "is before the first version or not a time. With dataSetVersion, "
-                       "chooses among the versions public then."), **EXTENSION_MARK}
+                       "chooses among the versions public then."), **EXTENSION}
 ANY_TEXT = {"type": "string"}  # ids and locations are checked against the data, not here
 TYPES = {"type": "array", "items": {"enum": ["Filters", "Indicators", "Locations",
                                              "TimePeriods"]}, "minItems": 1}

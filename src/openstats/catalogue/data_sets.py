@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection, RowMapping
 
-from openstats.catalogue import snapshot_file, version_diffs
-from openstats.catalogue.schema import data_set_versions, data_sets
+from openstats.catalogue import quality, snapshot_file, version_diffs
+from openstats.catalogue.schema import data_set_versions, data_sets, version_quality
 from openstats.catalogue.values import now, utc
 from openstats.model.catalogue import DataSet, DataSetVersion
 from openstats.model.metadata import VersionMeta
+from openstats.model.quality import VersionQuality
 
 if TYPE_CHECKING:
     from openstats.catalogue.db import Catalogue
@@ -72,6 +73,7 @@ def add_version(conn: Connection, *, data_set_id: str, major: int, minor: int,
 def delete_version(conn: Connection, version_id: str) -> None:
     """Forget a version nothing holds any more (a draft replaced before approval)."""
     version_diffs.forget(conn, version_id)
+    quality.delete_version(conn, version_id)
     conn.execute(delete(data_set_versions).where(data_set_versions.c.id == version_id))
 
 
@@ -129,10 +131,14 @@ def stored_changes(conn: Connection, version_id: str) -> dict[str, Any]:
 
 def stored_records(conn: Connection, ids: Iterable[str]) -> dict[str, snapshot_file.VersionRecord]:
     """Versions' metadata and changes as stored, to keep on disk beside the snapshot."""
+    q = version_quality.c
     rows = conn.execute(select(data_set_versions.c.id, data_set_versions.c.metadata,
-                               data_set_versions.c.changes)
+                               data_set_versions.c.changes, q.screening, q.counts)
+                        .outerjoin(version_quality, q.version_id == data_set_versions.c.id)
                         .where(data_set_versions.c.id.in_(list(ids))))
-    return {r.id: snapshot_file.VersionRecord(r.metadata, r.changes or "{}") for r in rows}
+    return {r.id: snapshot_file.VersionRecord(
+        r.metadata, r.changes or "{}",
+        quality.record_text(r.screening, r.counts) if r.counts else "") for r in rows}
 
 
 def storage_keys(conn: Connection) -> set[str]:
@@ -198,6 +204,18 @@ class MetadataCache:
             if kept is None:
                 raise
             return dict(json.loads(kept.changes))
+
+    def quality(self, version_id: str) -> VersionQuality | None:
+        """The version's quality report as import stored it (catalogue/quality.py), None
+        when it has none; while the database is away, the copy kept with the snapshot."""
+        try:
+            with self.catalogue.connect() as conn:
+                return quality.of_version(conn, version_id)
+        except Exception:
+            kept = self._kept(version_id)
+            if kept is None:
+                raise
+            return quality.from_record_text(kept.quality) if kept.quality else None
 
     def _kept(self, version_id: str) -> snapshot_file.VersionRecord | None:
         """The copy kept on disk with the published snapshot, if any."""

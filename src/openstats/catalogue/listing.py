@@ -285,6 +285,12 @@ def _visible(at: datetime, preview_releases: frozenset[str]) -> Any:
     return or_(now_shown, c.release_id.in_(preview_releases) & (c.visible_from > at))
 
 
+def shown_at(at: datetime) -> Any:
+    """The listing rows everyone sees at `at` (no previews): each data set's latest public
+    version, as a condition for other queries over the listing (catalogue/locations.py)."""
+    return _visible(at, frozenset())
+
+
 class ListingCache:
     """What every query at one moment shares, kept per (generation, epoch) of the
     published snapshot: the filters' options and the number of data sets shown. Between

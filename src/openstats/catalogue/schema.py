@@ -257,6 +257,15 @@ version_diffs = Table(
     Column("changed", Integer, nullable=False),
 )
 
+# A version's quality report (model/quality.py), written with the version at import: the
+# screening report whose warnings were accepted, and the counts of what its cells hold.
+version_quality = Table(
+    "version_quality", metadata,
+    Column("version_id", String(36), ForeignKey("data_set_versions.id"), primary_key=True),
+    Column("screening", Text, nullable=False),  # JSON: standards.findings.report_to_json
+    Column("counts", Text, nullable=False),  # JSON: model.quality.CellCounts
+)
+
 # The data catalogue's listing: one row per data set per stretch of time it shows the same
 # version with the same words (catalogue/listing.py). Derived from the tables above and
 # rebuilt from them at will; on SQLite a full-text index (catalogue_listing_fts, FTS5)

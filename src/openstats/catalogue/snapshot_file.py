@@ -173,6 +173,7 @@ class VersionRecord:
 
     metadata: str
     changes: str
+    quality: str = ""  # catalogue.quality.record_text, "" when none is stored
 
 
 def _version_path(folder: Path, version_id: str) -> Path:
@@ -200,7 +201,8 @@ def load_version(folder: Path, version_id: str) -> VersionRecord | None:
         return None
     if doc.get("format") != FORMAT:
         return None
-    return VersionRecord(str(doc["metadata"]), str(doc.get("changes") or "{}"))
+    return VersionRecord(str(doc["metadata"]), str(doc.get("changes") or "{}"),
+                         str(doc.get("quality") or ""))
 
 
 def forget_versions(folder: Path, keep: set[str], older_than: float) -> None:

@@ -16,15 +16,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import data_sets, locks, public_ids, releases, version_diffs
+from openstats.catalogue import data_sets, locks, public_ids, quality, releases, version_diffs
 from openstats.catalogue.db import Catalogue
 from openstats.errors import ScreeningFailed
 from openstats.faults import crash_point
 from openstats.ingest import diff
 from openstats.ingest.build import PARQUET, build_version
 from openstats.ingest.changes import NONE, Changes, compare
+from openstats.ingest.quality import count_cells
 from openstats.model.catalogue import DataSetVersion, DiffCounts
 from openstats.model.metadata import VersionMeta
+from openstats.model.quality import VersionQuality
 from openstats.settings import Settings
 from openstats.standards import gzipped
 from openstats.standards.csvfile import scan_bytes
@@ -44,6 +46,7 @@ class PreparedVersion:
     metadata: VersionMeta  # without public ids (they are given when it is recorded)
     publication_id: str | None  # for a data set not yet recorded: its publication
     title: str  # and its working name
+    quality: VersionQuality  # its screening (warnings accepted) and cell counts
     replaces: str | None = None  # a draft version this one takes the place of
     # The observation diff written into `staged`: from which version, and its counts.
     diff_from: tuple[str, DiffCounts] | None = None
@@ -108,6 +111,7 @@ def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id
     staged = storage.stage()
     try:
         metadata = VersionMeta.from_json(build_version(s, staged))
+        counts = count_cells(s.con, staged / PARQUET, [i.column for i in metadata.indicators])
         diff_from = _write_diff(catalogue, storage, s, staged, metadata, data_set_id,
                                 replaces)
     except BaseException:
@@ -115,8 +119,8 @@ def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id
         raise
     crash_point("import.built")
     key = staged.name.split("-", 1)[1]
-    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title, replaces,
-                           diff_from)
+    return PreparedVersion(data_set_id, staged, key, metadata, publication_id, title,
+                           VersionQuality(counts, s.report), replaces, diff_from)
 
 
 def _write_diff(catalogue: Catalogue, storage: Storage, s: Screening, staged: Path,
@@ -162,6 +166,7 @@ def _record(conn: Connection, p: PreparedVersion) -> RecordedVersion:
         data_sets.delete_version(conn, p.replaces)
     data_sets.add_version(conn, data_set_id=p.data_set_id, major=major, minor=minor,
                           storage_key=p.key, metadata=meta, changes=changes.as_json())
+    quality.add(conn, p.key, p.quality)
     for item in held:
         releases.put_entry(conn, replace(item, version_id=p.key))
     # The diff's counts, unless the version it was made from went meanwhile (a draft

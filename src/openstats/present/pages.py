@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from openstats.catalogue.published import PublicDataSet, PublicPublication, PublicRelease
 from openstats.model.catalogue import Theme
 from openstats.model.footnotes import Footnote
+from openstats.model.metadata import Location
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ class DataSetRow(ReleaseRow):
     meta_sha256: str
     storage_key: str
     footnotes: tuple[Footnote, ...]
+
+
+def location_url(loc: Location) -> str:
+    """The page of a location (web/location_pages.py): by its main code, or by its public
+    id at a level with no code (RSC regions)."""
+    return f"/locations/{loc.level}/{quote(loc.code or loc.public_id, safe='')}"
 
 
 def release_row(release: PublicRelease) -> ReleaseRow:

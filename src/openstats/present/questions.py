@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from openstats.catalogue.data_sets import MetadataCache
 from openstats.catalogue.published import View
 from openstats.catalogue.questions import Answer, Matched, Reading
-from openstats.present.pages import DataSetRow, data_set_row
+from openstats.present.pages import DataSetRow, data_set_row, location_url
 
 KIND_NAMES = {"location": "place", "period": "time period", "option": "filter option",
               "filter": "filter", "indicator": "indicator"}
@@ -20,6 +21,8 @@ class AnswerRow:
     row: DataSetRow
     matched: tuple[Matched, ...]
     table_link: str
+    # The matched places of this data set, each with its location page: (name, url).
+    places: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,19 @@ def table_link(data_set_id: str, answer: Answer) -> str:
     return "/data-tables?" + urlencode(params)
 
 
-def reading_page(reading: Reading, view: View) -> ReadingPage:
+def reading_page(reading: Reading, view: View,
+                 metadata: MetadataCache | None = None) -> ReadingPage:
+    """The page's reading; with `metadata`, each answer's matched places link to their
+    location pages."""
     answers = []
     for answer in reading.answers:
         item = view.latest(answer.data_set_id)
         if item is not None:
+            places: list[tuple[str, str]] = []
+            if metadata is not None and answer.refs.get("location"):
+                found = metadata.get(item.version_id).location_by_public_id
+                places = [(found[ref].name, location_url(found[ref]))
+                          for ref in answer.refs["location"] if ref in found]
             answers.append(AnswerRow(data_set_row(item), answer.matched,
-                                     table_link(answer.data_set_id, answer)))
+                                     table_link(answer.data_set_id, answer), tuple(places)))
     return ReadingPage(reading.matched, reading.unread, answers)

@@ -27,3 +27,16 @@ OBSOLETE_SYMBOLS: dict[str, str] = {
 NULL_MARKERS: frozenset[str] = frozenset({"NULL", "Null", "null", "NA", "na"})
 
 NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+
+# Every symbol an indicator cell may carry once imported: the current ones, then the
+# obsolete ones (a warning at screening, so an accepted import may keep them).
+CELL_SYMBOLS: tuple[str, ...] = (*SYMBOLS, *OBSOLETE_SYMBOLS)
+
+
+def meaning(symbol: str) -> str:
+    """What a cell symbol means, in words ('not available'; an obsolete one names the
+    symbol to use instead)."""
+    if symbol in SYMBOLS:
+        return SYMBOLS[symbol]
+    instead = OBSOLETE_SYMBOLS[symbol]
+    return f"obsolete: use '{instead}' ({SYMBOLS[instead]})"

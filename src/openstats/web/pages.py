@@ -349,7 +349,7 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
     if len([w for w in questions.normalise(search).split()
             if w not in questions.STOPWORDS]) >= 2 and q.page == 1:
         read = questions.read(platform(request).catalogue, search, view.at, view.moment)
-        reading = question_pages.reading_page(read, view)
+        reading = question_pages.reading_page(read, view, platform(request).catalogue.metadata)
     metas = {r.id: meta_of(request, r) for r in rows}
     options = {"themes": found.options.themes, "publications": found.options.publications,
                "releases": found.options.releases,

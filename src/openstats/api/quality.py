@@ -1,0 +1,45 @@
+"""GET /api/v1/data-sets/{id}/versions/{version}/quality: a version's data-quality report
+(present/quality.py), the numbers its page shows. An openstats extension, marked as one in
+the OpenAPI document; published versions only, as every route of the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from openstats import http_cache
+from openstats.api import openapi
+from openstats.api.routes import DataSetId, VersionSpec, answer, not_found, problem, unknown_params
+from openstats.catalogue import version_specs
+from openstats.dependencies import api_view, platform
+from openstats.present import quality
+
+router = APIRouter()
+
+
+@router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}/quality",
+            tags=[openapi.EXTENSION_TAG], summary="Get a data set version's quality report",
+            description=(
+                "The screener's warnings accepted when the version was imported, its rows "
+                "by geographic level and by time period, and for each indicator the "
+                "number and share of cells that are blank or carry each symbol (c, x, z, "
+                f"low, u, k, and obsolete ones still present). {openapi.NOTE}"),
+            responses=openapi.responses(openapi.QUALITY, "The version's quality report."),
+            openapi_extra=openapi.EXTENSION)
+def get_quality(request: Request, dataSetId: DataSetId,  # noqa: N803
+                dataSetVersion: VersionSpec) -> Response:  # noqa: N803
+    try:
+        data_set_id = str(uuid.UUID(dataSetId))
+    except ValueError:
+        return not_found()
+    found = version_specs.resolve(dataSetVersion, api_view(request).versions_of(data_set_id))
+    if found is None:
+        return not_found()
+    if errors := unknown_params(request, ()):
+        return problem(400, errors)
+    p = platform(request)
+    report = quality.report(quality.version_quality(p, found),
+                            p.catalogue.metadata.get(found.version_id))
+    return answer(request, quality.api_body(found, report),
+                  immutable=http_cache.pins_version(dataSetVersion))

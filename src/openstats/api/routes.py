@@ -20,10 +20,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
-from openstats.api import openapi
+from openstats.api import file_answers, openapi
 from openstats.catalogue import version_specs
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import api_view, platform
+from openstats.exports import formats
 from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present.changes import version_changes
@@ -366,8 +367,10 @@ def query_get(
     row = _find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
-    req, _ = parse_get(list(request.query_params.multi_items()))
-    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
+    items, given = file_answers.split_format(list(request.query_params.multi_items()))
+    req, _ = parse_get(items)
+    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion),
+                      format_given=given)
 
 
 QUERY_EXAMPLE = {
@@ -399,7 +402,8 @@ async def query_post(
     row = _find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
-    errors = unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug"))
+    errors = unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug",
+                                      file_answers.PARAM))
     raw = await request.body()
     if len(raw) > MAX_BODY:
         return problem(413, [Problem("InvalidValue", "", message=(
@@ -433,7 +437,11 @@ async def query_post(
     # that in a worker thread, not on the event loop this async route runs on.
     await run_in_threadpool(platform(request).storage.file, row.version.storage_key,
                             "data.parquet")
-    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
+    _, given = file_answers.split_format(list(request.query_params.multi_items()))
+    # A file answer reads every matching row: a worker thread's work, not the event loop's.
+    return await run_in_threadpool(_run_query, request, row, req,
+                                   immutable=http_cache.pins_version(dataSetVersion),
+                                   format_given=given)
 
 
 def _strip_comments(text: str) -> str:
@@ -461,13 +469,18 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
-def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool) -> Response:
-    if req.errors:
-        return problem(400, req.errors)
+def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool,
+               format_given: list[str]) -> Response:
+    fmt, format_errors = file_answers.chosen(request, format_given)
+    if req.errors or format_errors:
+        return problem(400, [*req.errors, *format_errors])
     p = platform(request)
     meta = p.catalogue.metadata.get_json(row.version_id)
     version = p.engine.version(row.version_id,
                                p.storage.file(row.version.storage_key, "data.parquet"), meta)
+    if fmt is not formats.JSON:
+        made = file_answers.file_answer(request, row, version, req, fmt, immutable=immutable)
+        return problem(400, made) if isinstance(made, list) else made
     try:
         result = p.engine.answer(version, req)
     except QueryError as e:

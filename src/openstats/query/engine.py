@@ -181,7 +181,9 @@ class QueryEngine:
             cursor = self.local.cursor = self.con.cursor()
         return cursor
 
-    def _run(self, v: Version, req: QueryRequest) -> bytes:
+    def prepare(self, v: Version, req: QueryRequest) -> Prepared:
+        """The request checked against the version and compiled to SQL pieces (QueryError
+        for unknown indicators or sort fields): shared by every kind of answer."""
         problems: list[Problem] = []
         indicators = v.meta["indicators"]
         if req.indicators is not None:
@@ -195,23 +197,23 @@ class QueryEngine:
         compiler = Compiler(v, req.from_get)
         where = compiler.node(req.criteria)
         shape = v.shape(tuple(i["column"] for i in indicators), req.debug)
+        return Prepared(indicators, shape, where, compiler, order, order_params, default_order)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's DuckDB cursor (for the other answers built on `prepare`)."""
+        return self._cursor()
+
+    def _run(self, v: Version, req: QueryRequest) -> bytes:
+        p = self.prepare(v, req)
+        shape, where, compiler = p.shape, p.where, p.compiler
         offset = (req.page - 1) * req.page_size
-        if where == TRUE and default_order:
+        if where == TRUE and p.default_order:
             total = v.row_count(self._cursor())
             table = self._blocks(v, shape, offset, req.page_size)
         else:
-            table, total = self._page(v, shape, where, compiler.params, order, order_params,
-                                      offset, req.page_size)
-        warnings = compiler.warnings.as_list()
-        if total == 0:
-            warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
-        if req.debug:
-            warnings.append(Problem("DebugEnabled", "").as_dict())
-        for w in warnings:
-            if not w.get("path"):
-                w.pop("path", None)
-            if w.get("detail") is None:
-                w.pop("detail", None)
+            table, total = self._page(v, shape, where, compiler.params, p.order,
+                                      p.order_params, offset, req.page_size)
+        warnings = answer_warnings(compiler, req, total)
         paging = {"page": req.page, "pageSize": req.page_size, "totalResults": total,
                   "totalPages": max(1, -(-total // req.page_size))}
         # The same bytes as json.dumps of {"paging", "results", "warnings"} (json_rows.py).
@@ -307,6 +309,34 @@ class QueryEngine:
 
 
 SOURCE = "read_parquet(?, file_row_number = true)"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request compiled against one version: what every kind of answer starts from."""
+
+    indicators: list[dict[str, Any]]  # the indicators asked for, in the request's order
+    shape: json_rows.Shape
+    where: str
+    compiler: Compiler  # its params go with `where`; its warnings with the answer
+    order: str
+    order_params: list[Any]
+    default_order: bool
+
+
+def answer_warnings(compiler: Compiler, req: QueryRequest, total: int) -> list[dict[str, Any]]:
+    """EES's warnings of an answer: unknown ids, no results, debug mode."""
+    warnings = compiler.warnings.as_list()
+    if total == 0:
+        warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
+    if req.debug:
+        warnings.append(Problem("DebugEnabled", "").as_dict())
+    for w in warnings:
+        if not w.get("path"):
+            w.pop("path", None)
+        if w.get("detail") is None:
+            w.pop("detail", None)
+    return warnings
 
 
 def _shape(v: Version, indicator_columns: tuple[str, ...], debug: bool) -> json_rows.Shape:

@@ -1,0 +1,66 @@
+"""Query answers in the open formats (openstats extension): JSON-stat, SDMX-CSV, Parquet, CSV.
+
+The query routes (`routes.py`) parse the request as for EES's JSON; here the format is
+chosen (`format=` or `Accept`, see `exports.formats`) and, when it is not JSON, every
+matching row is read once (`query.observations`, the engine's own criteria and order,
+paging off) and written by the format's module in `exports/`.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from openstats import http_cache
+from openstats.catalogue.published import PublicDataSet
+from openstats.dependencies import platform
+from openstats.exports import formats, jsonstat
+from openstats.query.criteria import Problem, QueryRequest
+from openstats.query.engine import QueryError, Version
+from openstats.query.observations import observations
+
+PARAM = "format"
+
+
+def split_format(items: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(the other query parameters, the values given for `format`)."""
+    rest = [(k, v) for k, v in items if k.lower() != PARAM]
+    return rest, [v for k, v in items if k.lower() == PARAM]
+
+
+def chosen(request: Request, given: list[str]) -> tuple[formats.Format, list[Problem]]:
+    """The format asked for; a problem naming `format` when it is not one of ours."""
+    if not given:
+        return formats.from_accept(request.headers.get("accept", "")), []
+    name = given[-1].strip().lower()
+    if name not in formats.FORMATS:
+        return formats.JSON, [Problem("AllowedValue", PARAM, {
+            "value": given[-1], "allowed": list(formats.NAMES)},
+            message="Must be one of the allowed formats: " + ", ".join(formats.NAMES) + ".")]
+    return formats.FORMATS[name], []
+
+
+def file_answer(request: Request, row: PublicDataSet, v: Version, req: QueryRequest,
+                fmt: formats.Format, *, immutable: bool) -> Response | list[Problem]:
+    """The whole answer to `req` as a file in `fmt`, or the problems (a 400) with it."""
+    # Paging is off for files, so page and pageSize do not change the file or its tag.
+    etag = http_cache.etag_of("query", fmt.name, row.version_id, repr(
+        (req.criteria, req.indicators, req.sorts, req.from_get)))
+    name = f"{row.data_set_id}_v{row.version.version}.{fmt.extension}"
+    headers = {**http_cache.headers_for(request, etag, pinned=immutable, vary=["Accept"]),
+               "Content-Disposition": f'attachment; filename="{name}"',
+               "api-supported-versions": "1"}
+    if http_cache.matches(request, etag):
+        return http_cache.not_modified(headers)
+    try:
+        obs = observations(platform(request).engine, v, req)
+        base = str(request.base_url).rstrip("/")
+        body = formats.render(fmt, obs, data_set_id=row.data_set_id,
+                              version=row.version.version,
+                              label=f"{row.title} (version {row.version.version})",
+                              href=f"{base}/api/v1/data-sets/{row.data_set_id}")
+    except QueryError as e:
+        return e.problems
+    except jsonstat.TooBig as e:
+        return [Problem("InvalidValue", PARAM, {"cells": e.cells, "maxCells": jsonstat.MAX_CELLS},
+                        message=str(e))]
+    return Response(body, media_type=fmt.media_type, headers=headers)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import docs
+from openstats.api import extensions as api_extensions
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
 from openstats.platform import open_platform
@@ -80,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_tags=[{"name": "Publications", "description": "Publications "
                                  "with published data sets"},
                                 {"name": "Data sets", "description": "Data sets, their "
-                                 "versions, metadata, queries and files"}])
+                                 "versions, metadata, queries and files"},
+                                {"name": "openstats extensions", "description": "Ours, "
+                                 "not part of EES's API: what has data (availability) and "
+                                 "CSVW metadata; the query's open formats are the `format` "
+                                 "parameter of the query routes"}])
     app.state.platform = platform
 
     app.add_middleware(LowerCaseApiPaths)
@@ -142,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
+    app.include_router(api_extensions.router, prefix="/api/v1")
+    app.include_router(api_extensions.router, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)

@@ -352,8 +352,10 @@ def get_meta(
 
 @router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
             summary="Query a data set (GET)",
-            responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
-            openapi_extra={"parameters": openapi.query_parameters()})
+            responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                             "A page of matching rows.")),
+            openapi_extra={"parameters": [*openapi.query_parameters(),
+                                          openapi.format_param(formats.NAMES)]})
 def query_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -387,13 +389,15 @@ QUERY_EXAMPLE = {
 
 @router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
              summary="Query a data set (POST, with and/or/not criteria)",
-             responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
+             responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                              "A page of matching rows.")),
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"},
                                       "example": QUERY_EXAMPLE}}},
                  "parameters": [openapi.VERSION_PARAM, *openapi.paging(
                      MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
-                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids.")]})
+                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids."),
+                     openapi.format_param(formats.NAMES)]})
 async def query_post(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803

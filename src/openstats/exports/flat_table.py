@@ -48,8 +48,10 @@ def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
         ids = obs.ids(column)
         own = [loc for loc in locations if loc["level"] == level.code]
         for code_column in level.code_columns:
+            codes = [{"id": loc["id"], "code": labels.location_code(loc, code_column)}
+                     for loc in own]
             out.append((code_column, labels.take(labels.by_id(
-                own, lambda loc, c=code_column: labels.location_code(loc, c), safe=safe), ids)))
+                codes, lambda c: str(c["code"]), safe=safe), ids)))
         out.append((level.name_column, labels.take(labels.by_id(
             own, lambda loc: str(loc["name"] or ""), safe=safe), ids)))
     for f in obs.filters:

@@ -44,12 +44,14 @@ def availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availabi
              # A value is any non-blank cell: numbers and symbols (c, x, z, ...) alike.
              *(f"bool_or({q(i['column'])} IS NOT NULL AND trim({q(i['column'])}) <> '')"
                for i in p.indicators)]
-    row = engine.cursor().sql(
+    # An aggregate without GROUP BY: always exactly one row.
+    [row] = engine.cursor().sql(
         f"SELECT {', '.join(parts)} FROM {SOURCE} WHERE {p.where}",
-        params=[str(v.parquet), *p.compiler.params]).fetchone()
-    assert row is not None  # an aggregate without GROUP BY always gives one row
-    rows, levels, locations, times = int(row[0]), set(row[1]), set(row[2]), set(row[3])
-    option_sets = [set(ids) for ids in row[4:4 + len(filters)]]
+        params=[str(v.parquet), *p.compiler.params]).fetchall()
+    # list() of no rows is NULL, not an empty list.
+    rows, levels, locations, times = (int(row[0]), set(row[1] or ()), set(row[2] or ()),
+                                      set(row[3] or ()))
+    option_sets = [set(ids or ()) for ids in row[4:4 + len(filters)]]
     has_value = row[4 + len(filters):]
     return Availability(
         rows=rows,

@@ -243,7 +243,7 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
     if kind in OPEN_FORMATS:
         # The API's file formats, from the same query the table stands for.
         fmt = formats.FORMATS[kind]
-        obs = observations(export_engine(), v, tables.to_request(v, sel))
+        obs = observations(export_engine(), v, flat.request(v, sel))
         base = str(request.base_url).rstrip("/")
         try:
             body = formats.render(fmt, obs, data_set_id=row.data_set_id, version=row.version,

@@ -94,9 +94,10 @@ def answer(request: Request, body: Any, *, immutable: bool) -> Response:
     return json_answer(request, content, http_cache.etag_of(content), immutable=immutable)
 
 
-def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool) -> Response:
+def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool,
+                vary: tuple[str, ...] = ()) -> Response:
     """JSON text already made (a query's answer), with its ETag."""
-    headers = http_cache.headers_for(request, etag, pinned=immutable)
+    headers = http_cache.headers_for(request, etag, pinned=immutable, vary=vary)
     headers["api-supported-versions"] = "1"
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
@@ -491,7 +492,9 @@ def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: boo
         return problem(400, e.problems)
     if not result.etag:  # once per answer: cached answers keep theirs
         result.etag = http_cache.etag_of(result.body)
-    return json_answer(request, result.body, result.etag, immutable=immutable)
+    # Accept may choose a file format instead (file_answers): caches must key on it.
+    return json_answer(request, result.body, result.etag, immutable=immutable,
+                       vary=("Accept",))
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],

@@ -70,7 +70,7 @@ def csv_bytes(obs: Observations) -> bytes:
     columns = flat(obs, safe=True)
     for i in obs.indicators:
         columns.append((i["column"], _safe_values(obs.table.column(i["column"]))))
-    table = pa.table({name: pc.fill_null(array, "") for name, array in columns})
+    table = pa.table(dict(columns))  # nulls are written as empty cells
     buffer = io.BytesIO()
     buffer.write("\ufeff".encode())  # a BOM, as the table tool's CSV: Excel reads UTF-8 right
     pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
@@ -94,7 +94,9 @@ def parquet_bytes(obs: Observations) -> bytes:
     for i in obs.indicators:
         numbers, symbols = labels.split_values(obs.table.column(i["column"]))
         columns += [(i["column"], numbers), (f"{i['column']}_symbol", symbols)]
-    table = pa.table(dict(columns))
+    # Plain text columns (not dictionary ones): readers then see strings, not categories.
+    table = pa.table({name: pc.cast(array, pa.string()) if pa.types.is_dictionary(array.type)
+                      else array for name, array in columns})
     units = {i["column"]: labels.indicator_unit(i) for i in obs.indicators}
     table = table.replace_schema_metadata({
         "openstats.units": json.dumps(units).encode(), "openstats.data_set_version":

@@ -80,7 +80,7 @@ def dataset(obs: Observations, *, label: str, href: str = "") -> dict[str, Any]:
         "id": [name for name, *_ in dims] + ["indicator"], "size": sizes,
         "role": {"time": ["timePeriod"], "geo": ["location"], "metric": ["indicator"]},
         "dimension": {name: d for name, d, _, _ in dims} | {"indicator": indicator},
-        "value": value,
+        "value": RawList(value),
         "extension": {"dataSetVersion": v.version_id, "warnings": obs.warnings,
                       "symbols": SYMBOLS}}
     if status:
@@ -90,8 +90,19 @@ def dataset(obs: Observations, *, label: str, href: str = "") -> dict[str, Any]:
     return out
 
 
+class RawList(str):
+    """A JSON array's text, already written (the cube's values: see `_cells`)."""
+
+
 def to_bytes(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    """The dataset's JSON text, with its values spliced in as they were written."""
+    raw = doc["value"]
+    head = json.dumps({k: (None if k == "value" else v) for k, v in doc.items()},
+                      ensure_ascii=False, separators=(",", ":"))
+    marker = '"value":null'
+    at = head.index(marker)  # the top level's own "value" (dimensions come before it)
+    text: str = head[:at] + '"value":' + raw + head[at + len(marker):]
+    return text.encode()
 
 
 def _dimension(label: str, items: list[tuple[str, str]]) -> dict[str, Any]:
@@ -111,8 +122,10 @@ def _unit(i: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cells(obs: Observations, dims: list[tuple[str, dict[str, Any], list[int], pa.Array]],
-           sizes: list[int], cells: int) -> tuple[list[float | int | None], dict[str, str]]:
-    """The cube's values in row-major order and the symbols of the cells that have one."""
+           sizes: list[int], cells: int) -> tuple[str, dict[str, str]]:
+    """The cube's values as JSON array text, in row-major order, and the symbols of the
+    cells that have one (by place). Vectorised: each row's place is computed with numpy,
+    and each number is written as published when that text is already a JSON number."""
     index = np.zeros(obs.table.num_rows, dtype=np.int64)
     for (_, _, ids, column), size in zip(dims, sizes, strict=False):
         # Each row's place among this dimension's categories (ids -> positions).
@@ -120,19 +133,24 @@ def _cells(obs: Observations, dims: list[tuple[str, dict[str, Any], list[int], p
         lookup[ids] = np.arange(len(ids))
         filled = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
         index = index * size + lookup[filled]
-    value: list[float | int | None] = [None] * cells
+    out = np.full(cells, "null", dtype=object)
     status: dict[str, str] = {}
     n = len(obs.indicators)
     for k, i in enumerate(obs.indicators):
-        numbers, symbols = labels.split_values(obs.table.column(i["column"]))
+        values = obs.table.column(i["column"])
+        numbers, symbols = labels.split_values(values)
+        text = pc.cast(pc.utf8_trim_whitespace(values), pa.string())
+        as_json = pc.fill_null(pc.match_substring_regex(text, JSON_NUMBER), False)
+        # Numbers whose text is not JSON's (007, 1.50e+2...) are written from their value.
+        written = pc.if_else(as_json, text, pc.cast(numbers, pa.string()))
+        has_number = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
         at = index * n + k
-        for place, number in zip(at.tolist(), numbers.to_pylist(), strict=True):
-            if number is not None:
-                value[place] = int(number) if number.is_integer() and abs(number) < 2**53 \
-                    else number
-        has_symbol = pc.fill_null(pc.is_valid(symbols), False).to_numpy(zero_copy_only=False)
-        for place, symbol in zip(at[has_symbol].tolist(),
-                                 symbols.filter(pa.array(has_symbol)).to_pylist(),
-                                 strict=True):
-            status[str(place)] = symbol
-    return value, status
+        out[at[has_number]] = written.filter(pa.array(has_number)).to_numpy(
+            zero_copy_only=False)
+        has_symbol = pc.is_valid(symbols).to_numpy(zero_copy_only=False)
+        status.update(zip(map(str, at[has_symbol].tolist()),
+                          symbols.filter(pa.array(has_symbol)).to_pylist(), strict=True))
+    return "[" + ",".join(out.tolist()) + "]", status
+
+
+JSON_NUMBER = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"

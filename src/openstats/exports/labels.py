@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -33,8 +34,18 @@ def by_id(items: Sequence[dict[str, Any]], text: Callable[[dict[str, Any]], str]
 
 
 def take(labels: pa.Array, ids: pa.Array | pa.ChunkedArray) -> pa.Array:
-    result: pa.Array = pc.take(labels, ids)
-    return result
+    """The label of each id, as a dictionary array: the ids themselves are its indices, so
+    nothing is copied per row (writers of CSV and Parquet take dictionary arrays)."""
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+    if not pa.types.is_integer(ids.type):  # e.g. level codes: look their places up first
+        raise TypeError(f"ids must be integers, not {ids.type}")
+    return pa.DictionaryArray.from_arrays(ids, labels)
+
+
+def constant(text: str, length: int) -> pa.Array:
+    """`text` in every one of `length` rows (a dictionary of one)."""
+    return pa.DictionaryArray.from_arrays(np.zeros(length, dtype=np.int8), fragments([text]))
 
 
 def api_period(t: dict[str, Any]) -> str:

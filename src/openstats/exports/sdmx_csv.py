@@ -45,9 +45,9 @@ def to_bytes(obs: Observations, data_set_id: str, version: str) -> bytes:
     rows = np.repeat(np.arange(n, dtype=np.int64), k)
     times = obs.ids("time_period_id")
     columns: dict[str, pa.Array] = {
-        "STRUCTURE": pa.array(["dataflow"] * (n * k), pa.string()),
-        "STRUCTURE_ID": pa.array([structure_id(data_set_id, version)] * (n * k), pa.string()),
-        "ACTION": pa.array(["I"] * (n * k), pa.string()),
+        "STRUCTURE": labels.constant("dataflow", n * k),
+        "STRUCTURE_ID": labels.constant(structure_id(data_set_id, version), n * k),
+        "ACTION": labels.constant("I", n * k),
         "TIME_PERIOD": labels.take(labels.by_id(meta["time_periods"], labels.api_period), times),
         "TIME_IDENTIFIER": labels.take(labels.by_id(meta["time_periods"],
                                                     lambda t: str(t["code"])), times),

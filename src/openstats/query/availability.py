@@ -29,9 +29,6 @@ class Availability:
     indicators: list[str]  # indicator public ids with a value in some matching row
     warnings: list[dict[str, Any]]
 
-    def has_option(self, option_id: str) -> bool:
-        return any(option_id in ids for ids in self.options.values())
-
 
 def availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availability:
     """What has data among the rows matching `req`'s criteria (its indicators, when given,

@@ -284,3 +284,14 @@ def test_openapi_marks_the_extensions(site: LiveServer) -> None:
     assert "openstats extension: not part of EES&#39;s API" in docs or \
         "openstats extension: not part of EES's API" in docs
     assert json.dumps(doc)  # the document stays JSON
+
+
+def test_csv_cells_never_become_formulas_and_numbers_stay() -> None:
+    """The CSV format's vectorised check says what `formulas.neutralise` says, cell by cell."""
+    import pyarrow as pa
+
+    from openstats.exports.flat_table import _safe_values
+    from openstats.formulas import neutralise
+
+    cells = ["-5", "=1+1", "12", "@x", "c", "-1,234.5", "+3", "-", "\tx", "＝1", "low"]
+    assert _safe_values(pa.chunked_array([cells])).to_pylist() == [neutralise(c) for c in cells]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from openstats.exports import labels
-from openstats.formulas import TRIGGERS, neutralise
+from openstats.formulas import NUMBER, TRIGGERS
 from openstats.query.json_rows import fragments
 from openstats.query.observations import Observations
 from openstats.standards import geography
@@ -39,7 +40,7 @@ def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
                     key=geography.LEVEL_ORDER.__getitem__)
     deepest = max((geography.LEVEL_ORDER[c] for c in levels), default=-1)
     names = {code: labels.level_label(code) for code in levels}
-    out.append(("geographic_level", _mapped(level_codes, names)))
+    out.append(("geographic_level", _level_labels(level_codes, names)))
     locations = meta["locations"]
     for level in geography.LEVELS:
         column = f"loc_{level.code}"
@@ -60,7 +61,8 @@ def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
     return out
 
 
-def _mapped(codes: pa.Array, names: dict[str, str]) -> pa.Array:
+def _level_labels(codes: pa.Array, names: dict[str, str]) -> pa.Array:
+    """Level codes (NAT, LA...) as the labels a data file writes (National...)."""
     keys = list(names)
     positions = pc.index_in(codes, value_set=pa.array(keys, pa.string()))
     return labels.take(fragments([names[k] for k in keys]), positions)
@@ -78,15 +80,18 @@ def csv_bytes(obs: Observations) -> bytes:
 
 
 def _safe_values(values: pa.ChunkedArray) -> pa.Array:
+    """Indicator cells as a CSV may hold them (`formulas.neutralise`, vectorised): text
+    starting like a formula gets a leading `'`; plain numbers, -5 included, stay as they are."""
     array = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if not pa.types.is_string(array.type):
         array = pc.cast(array, pa.string())
-    pattern = "^[" + "".join("\\" + c if c in "-+" else c for c in TRIGGERS if c not in
-                               "\t\r\n") + "\\t\\r\\n]"
-    if not pc.any(pc.fill_null(pc.match_substring_regex(array, pattern), False)).as_py():
+    starts = pc.match_substring_regex(array, "^[" + re.escape("".join(TRIGGERS)) + "]")
+    number = pc.and_(pc.match_substring_regex(array, f"^(?:{NUMBER.pattern})$"),
+                     pc.match_substring_regex(array, "[0-9]"))
+    risky = pc.fill_null(pc.and_(starts, pc.invert(number)), False)
+    if not pc.any(risky).as_py():
         return array
-    # Rare (a text cell starting like a formula): neutralised one by one.
-    return fragments([neutralise(v) if v is not None else None for v in array.to_pylist()])
+    return pc.if_else(risky, pc.binary_join_element_wise("'", array, ""), array)
 
 
 def parquet_bytes(obs: Observations) -> bytes:

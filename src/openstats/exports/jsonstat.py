@@ -95,13 +95,11 @@ class RawList(str):
 
 
 def to_bytes(doc: dict[str, Any]) -> bytes:
-    """The dataset's JSON text, with its values spliced in as they were written."""
-    raw = doc["value"]
-    head = json.dumps({k: (None if k == "value" else v) for k, v in doc.items()},
+    """The dataset's JSON text, its values spliced in last as they were written (JSON
+    objects have no order, so `value` may come at the end)."""
+    head = json.dumps({k: v for k, v in doc.items() if k != "value"},
                       ensure_ascii=False, separators=(",", ":"))
-    marker = '"value":null'
-    at = head.index(marker)  # the top level's own "value" (dimensions come before it)
-    text: str = head[:at] + '"value":' + raw + head[at + len(marker):]
+    text: str = head[:-1] + ',"value":' + doc["value"] + "}"
     return text.encode()
 
 

@@ -43,21 +43,26 @@ def file_answer(request: Request, row: PublicDataSet, v: Version, req: QueryRequ
                 fmt: formats.Format, *, immutable: bool) -> Response | list[Problem]:
     """The whole answer to `req` as a file in `fmt`, or the problems (a 400) with it."""
     # Paging is off for files, so page and pageSize do not change the file or its tag.
-    etag = http_cache.etag_of("query", fmt.name, row.version_id, repr(
-        (req.criteria, req.indicators, req.sorts, req.from_get)))
+    request_text = repr((req.criteria, req.indicators, req.sorts, req.from_get))
+    base = str(request.base_url).rstrip("/")  # JSON-stat links to the data set by it
+    etag = http_cache.etag_of("query", fmt.name, row.version_id, base, request_text)
     name = f"{row.data_set_id}_v{row.version.version}.{fmt.extension}"
     headers = {**http_cache.headers_for(request, etag, pinned=immutable, vary=["Accept"]),
                "Content-Disposition": f'attachment; filename="{name}"',
                "api-supported-versions": "1"}
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
-    try:
-        obs = observations(platform(request).engine, v, req)
-        base = str(request.base_url).rstrip("/")
-        body = formats.render(fmt, obs, data_set_id=row.data_set_id,
+    engine = platform(request).engine
+
+    def make() -> bytes:
+        return formats.render(fmt, observations(engine, v, req), data_set_id=row.data_set_id,
                               version=row.version.version,
                               label=f"{row.title} (version {row.version.version})",
                               href=f"{base}/api/v1/data-sets/{row.data_set_id}")
+
+    try:
+        # Cached as the JSON answers are (small files only): the version never changes.
+        body = engine.cached((row.version_id, f"{fmt.name}|{base}|{request_text}"), make).body
     except QueryError as e:
         return e.problems
     except jsonstat.TooBig as e:

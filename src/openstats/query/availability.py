@@ -32,7 +32,13 @@ class Availability:
 
 def availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availability:
     """What has data among the rows matching `req`'s criteria (its indicators, when given,
-    limit which indicators are checked)."""
+    limit which indicators are checked); remembered per version and criteria, as every
+    table-tool step asks again."""
+    key = (v.version_id, "availability|" + repr((req.criteria, req.indicators, req.from_get)))
+    return engine.remembered(key, lambda: _availability(engine, v, req))
+
+
+def _availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availability:
     p = engine.prepare(v, req)
     filters = v.meta["filters"]
     parts = ["count(*)", "list(DISTINCT geographic_level)", "list(DISTINCT location_id)",

@@ -57,18 +57,20 @@ meta = "{meta}"
 """
 
 
-def _timed(port: int, path: str, samples: int) -> tuple[float, int]:
-    """(median ms, bytes of the answer) of `samples` GETs after a few warm-up ones."""
+def _timed(port: int, path: str, samples: int) -> tuple[float, int, float]:
+    """(median ms, bytes of the answer, ms of the first, cold, request) of `samples` GETs
+    after a few warm-up ones (answers are cached per version: the median is a warm one)."""
     def get() -> tuple[float, int]:
         started = time.perf_counter()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=600) as r:
             size = len(r.read())
         return (time.perf_counter() - started) * 1000, size
 
+    cold, _ = get()
     for _ in range(WARMUP):
         get()
     runs = [get() for _ in range(samples)]
-    return statistics.median(ms for ms, _ in runs), runs[0][1]
+    return statistics.median(ms for ms, _ in runs), runs[0][1], cold
 
 
 def _paths(port: int) -> tuple[str, dict[str, str]]:
@@ -120,13 +122,13 @@ def run_step(args: Any, openstats: list[str], data: Path, meta: Path, context: s
         server.wait_ready()
         query, questions = _paths(port)
         rows = get_json(port, query)["paging"]["totalResults"]
-        json_ms, json_size = _timed(port, query, samples)
+        json_ms, json_size, json_cold = _timed(port, query, samples)
         measured = {f: _timed(port, f"{query}&format={f}", samples) for f in FORMATS}
-        available = {name: _timed(port, path, samples)[0] for name, path in questions.items()}
+        available = {name: _timed(port, path, samples) for name, path in questions.items()}
     finally:
         server.stop()
-    met_formats = all(ms / json_ms <= GOAL_RATIO for ms, _ in measured.values())
-    met_availability = all(ms <= GOAL_AVAILABILITY_MS for ms in available.values())
+    met_formats = all(ms / json_ms <= GOAL_RATIO for ms, _, _ in measured.values())
+    met_availability = all(ms <= GOAL_AVAILABILITY_MS for ms, _, _ in available.values())
     lines = [
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {context}.",
         "",
@@ -134,17 +136,21 @@ def run_step(args: Any, openstats: list[str], data: Path, meta: Path, context: s
         f"{rows:,} rows, one page of the JSON answer; one server worker, median of "
         f"{samples} sequential requests after {WARMUP} warm-up ones.",
         "",
-        "| Answer | Median (ms) | Size (KB) | Ratio to JSON | Goal (at most 1.5x) |",
-        "|---|---:|---:|---:|---|",
-        f"| JSON (EES's answer) | {json_ms:,.1f} | {json_size / 1000:,.0f} | 1.0x | |",
-        *(f"| `format={f}` | {ms:,.1f} | {size / 1000:,.0f} | {ms / json_ms:,.2f}x | "
+        "| Answer | First, cold (ms) | Median (ms) | Size (KB) | Ratio to JSON (median; "
+        "cold) | Goal (median at most 1.5x) |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| JSON (EES's answer) | {json_cold:,.1f} | {json_ms:,.1f} | {json_size / 1000:,.0f} "
+        "| 1.0x; 1.0x | |",
+        *(f"| `format={f}` | {cold:,.1f} | {ms:,.1f} | {size / 1000:,.0f} | "
+          f"{ms / json_ms:,.2f}x; {cold / json_cold:,.2f}x | "
           f"{'met' if ms / json_ms <= GOAL_RATIO else 'not met'} |"
-          for f, (ms, size) in measured.items()),
+          for f, (ms, size, cold) in measured.items()),
         "",
-        "| Availability | Median (ms) | Goal (at most 20 ms) |",
-        "|---|---:|---|",
-        *(f"| {name} | {ms:,.1f} | {'met' if ms <= GOAL_AVAILABILITY_MS else 'not met'} |"
-          for name, ms in available.items()),
+        "| Availability | First, cold (ms) | Median (ms) | Goal (median at most 20 ms) |",
+        "|---|---:|---:|---|",
+        *(f"| {name} | {cold:,.1f} | {ms:,.1f} | "
+          f"{'met' if ms <= GOAL_AVAILABILITY_MS else 'not met'} |"
+          for name, (ms, _, cold) in available.items()),
         "",
         f"Goals: formats **{'met' if met_formats else 'not met'}**, availability "
         f"**{'met' if met_availability else 'not met'}**."]

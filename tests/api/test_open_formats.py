@@ -295,3 +295,34 @@ def test_csv_cells_never_become_formulas_and_numbers_stay() -> None:
 
     cells = ["-5", "=1+1", "12", "@x", "c", "-1,234.5", "+3", "-", "\tx", "＝1", "low"]
     assert _safe_values(pa.chunked_array([cells])).to_pylist() == [neutralise(c) for c in cells]
+
+
+@pytest.mark.parametrize("name", ["csv", "sdmx-csv", "parquet"])
+def test_files_streamed_in_batches_equal_the_whole(site: LiveServer, name: str) -> None:
+    """Big answers are written a batch of rows at a time: the file is the same."""
+    from openstats.exports import formats
+    from openstats.platform import open_platform
+    from openstats.query.criteria import QueryRequest
+    from openstats.query.engine import QueryEngine
+    from openstats.query.observations import batches, observations
+    from openstats.settings import Settings
+
+    platform = open_platform(Settings(data_dir=site.data_dir, database_url=""))
+    try:
+        version = next(d for d in platform.catalogue.snapshots.view().versions_of(ABSENCE))
+        engine = QueryEngine(cache_bytes=0)
+        v = engine.version(version.version_id, platform.storage.file(
+            version.version.storage_key, "data.parquet"),
+            platform.catalogue.metadata.get_json(version.version_id))
+    finally:
+        platform.close()
+    fmt = formats.FORMATS[name]
+    whole = formats.render(fmt, observations(engine, v, QueryRequest()), data_set_id=ABSENCE,
+                           version="1.0", label="")
+    parts = list(batches(engine, v, QueryRequest(), rows=7))
+    assert len(parts) > 10
+    streamed = b"".join(formats.stream(fmt, parts, data_set_id=ABSENCE, version="1.0"))
+    if name == "parquet":
+        assert pq.read_table(io.BytesIO(streamed)).equals(pq.read_table(io.BytesIO(whole)))
+    else:
+        assert streamed == whole

@@ -3,20 +3,25 @@
 The query routes (`routes.py`) parse the request as for EES's JSON; here the format is
 chosen (`format=` or `Accept`, see `exports.formats`) and, when it is not JSON, every
 matching row is read once (`query.observations`, the engine's own criteria and order,
-paging off) and written by the format's module in `exports/`.
+paging off) and written by the format's module in `exports/`: whole and cached when it is
+small (one batch of rows), otherwise streamed a batch at a time in bounded memory.
 """
 
 from __future__ import annotations
 
+import itertools
+
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 
 from openstats import http_cache
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import formats, jsonstat
+from openstats.query.answer_cache import Answer
 from openstats.query.criteria import Problem, QueryRequest
 from openstats.query.engine import QueryError, Version
-from openstats.query.observations import observations
+from openstats.query.observations import batches, observations
 
 PARAM = "format"
 
@@ -53,19 +58,32 @@ def file_answer(request: Request, row: PublicDataSet, v: Version, req: QueryRequ
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
     engine = platform(request).engine
-
-    def make() -> bytes:
-        return formats.render(fmt, observations(engine, v, req), data_set_id=row.data_set_id,
-                              version=row.version.version,
-                              label=f"{row.title} (version {row.version.version})",
-                              href=f"{base}/api/v1/data-sets/{row.data_set_id}")
-
+    key = (row.version_id, f"{fmt.name}|{base}|{request_text}")
+    label = f"{row.title} (version {row.version.version})"
     try:
-        # Cached as the JSON answers are (small files only): the version never changes.
-        body = engine.cached((row.version_id, f"{fmt.name}|{base}|{request_text}"), make).body
+        cached = engine.cache.lookup(key)
+        if cached is not None:
+            return Response(cached.body, media_type=fmt.media_type, headers=headers)
+        if fmt.name == "json-stat":  # a cube is one document, capped in size
+            body = formats.render(fmt, observations(engine, v, req), data_set_id=row.data_set_id,
+                                  version=row.version.version, label=label,
+                                  href=f"{base}/api/v1/data-sets/{row.data_set_id}")
+            engine.cache.keep(key, Answer(body))
+            return Response(body, media_type=fmt.media_type, headers=headers)
+        parts = batches(engine, v, req)
     except QueryError as e:
         return e.problems
     except jsonstat.TooBig as e:
         return [Problem("InvalidValue", PARAM, {"cells": e.cells, "maxCells": jsonstat.MAX_CELLS},
                         message=str(e))]
-    return Response(body, media_type=fmt.media_type, headers=headers)
+    # One batch: a small file, written whole and cached. More: streamed, a batch at a time.
+    first = [next(parts)]
+    second = next(parts, None)
+    if second is None:
+        body = b"".join(formats.stream(fmt, first, data_set_id=row.data_set_id,
+                                       version=row.version.version))
+        engine.cache.keep(key, Answer(body))
+        return Response(body, media_type=fmt.media_type, headers=headers)
+    return StreamingResponse(formats.stream(
+        fmt, itertools.chain(first, [second], parts), data_set_id=row.data_set_id,
+        version=row.version.version), media_type=fmt.media_type, headers=headers)

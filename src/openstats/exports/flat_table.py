@@ -2,11 +2,12 @@
 
 The columns are those of the table tool's CSV download (`query/flat.py`) and of the open
 data standards' own files: time period and identifier, geographic level, each level's code
-and name columns (every level down to the deepest one in the answer), the filter columns
+and name columns (every level of the data set, as its data file has), the filter columns
 (option labels) and the indicator columns. In CSV the values are exactly as published
 (symbols included) and no text cell can become a formula; in Parquet each indicator is a
 number column with a `<column>_symbol` text column beside it for the cells that are
-symbols, so numbers stay numbers for the tools that read Parquet.
+symbols, so numbers stay numbers for the tools that read Parquet. Both are written a batch
+of rows at a time (`query.observations.batches`), so a file of any size is streamed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,16 +38,13 @@ def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
                                                     lambda t: str(t["period"])), times)),
            ("time_identifier", labels.take(labels.by_id(meta["time_periods"],
                                                         labels.time_label), times))]
-    level_codes = obs.ids("geographic_level")
-    levels = sorted(set(level_codes.unique().to_pylist()) - {None},
-                    key=geography.LEVEL_ORDER.__getitem__)
-    deepest = max((geography.LEVEL_ORDER[c] for c in levels), default=-1)
-    names = {code: labels.level_label(code) for code in levels}
-    out.append(("geographic_level", _level_labels(level_codes, names)))
+    names = {code: labels.level_label(code) for code in meta["geographic_levels"]}
+    out.append(("geographic_level", _level_labels(obs.ids("geographic_level"), names)))
     locations = meta["locations"]
+    # Every level's columns, as in the data file: the same header for every batch.
     for level in geography.LEVELS:
         column = f"loc_{level.code}"
-        if geography.LEVEL_ORDER[level.code] > deepest or column not in obs.table.column_names:
+        if column not in obs.table.column_names:
             continue
         ids = obs.ids(column)
         own = [loc for loc in locations if loc["level"] == level.code]
@@ -68,14 +68,26 @@ def _level_labels(codes: pa.Array, names: dict[str, str]) -> pa.Array:
     return labels.take(fragments([names[k] for k in keys]), positions)
 
 
-def csv_bytes(obs: Observations) -> bytes:
+def csv_table(obs: Observations) -> pa.Table:
     columns = flat(obs, safe=True)
     for i in obs.indicators:
         columns.append((i["column"], _safe_values(obs.table.column(i["column"]))))
-    table = pa.table(dict(columns))  # nulls are written as empty cells
+    return pa.table(dict(columns))  # nulls are written as empty cells
+
+
+def csv_chunks(parts: Iterable[Observations]) -> Iterator[bytes]:
+    """The CSV a batch of rows at a time; a BOM first, as the table tool's CSV (so Excel
+    reads UTF-8 right), then the header."""
+    options = pacsv.WriteOptions(quoting_style="needed")
+    yield "\ufeff".encode()
+    for n, part in enumerate(parts):
+        yield table_csv(csv_table(part), options if n == 0 else pacsv.WriteOptions(
+            quoting_style="needed", include_header=False))
+
+
+def table_csv(table: pa.Table, options: pacsv.WriteOptions) -> bytes:
     buffer = io.BytesIO()
-    buffer.write("\ufeff".encode())  # a BOM, as the table tool's CSV: Excel reads UTF-8 right
-    pacsv.write_csv(table, buffer, pacsv.WriteOptions(quoting_style="needed"))
+    pacsv.write_csv(table, buffer, options)
     return buffer.getvalue()
 
 
@@ -94,7 +106,7 @@ def _safe_values(values: pa.ChunkedArray) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", array, ""), array)
 
 
-def parquet_bytes(obs: Observations) -> bytes:
+def parquet_table(obs: Observations) -> pa.Table:
     columns = flat(obs, safe=False)
     for i in obs.indicators:
         numbers, symbols = labels.split_values(obs.table.column(i["column"]))
@@ -103,9 +115,46 @@ def parquet_bytes(obs: Observations) -> bytes:
     table = pa.table({name: pc.cast(array, pa.string()) if pa.types.is_dictionary(array.type)
                       else array for name, array in columns})
     units = {i["column"]: labels.indicator_unit(i) for i in obs.indicators}
-    table = table.replace_schema_metadata({
+    return table.replace_schema_metadata({
         "openstats.units": json.dumps(units).encode(), "openstats.data_set_version":
         obs.version.version_id.encode()})
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="zstd")
-    return buffer.getvalue()
+
+
+def parquet_chunks(parts: Iterable[Observations]) -> Iterator[bytes]:
+    """The Parquet file a row group per batch, each sent as soon as it is written."""
+    sink = _Chunks()
+    writer: pq.ParquetWriter | None = None
+    for part in parts:
+        table = parquet_table(part)
+        if writer is None:
+            writer = pq.ParquetWriter(sink, table.schema, compression="zstd")
+        writer.write_table(table)
+        yield sink.take()
+    if writer is not None:
+        writer.close()
+    yield sink.take()
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only file that hands on what was written since last asked (`take`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        out, self.parts = b"".join(self.parts), []
+        return out

@@ -5,10 +5,13 @@ for one by its media type; otherwise the answer is EES's JSON. JSON-stat has no
 registered media type, so it is asked for by `format=json-stat` (or `Accept:
 application/json+stat`, which some JSON-stat clients send). Every format is written from
 the same answer (`query.observations`), with paging off: a file holds every matching row.
+The flat formats (SDMX-CSV, Parquet, CSV) can be written a batch of rows at a time; a
+JSON-stat cube is one whole document.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from openstats.exports import flat_table, jsonstat, sdmx_csv
@@ -65,14 +68,20 @@ def from_accept(header: str) -> Format:
 
 def render(f: Format, obs: Observations, *, data_set_id: str, version: str, label: str,
            href: str = "") -> bytes:
-    """The answer's bytes in format `f` (not JSON: that is the engine's own answer).
+    """The whole answer's bytes in format `f` (not JSON: that is the engine's own answer).
     JSON-stat may raise jsonstat.TooBig."""
     if f.name == "json-stat":
         return jsonstat.to_bytes(jsonstat.dataset(obs, label=label, href=href))
+    return b"".join(stream(f, [obs], data_set_id=data_set_id, version=version))
+
+
+def stream(f: Format, parts: Iterable[Observations], *, data_set_id: str, version: str
+           ) -> Iterator[bytes]:
+    """A flat format's bytes, a batch of rows at a time (any size, bounded memory)."""
     if f.name == "sdmx-csv":
-        return sdmx_csv.to_bytes(obs, data_set_id, version)
+        return sdmx_csv.chunks(parts, data_set_id, version)
     if f.name == "parquet":
-        return flat_table.parquet_bytes(obs)
+        return flat_table.parquet_chunks(parts)
     if f.name == "csv":
-        return flat_table.csv_bytes(obs)
-    raise ValueError(f"not a file format: {f.name}")
+        return flat_table.csv_chunks(parts)
+    raise ValueError(f"not a flat file format: {f.name}")

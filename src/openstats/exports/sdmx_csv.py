@@ -13,8 +13,8 @@ answer, with the same ids.
 
 from __future__ import annotations
 
-import io
 import re
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from openstats.exports import labels
+from openstats.exports.flat_table import table_csv
 from openstats.query.json_rows import fragments
 from openstats.query.observations import Observations
 
@@ -38,7 +39,15 @@ def component_id(column: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", column).upper()
 
 
-def to_bytes(obs: Observations, data_set_id: str, version: str) -> bytes:
+def chunks(parts: Iterable[Observations], data_set_id: str, version: str
+           ) -> Iterator[bytes]:
+    """The file a batch of rows at a time, the header first."""
+    for n, part in enumerate(parts):
+        yield table_csv(table(part, data_set_id, version), pacsv.WriteOptions(
+            quoting_style="needed", include_header=n == 0))
+
+
+def table(obs: Observations, data_set_id: str, version: str) -> pa.Table:
     meta = obs.version.meta
     n, k = obs.table.num_rows, len(obs.indicators)
     # Observation-major: each row's indicators one after another, as in the JSON answer.
@@ -77,9 +86,7 @@ def to_bytes(obs: Observations, data_set_id: str, version: str) -> bytes:
                                       np.tile(np.arange(k, dtype=np.int64), n))
     columns["DECIMALS"] = pc.take(pa.array([labels.decimals(i) for i in obs.indicators],
                                            pa.int64()), np.tile(np.arange(k, dtype=np.int64), n))
-    buffer = io.BytesIO()
-    pacsv.write_csv(pa.table(columns), buffer, pacsv.WriteOptions(quoting_style="needed"))
-    return buffer.getvalue()
+    return pa.table(columns)
 
 
 def _taken(parts: list[pa.Array], order: np.ndarray, kind: pa.DataType) -> pa.Array:

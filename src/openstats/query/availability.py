@@ -35,7 +35,7 @@ def availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availabi
     limit which indicators are checked); remembered per version and criteria, as every
     table-tool step asks again."""
     key = (v.version_id, "availability|" + repr((req.criteria, req.indicators, req.from_get)))
-    return engine.remembered(key, lambda: _availability(engine, v, req))
+    return engine.cache.remembered(key, lambda: _availability(engine, v, req))
 
 
 def _availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availability:

@@ -19,24 +19,21 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from openstats import metrics
 from openstats.query import json_rows
+from openstats.query.answer_cache import Answer, AnswerCache
 from openstats.query.criteria import Problem, QueryRequest, Sort
 from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography, time_periods
 from openstats.standards.screening.sql import q
 
 dumps = json_rows.dumps
-T = TypeVar("T")
-MAX_FACTS = 512  # small answers kept by `remembered` (each a few KB at most)
 
 
 class QueryError(Exception):
@@ -118,17 +115,9 @@ class Version:
         return v
 
 
-@dataclass
-class Answer:
-    """A query's whole JSON answer, as sent; `etag` is filled by whoever first needs it."""
-
-    body: bytes
-    etag: str = ""
-
-
 class QueryEngine:
     """Answers queries with one DuckDB query each; keeps version indexes and recent
-    answers in bounded caches (answers by their size in bytes)."""
+    answers in bounded caches (`answer_cache`)."""
 
     def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
         self.con = duckdb.connect()
@@ -137,10 +126,7 @@ class QueryEngine:
         self.lock = threading.Lock()
         self.local = threading.local()  # a DuckDB cursor per thread, opened once
         self.versions: OrderedDict[str, Version] = OrderedDict()
-        self.answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
-        self.cache_bytes = cache_bytes
-        self.cached_bytes = 0
-        self.facts: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self.cache = AnswerCache(cache_bytes)
 
     def version(self, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
         with self.lock:
@@ -158,45 +144,7 @@ class QueryEngine:
         return result
 
     def answer(self, v: Version, req: QueryRequest) -> Answer:
-        return self.cached((v.version_id, req.canonical()), lambda: self._run(v, req))
-
-    def cached(self, key: tuple[str, str], make: Callable[[], bytes]) -> Answer:
-        """The answer under `key` (version id, request text), made once while it stays in
-        the cache: a query's JSON, or one of its files (`api/file_answers.py`)."""
-        # Keyed by version id: a version never changes, so a cached answer can never hide
-        # a publication (that changes which version a request resolves to, not the answer).
-        with self.lock:
-            cached = self.answers.get(key)
-            if cached is not None:
-                self.answers.move_to_end(key)
-                metrics.ANSWER_CACHE.labels("hit").inc()
-                return cached
-        metrics.ANSWER_CACHE.labels("miss").inc()
-        with metrics.QUERY_SECONDS.time():
-            answer = Answer(make())
-        with self.lock:
-            if key not in self.answers and len(answer.body) <= self.cache_bytes // 8:
-                self.answers[key] = answer
-                self.cached_bytes += len(answer.body)
-                while self.cached_bytes > self.cache_bytes:
-                    _, dropped = self.answers.popitem(last=False)
-                    self.cached_bytes -= len(dropped.body)
-        return answer
-
-    def remembered(self, key: tuple[str, str], make: Callable[[], T]) -> T:
-        """A small fact about a version (`query.availability`), made once while among the
-        last few hundred asked for; None from `make` is not kept."""
-        with self.lock:
-            if key in self.facts:
-                self.facts.move_to_end(key)
-                return cast(T, self.facts[key])
-        made = make()
-        with self.lock:
-            if made is not None and self.cache_bytes:
-                self.facts[key] = made
-                while len(self.facts) > MAX_FACTS:
-                    self.facts.popitem(last=False)
-        return made
+        return self.cache.cached((v.version_id, req.canonical()), lambda: self._run(v, req))
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)

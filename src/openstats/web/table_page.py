@@ -34,7 +34,7 @@ from openstats.present import blocks
 from openstats.present.pages import DataSetRow
 from openstats.query import flat, pivot, tables
 from openstats.query.engine import QueryEngine, Version
-from openstats.query.observations import observations
+from openstats.query.observations import batches, observations
 from openstats.web import markdown
 from openstats.web.pages import long_date, not_found, slug_file, templates
 from openstats.web.tables import (
@@ -243,17 +243,22 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
     if kind in OPEN_FORMATS:
         # The API's file formats, from the same query the table stands for.
         fmt = formats.FORMATS[kind]
-        obs = observations(export_engine(), v, flat.request(v, sel))
+        headers["Content-Disposition"] = (f'attachment; filename="{slug_file(row.title)}'
+                                          f'_table.{fmt.extension}"')
+        req = flat.request(v, sel)
+        if kind != "json-stat":  # flat files: streamed, any size
+            return StreamingResponse(formats.stream(
+                fmt, batches(export_engine(), v, req), data_set_id=row.data_set_id,
+                version=row.version), media_type=fmt.media_type, headers=headers)
         base = str(request.base_url).rstrip("/")
         try:
-            body = formats.render(fmt, obs, data_set_id=row.data_set_id, version=row.version,
+            body = formats.render(fmt, observations(export_engine(), v, req),
+                                  data_set_id=row.data_set_id, version=row.version,
                                   label=f"{row.title} (version {row.version})",
                                   href=f"{base}/data-catalogue/data-set/{row.data_set_id}")
         except jsonstat.TooBig:
             return RedirectResponse("/data-tables/table?" + sel.query_string(),
                                     status_code=303)
-        headers["Content-Disposition"] = (f'attachment; filename="{slug_file(row.title)}'
-                                          f'_table.{fmt.extension}"')
         return Response(body, media_type=fmt.media_type, headers=headers)
     if kind == "csv" or too_big:
         cols = flat.columns(v, sel)

@@ -207,10 +207,14 @@ def test_post_criteria_and_accept_headers_choose_the_same_rows(site: LiveServer)
         "application/vnd.sdmx.data+csv;version=2.0.0": "application/vnd.sdmx.data+csv",
         "application/vnd.apache.parquet": "application/vnd.apache.parquet",
         "text/csv": "text/csv",
-        "text/html, application/json;q=0.9": "application/json"}
+        "text/html, application/json;q=0.9": "application/json",
+        "application/json+stat": "application/json"}
     for accept, media in by_accept.items():
         got = httpx.post(url, json=body, headers={"Accept": accept})
         assert got.status_code == 200 and got.headers["content-type"].startswith(media)
+        assert "Accept" in got.headers["vary"]
+        if accept == "application/json+stat":
+            assert got.json()["class"] == "dataset"
     # Paging is off for files: page and pageSize do not cut them.
     paged = httpx.post(url + "?format=csv&pageSize=1&page=2", json=body)
     assert paged.content == as_csv.content

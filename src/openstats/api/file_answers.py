@@ -10,17 +10,18 @@ small (one batch of rows), otherwise streamed a batch at a time in bounded memor
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
-from openstats import http_cache
+from openstats import http_cache, metrics
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import formats, jsonstat
 from openstats.query.answer_cache import Answer
 from openstats.query.criteria import Problem, QueryRequest
-from openstats.query.engine import QueryError, Version
+from openstats.query.engine import QueryEngine, QueryError, Version
 from openstats.query.observations import batches, observations
 
 PARAM = "format"
@@ -59,31 +60,38 @@ def file_answer(request: Request, row: PublicDataSet, v: Version, req: QueryRequ
         return http_cache.not_modified(headers)
     engine = platform(request).engine
     key = (row.version_id, f"{fmt.name}|{base}|{request_text}")
-    label = f"{row.title} (version {row.version.version})"
+    cached = engine.cache.lookup(key)
+    if cached is not None:
+        return Response(cached.body, media_type=fmt.media_type, headers=headers)
     try:
-        cached = engine.cache.lookup(key)
-        if cached is not None:
-            return Response(cached.body, media_type=fmt.media_type, headers=headers)
-        if fmt.name == "json-stat":  # a cube is one document, capped in size
-            body = formats.render(fmt, observations(engine, v, req), data_set_id=row.data_set_id,
-                                  version=row.version.version, label=label,
-                                  href=f"{base}/api/v1/data-sets/{row.data_set_id}")
-            engine.cache.keep(key, Answer(body))
-            return Response(body, media_type=fmt.media_type, headers=headers)
-        parts = batches(engine, v, req)
+        # Timed as the JSON answers are (for a streamed file: until its first bytes).
+        with metrics.QUERY_SECONDS.time():
+            made = _made(engine, row, v, req, fmt, base)
     except QueryError as e:
         return e.problems
     except jsonstat.TooBig as e:
         return [Problem("InvalidValue", PARAM, {"cells": e.cells, "maxCells": jsonstat.MAX_CELLS},
                         message=str(e))]
-    # One batch: a small file, written whole and cached. More: streamed, a batch at a time.
+    if isinstance(made, bytes):
+        engine.cache.keep(key, Answer(made))
+        return Response(made, media_type=fmt.media_type, headers=headers)
+    return StreamingResponse(made, media_type=fmt.media_type, headers=headers)
+
+
+def _made(engine: QueryEngine, row: PublicDataSet, v: Version, req: QueryRequest,
+          fmt: formats.Format, base: str) -> bytes | Iterator[bytes]:
+    """The file whole when it is small (JSON-stat, capped; or one batch of rows), else its
+    bytes a batch at a time."""
+    version = row.version.version
+    if fmt.name == "json-stat":
+        return formats.render(fmt, observations(engine, v, req), data_set_id=row.data_set_id,
+                              version=version, label=f"{row.title} (version {version})",
+                              href=f"{base}/api/v1/data-sets/{row.data_set_id}")
+    parts = batches(engine, v, req)
     first = [next(parts)]
     second = next(parts, None)
     if second is None:
-        body = b"".join(formats.stream(fmt, first, data_set_id=row.data_set_id,
-                                       version=row.version.version))
-        engine.cache.keep(key, Answer(body))
-        return Response(body, media_type=fmt.media_type, headers=headers)
-    return StreamingResponse(formats.stream(
-        fmt, itertools.chain(first, [second], parts), data_set_id=row.data_set_id,
-        version=row.version.version), media_type=fmt.media_type, headers=headers)
+        return b"".join(formats.stream(fmt, first, data_set_id=row.data_set_id,
+                                       version=version))
+    return formats.stream(fmt, itertools.chain(first, [second], parts),
+                          data_set_id=row.data_set_id, version=version)

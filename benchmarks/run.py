@@ -11,6 +11,8 @@ Steps, each in its own child process so that its wall time and peak memory are i
 5. pages   The data-set page and a table-tool table of 1,000 cells against Datasette's
            table page and JSON, on the api step's servers and client (pages_bench.py).
 6. release A release page with four data blocks and two key statistics (release_bench.py).
+7. formats The query's open formats as ratios of its JSON answer, and the availability
+           endpoint (formats_bench.py).
 
 Peak memory is the child's ru_maxrss as returned by os.wait4. The data set comes from
 generate.py and is cached in benchmarks/data/ by row count. Results are printed as
@@ -38,6 +40,7 @@ from pathlib import Path
 
 import api_bench
 import duckdb
+import formats_bench
 import generate
 import pages_bench
 import release_bench
@@ -49,7 +52,7 @@ README = HERE / "README.md"
 START, END = "<!-- results -->", "<!-- /results -->"
 CORE_STEPS = ("peer", "screen", "import")
 SERVER_STEPS = ("api", "pages")  # one set of servers and one client run for both
-STEPS = (*CORE_STEPS, *SERVER_STEPS, "release")  # release: release_bench.py
+STEPS = (*CORE_STEPS, *SERVER_STEPS, "release", "formats")  # release_bench, formats_bench
 GOAL_TIME_RATIO = 1.5  # screen + import at most this many times the peer's time (issue 13)
 GOAL_PEAK_MB = 1000.0  # and peak memory under 1 GB
 
@@ -327,6 +330,9 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
     if "release" in steps and shape == "mixed":
         api_ok = release_bench.run_step(args, openstats, data, meta, context(), write_readme,
                                         markers("release-results", shape)) and api_ok
+    if "formats" in steps and shape == "mixed":
+        api_ok = formats_bench.run_step(args, openstats, data, meta, context(), write_readme,
+                                        markers("formats-results", shape)) and api_ok
     if results:
         section = report(results, args.rows, data)
         print()

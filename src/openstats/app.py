@@ -21,6 +21,7 @@ from openstats import __version__, failures, metrics, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import diffs as api_diffs
 from openstats.api import docs, openapi
+from openstats.api import extensions as api_extensions
 from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
@@ -96,7 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  "versions, metadata, queries and files"},
                                 {"name": openapi.EXTENSION_TAG, "description": "Operations "
                                  "of openstats that EES's API does not have (each marked "
-                                 "x-openstats-extension)"}])
+                                 "x-openstats-extension): what changed between versions, "
+                                 "data quality, what has data (availability), CSVW metadata; "
+                                 "the query's open formats are the `format` parameter of the "
+                                 "query routes"}])
     app.state.platform = platform
 
     app.add_middleware(LowerCaseApiPaths)
@@ -158,10 +162,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(api_routes.router, prefix="/api/v1")
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
-    app.include_router(api_diffs.router, prefix="/api/v1")  # our extension
-    app.include_router(api_diffs.router, prefix="/statistics/v1", include_in_schema=False)
-    app.include_router(api_quality.router, prefix="/api/v1")
-    app.include_router(api_quality.router, prefix="/statistics/v1", include_in_schema=False)
+    # Our extensions of EES's API (each marked x-openstats-extension in the document).
+    for extension in (api_diffs.router, api_quality.router, api_extensions.router):
+        app.include_router(extension, prefix="/api/v1")
+        app.include_router(extension, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)

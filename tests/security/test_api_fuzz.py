@@ -27,6 +27,7 @@ from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 
 from openstats.api import diffs as api_diffs
+from openstats.api import extensions as api_extensions
 from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
 from tests.api.conftest import DATA_SETS, FUTURE_ID, LiveServer
@@ -41,7 +42,8 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 # The operations of the document, known without a server: the API routers' routes (EES's
 # and our extensions').
 OPERATIONS = sorted((method, "/api/v1" + route.path)
-                    for router in (api_routes.router, api_diffs.router, api_quality.router)
+                    for router in (api_routes.router, api_diffs.router, api_quality.router,
+                                   api_extensions.router)
                     for route in router.routes
                     for method in getattr(route, "methods", ()) if method != "HEAD")
 TALLY: dict[str, int] = {}
@@ -57,7 +59,8 @@ def real_ids(live: LiveServer) -> dict[str, list[str]]:
     publications = httpx.get(f"{live.api}/v1/publications?pageSize=40").json()["results"]
     return {"dataSetId": [i for i, _ in DATA_SETS.values()] + [FUTURE_ID],
             "publicationId": [p["id"] for p in publications],
-            "dataSetVersion": ["1.0", "1.*", "*", "1", "2.0", "v1.0"]}
+            "dataSetVersion": ["1.0", "1.*", "*", "1", "2.0", "v1.0"],
+            "column": ["school_type", "country_code", "time_period", "nope"]}
 
 
 def test_every_route_is_in_the_document(api_schema: Any) -> None:

@@ -21,9 +21,11 @@ def render(openapi: dict[str, Any]) -> str:
             operations.append({
                 "method": method.upper(), "path": path, "summary": op.get("summary", ""),
                 "description": op.get("description", ""), "tag": (op.get("tags") or [""])[0],
+                "extension": bool(op.get("x-openstats-extension")),
                 "parameters": [
                     {"name": p["name"], "in": p["in"],
-                     "description": p.get("description", ""), "required": p.get("required")}
+                     "description": p.get("description", ""), "required": p.get("required"),
+                     "extension": bool(p.get("x-openstats-extension"))}
                     for p in op.get("parameters", [])
                 ],
             })

@@ -200,3 +200,45 @@ def query_parameters() -> list[dict[str, Any]]:
                              f"Rows whose {facet} {'are' if many else 'is'} {op}: {form}.",
                              explode=False))
     return out
+
+
+# --- openstats extensions (not in EES's API) ------------------------------------------------
+AVAILABILITY = obj({
+    "dataSetVersion": STRING, "totalResults": INTEGER, "geographicLevels": array(STRING),
+    "locations": {"type": "object", "additionalProperties": array(STRING),
+                  "description": "Location ids by geographic level."},
+    "timePeriods": array(obj({"period": STRING, "code": STRING})),
+    "filters": {"type": "object", "additionalProperties": array(STRING),
+                "description": "Option ids by filter id."},
+    "indicators": array(STRING), "warnings": array(WARNING)})
+CSVW = obj({"@context": STRING, "dc:title": STRING, "tables": array(
+    {"type": "object", "required": ["url", "tableSchema"]})})
+FORMAT_MEDIA = {"json-stat": "application/json",
+                "sdmx-csv": "application/vnd.sdmx.data+csv;version=2.0.0",
+                "parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
+
+
+def format_param(names: tuple[str, ...]) -> dict[str, Any]:
+    out = query("format", {"enum": list(names), "default": "json"}, (
+        EXTENSION_PREFIX + "the answer's format: json (EES's answer, paged), json-stat "
+        "(a JSON-stat 2.0 dataset), sdmx-csv (SDMX-CSV 2.0), parquet or csv (one row per "
+        "observation). Files hold every matching row: page and pageSize do not apply. The "
+        "Accept header chooses them too: application/vnd.sdmx.data+csv;version=2.0.0, "
+        "application/vnd.apache.parquet, text/csv. Any other value is a 400 naming format."))
+    out["x-openstats-extension"] = True
+    return out
+
+
+def with_formats(answers: dict[int | str, Any]) -> dict[int | str, Any]:
+    """The query's 200 also in the file formats (an extension)."""
+    content = answers[200]["content"]
+    for media in FORMAT_MEDIA.values():
+        content.setdefault(media, {"schema": STRING if media != "application/json"
+                                   else {"type": "object"}})
+    return answers
+
+
+def availability_parameters() -> list[dict[str, Any]]:
+    """The query's criteria parameters (and indicators), without paging, sorts or debug."""
+    return [p for p in query_parameters()
+            if p["name"] not in ("sorts", "debug", "page", "pageSize")]

@@ -20,10 +20,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
-from openstats.api import openapi
+from openstats.api import file_answers, openapi
 from openstats.catalogue import version_specs
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import api_view, platform
+from openstats.exports import formats
 from openstats.model.metadata import VersionMeta
 from openstats.present import ees
 from openstats.present.changes import version_changes
@@ -93,9 +94,10 @@ def answer(request: Request, body: Any, *, immutable: bool) -> Response:
     return json_answer(request, content, http_cache.etag_of(content), immutable=immutable)
 
 
-def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool) -> Response:
+def json_answer(request: Request, content: bytes, etag: str, *, immutable: bool,
+                vary: tuple[str, ...] = ()) -> Response:
     """JSON text already made (a query's answer), with its ETag."""
-    headers = http_cache.headers_for(request, etag, pinned=immutable)
+    headers = http_cache.headers_for(request, etag, pinned=immutable, vary=vary)
     headers["api-supported-versions"] = "1"
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
@@ -372,8 +374,10 @@ def get_meta(
 
 @router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
             summary="Query a data set (GET)",
-            responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
-            openapi_extra={"parameters": openapi.query_parameters()})
+            responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                             "A page of matching rows.")),
+            openapi_extra={"parameters": [*openapi.query_parameters(),
+                                          openapi.format_param(formats.NAMES)]})
 def query_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -387,11 +391,13 @@ def query_get(
     row, errors = _choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
-    req, _ = parse_get(list(request.query_params.multi_items()))
+    items, given = file_answers.split_format(list(request.query_params.multi_items()))
+    req, _ = parse_get(items)
     req.errors[:0] = errors
     if row is None:
         return problem(400, req.errors)
-    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
+    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion),
+                      format_given=given)
 
 
 QUERY_EXAMPLE = {
@@ -408,13 +414,15 @@ QUERY_EXAMPLE = {
 
 @router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
              summary="Query a data set (POST, with and/or/not criteria)",
-             responses=openapi.responses(openapi.QUERY_RESULTS, "A page of matching rows."),
+             responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                              "A page of matching rows.")),
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"},
                                       "example": QUERY_EXAMPLE}}},
                  "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM, *openapi.paging(
                      MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
-                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids.")]})
+                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids."),
+                     openapi.format_param(formats.NAMES)]})
 async def query_post(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -423,7 +431,8 @@ async def query_post(
     row, errors = _choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
-    errors += unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug", "asOf"))
+    errors += unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug", "asOf",
+                                       file_answers.PARAM))
     if row is None:
         return problem(400, errors)
     raw = await request.body()
@@ -459,7 +468,11 @@ async def query_post(
     # that in a worker thread, not on the event loop this async route runs on.
     await run_in_threadpool(platform(request).storage.file, row.version.storage_key,
                             "data.parquet")
-    return _run_query(request, row, req, immutable=http_cache.pins_version(dataSetVersion))
+    _, given = file_answers.split_format(list(request.query_params.multi_items()))
+    # A file answer reads every matching row: a worker thread's work, not the event loop's.
+    return await run_in_threadpool(_run_query, request, row, req,
+                                   immutable=http_cache.pins_version(dataSetVersion),
+                                   format_given=given)
 
 
 def _strip_comments(text: str) -> str:
@@ -487,20 +500,27 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
-def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool) -> Response:
-    if req.errors:
-        return problem(400, req.errors)
+def _run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool,
+               format_given: list[str]) -> Response:
+    fmt, format_errors = file_answers.chosen(request, format_given)
+    if req.errors or format_errors:
+        return problem(400, [*req.errors, *format_errors])
     p = platform(request)
     meta = p.catalogue.metadata.get_json(row.version_id)
     version = p.engine.version(row.version_id,
                                p.storage.file(row.version.storage_key, "data.parquet"), meta)
+    if fmt is not formats.JSON:
+        made = file_answers.file_answer(request, row, version, req, fmt, immutable=immutable)
+        return problem(400, made) if isinstance(made, list) else made
     try:
         result = p.engine.answer(version, req)
     except QueryError as e:
         return problem(400, e.problems)
     if not result.etag:  # once per answer: cached answers keep theirs
         result.etag = http_cache.etag_of(result.body)
-    return json_answer(request, result.body, result.etag, immutable=immutable)
+    # Accept may choose a file format instead (file_answers): caches must key on it.
+    return json_answer(request, result.body, result.etag, immutable=immutable,
+                       vary=("Accept",))
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],

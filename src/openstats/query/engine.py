@@ -26,8 +26,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from openstats import metrics
 from openstats.query import json_rows
+from openstats.query.answer_cache import Answer, AnswerCache
 from openstats.query.criteria import Problem, QueryRequest, Sort
 from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography, time_periods
@@ -115,17 +115,9 @@ class Version:
         return v
 
 
-@dataclass
-class Answer:
-    """A query's whole JSON answer, as sent; `etag` is filled by whoever first needs it."""
-
-    body: bytes
-    etag: str = ""
-
-
 class QueryEngine:
     """Answers queries with one DuckDB query each; keeps version indexes and recent
-    answers in bounded caches (answers by their size in bytes)."""
+    answers in bounded caches (`answer_cache`)."""
 
     def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
         self.con = duckdb.connect()
@@ -134,9 +126,7 @@ class QueryEngine:
         self.lock = threading.Lock()
         self.local = threading.local()  # a DuckDB cursor per thread, opened once
         self.versions: OrderedDict[str, Version] = OrderedDict()
-        self.answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
-        self.cache_bytes = cache_bytes
-        self.cached_bytes = 0
+        self.cache = AnswerCache(cache_bytes)
 
     def version(self, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
         with self.lock:
@@ -154,26 +144,7 @@ class QueryEngine:
         return result
 
     def answer(self, v: Version, req: QueryRequest) -> Answer:
-        # Keyed by version id: a version never changes, so a cached answer can never hide
-        # a publication (that changes which version a request resolves to, not the answer).
-        key = (v.version_id, req.canonical())
-        with self.lock:
-            cached = self.answers.get(key)
-            if cached is not None:
-                self.answers.move_to_end(key)
-                metrics.ANSWER_CACHE.labels("hit").inc()
-                return cached
-        metrics.ANSWER_CACHE.labels("miss").inc()
-        with metrics.QUERY_SECONDS.time():
-            answer = Answer(self._run(v, req))
-        with self.lock:
-            if key not in self.answers and len(answer.body) <= self.cache_bytes // 8:
-                self.answers[key] = answer
-                self.cached_bytes += len(answer.body)
-                while self.cached_bytes > self.cache_bytes:
-                    _, dropped = self.answers.popitem(last=False)
-                    self.cached_bytes -= len(dropped.body)
-        return answer
+        return self.cache.cached((v.version_id, req.canonical()), lambda: self._run(v, req))
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor: duckdb.DuckDBPyConnection | None = getattr(self.local, "cursor", None)
@@ -181,7 +152,9 @@ class QueryEngine:
             cursor = self.local.cursor = self.con.cursor()
         return cursor
 
-    def _run(self, v: Version, req: QueryRequest) -> bytes:
+    def prepare(self, v: Version, req: QueryRequest) -> Prepared:
+        """The request checked against the version and compiled to SQL pieces (QueryError
+        for unknown indicators or sort fields): shared by every kind of answer."""
         problems: list[Problem] = []
         indicators = v.meta["indicators"]
         if req.indicators is not None:
@@ -195,23 +168,23 @@ class QueryEngine:
         compiler = Compiler(v, req.from_get)
         where = compiler.node(req.criteria)
         shape = v.shape(tuple(i["column"] for i in indicators), req.debug)
+        return Prepared(indicators, shape, where, compiler, order, order_params, default_order)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's DuckDB cursor (for the other answers built on `prepare`)."""
+        return self._cursor()
+
+    def _run(self, v: Version, req: QueryRequest) -> bytes:
+        p = self.prepare(v, req)
+        shape, where, compiler = p.shape, p.where, p.compiler
         offset = (req.page - 1) * req.page_size
-        if where == TRUE and default_order:
+        if where == TRUE and p.default_order:
             total = v.row_count(self._cursor())
             table = self._blocks(v, shape, offset, req.page_size)
         else:
-            table, total = self._page(v, shape, where, compiler.params, order, order_params,
-                                      offset, req.page_size)
-        warnings = compiler.warnings.as_list()
-        if total == 0:
-            warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
-        if req.debug:
-            warnings.append(Problem("DebugEnabled", "").as_dict())
-        for w in warnings:
-            if not w.get("path"):
-                w.pop("path", None)
-            if w.get("detail") is None:
-                w.pop("detail", None)
+            table, total = self._page(v, shape, where, compiler.params, p.order,
+                                      p.order_params, offset, req.page_size)
+        warnings = answer_warnings(compiler, req, total)
         paging = {"page": req.page, "pageSize": req.page_size, "totalResults": total,
                   "totalPages": max(1, -(-total // req.page_size))}
         # The same bytes as json.dumps of {"paging", "results", "warnings"} (json_rows.py).
@@ -307,6 +280,34 @@ class QueryEngine:
 
 
 SOURCE = "read_parquet(?, file_row_number = true)"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request compiled against one version: what every kind of answer starts from."""
+
+    indicators: list[dict[str, Any]]  # the indicators asked for, in the request's order
+    shape: json_rows.Shape
+    where: str
+    compiler: Compiler  # its params go with `where`; its warnings with the answer
+    order: str
+    order_params: list[Any]
+    default_order: bool
+
+
+def answer_warnings(compiler: Compiler, req: QueryRequest, total: int) -> list[dict[str, Any]]:
+    """EES's warnings of an answer: unknown ids, no results, debug mode."""
+    warnings = compiler.warnings.as_list()
+    if total == 0:
+        warnings.append(Problem("QueryNoResults", "").as_dict() | {"path": ""})
+    if req.debug:
+        warnings.append(Problem("DebugEnabled", "").as_dict())
+    for w in warnings:
+        if not w.get("path"):
+            w.pop("path", None)
+        if w.get("detail") is None:
+            w.pop("detail", None)
+    return warnings
 
 
 def _shape(v: Version, indicator_columns: tuple[str, ...], debug: bool) -> json_rows.Shape:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openstats.query.criteria import Sort
+from openstats.query.criteria import QueryRequest, Sort
 from openstats.query.engine import QueryEngine, Version
 from openstats.query.tables import Selection, to_request
 from openstats.standards import geography, time_periods
@@ -46,12 +46,18 @@ def columns(v: Version, sel: Selection) -> FlatColumns:
     return FlatColumns(names, levels, filters, indicators)
 
 
-def rows(engine: QueryEngine, v: Version, sel: Selection, cols: FlatColumns
-         ) -> Iterator[list[str]]:
-    """The observations in time order, a page of the engine's answer at a time."""
+def request(v: Version, sel: Selection) -> QueryRequest:
+    """The query of a selection's downloads: every file has its rows in time order."""
     req = to_request(v, sel)
     req.page_size = PAGE_ROWS
     req.sorts = [Sort("timePeriod", "Asc", "timePeriod|Asc")]
+    return req
+
+
+def rows(engine: QueryEngine, v: Version, sel: Selection, cols: FlatColumns
+         ) -> Iterator[list[str]]:
+    """The observations in time order, a page of the engine's answer at a time."""
+    req = request(v, sel)
     times = {(t["code"], time_periods.api_period(t["period"])): t for t in v.meta["time_periods"]}
     labels = {o["public_id"]: o["label"] for f in v.meta["filters"] for o in f["options"]}
     page = 1

@@ -126,24 +126,41 @@ def problems(v: Version, sel: Selection, limit: int) -> dict[str, str]:
 
 def to_request(v: Version, sel: Selection) -> QueryRequest:
     """The API query for a selection: per level, its chosen locations; then time, filters."""
+    parts: list[Any] = [_places(v, sel), _times(v, sel)]
+    for fid, options in sel.filters.items():
+        if fid in v.filters:
+            parts.append(Facets("criteria", {"filters": {"in": options}}))
+    return QueryRequest(criteria=And("criteria", parts), indicators=list(sel.indicators),
+                        page_size=10_000)
+
+
+def request_so_far(v: Version, sel: Selection, *, with_times: bool) -> QueryRequest:
+    """The query of the choices made before a step (its locations, and from the filters
+    step on its time periods): what `query.availability` is asked, so each step offers
+    only what has data given the earlier ones."""
+    parts: list[Any] = [_places(v, sel)] if any(x in v.locations for x in sel.locations) else []
+    if with_times and periods_between(v, sel.start, sel.end):
+        parts.append(_times(v, sel))
+    return QueryRequest(criteria=And("criteria", parts) if parts else None)
+
+
+def _places(v: Version, sel: Selection) -> Or:
     by_level: dict[str, list[LocationRef]] = {}
     for lid in sel.locations:
         loc = v.locations.get(lid)
         if loc is not None:
             by_level.setdefault(loc["level"], []).append(
                 LocationRef(loc["level"], "id", lid, f"{loc['level']}|id|{lid}"))
-    places = Or("criteria.or", [
+    return Or("criteria.or", [
         Facets(f"criteria.or[{i}]", {"geographicLevels": {"eq": level},
                                      "locations": {"in": refs}})
         for i, (level, refs) in enumerate(by_level.items())])
+
+
+def _times(v: Version, sel: Selection) -> Facets:
     times = [PeriodRef(time_periods.api_period(t["period"]), t["code"], time_key(t))
              for t in periods_between(v, sel.start, sel.end)]
-    parts: list[Any] = [places, Facets("criteria", {"timePeriods": {"in": times}})]
-    for fid, options in sel.filters.items():
-        if fid in v.filters:
-            parts.append(Facets("criteria", {"filters": {"in": options}}))
-    return QueryRequest(criteria=And("criteria", parts), indicators=list(sel.indicators),
-                        page_size=10_000)
+    return Facets("criteria", {"timePeriods": {"in": times}})
 
 
 def api_body(v: Version, sel: Selection) -> dict[str, Any]:

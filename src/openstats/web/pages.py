@@ -197,7 +197,7 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
         "details": details(row, meta), "header": header, "rows": rows, "show_all": show_all,
         "can_show_all": meta.row_count <= FULL_TABLE_LIMIT, "variables": variables(meta),
         "footnotes": footnotes.shown(found.footnotes, meta),
-        "csv_url": csv_url,
+        "csv_url": csv_url, "open_formats": open_formats(base, row),
         "snippets": snippets(csv_url, f"{base}/api", row.data_set_id),
         "zip_name": slug_file(row.title) + ".zip",
         "json_ld": json_ld(request, row, meta, csv_url),
@@ -206,6 +206,16 @@ def render_data_set_page(request: Request, data_set_id: str, version: str | None
         "history": history(request, view, versions),
         "what_changed": what_changed.of_version(request, view, found),
     })
+
+
+def open_formats(base: str, row: DataSetRow) -> list[tuple[str, str]]:
+    """Links to this version in the open formats (openstats extensions of the API)."""
+    api = f"{base}/api/v1/data-sets/{row.data_set_id}"
+    query = f"{api}/query?dataSetVersion={row.version}&format="
+    return [("CSVW metadata describing the CSV (csv-metadata.json)",
+             f"{api}/versions/{row.version}/csv-metadata.json"),
+            ("JSON-stat 2.0", query + "json-stat"), ("SDMX-CSV 2.0", query + "sdmx-csv"),
+            ("Parquet", query + "parquet")]
 
 
 KIND_NAMES = {"filters": "filter", "filterOptions": "filter option", "indicators": "indicator",

@@ -26,6 +26,7 @@ from openstats.catalogue import saved_tables
 from openstats.charts import axes
 from openstats.charts import data as chart_data
 from openstats.dependencies import platform, public_view
+from openstats.exports import formats, jsonstat
 from openstats.exports import tables as table_exports
 from openstats.model import footnotes
 from openstats.model.catalogue import Permalink
@@ -33,6 +34,7 @@ from openstats.present import blocks
 from openstats.present.pages import DataSetRow
 from openstats.query import flat, pivot, tables
 from openstats.query.engine import QueryEngine, Version
+from openstats.query.observations import batches, observations
 from openstats.web import markdown
 from openstats.web.pages import long_date, not_found, slug_file, templates
 from openstats.web.tables import (
@@ -49,6 +51,7 @@ templates.env.filters["chart_value"] = lambda value, data: (
 CHARTS: charts.ChartCache[str] = charts.ChartCache()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"
+OPEN_FORMATS = ("json-stat", "sdmx-csv", "parquet")  # besides CSV (its own, streamed)
 DROPPED = ("Some rows and columns are not shown in this table because the data has no "
            "values for them.")
 
@@ -224,7 +227,7 @@ def layout_from_form(request: Request) -> tuple[list[str], list[str]]:
 def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selection,
              kind: str) -> Response:
     """The selection as CSV (flat, any size), XLSX (as shown, or flat when too big to
-    show) or ODS (as shown)."""
+    show), ODS (as shown), or one of the API's open formats (JSON-stat, SDMX-CSV, Parquet)."""
     too_big = "size" in tables.problems(v, sel, cell_limit(request))
     if kind == "ods" and too_big:
         return RedirectResponse("/data-tables/table?" + sel.query_string(), status_code=303)
@@ -237,6 +240,26 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
                    sel.version))}
     if http_cache.matches(request, etag):
         return http_cache.not_modified(headers)
+    if kind in OPEN_FORMATS:
+        # The API's file formats, from the same query the table stands for.
+        fmt = formats.FORMATS[kind]
+        headers["Content-Disposition"] = (f'attachment; filename="{slug_file(row.title)}'
+                                          f'_table.{fmt.extension}"')
+        req = flat.request(v, sel)
+        if kind != "json-stat":  # flat files: streamed, any size
+            return StreamingResponse(formats.stream(
+                fmt, batches(export_engine(), v, req), data_set_id=row.data_set_id,
+                version=row.version), media_type=fmt.media_type, headers=headers)
+        base = str(request.base_url).rstrip("/")
+        try:
+            body = formats.render(fmt, observations(export_engine(), v, req),
+                                  data_set_id=row.data_set_id, version=row.version,
+                                  label=f"{row.title} (version {row.version})",
+                                  href=f"{base}/data-catalogue/data-set/{row.data_set_id}")
+        except jsonstat.TooBig:
+            return RedirectResponse("/data-tables/table?" + sel.query_string(),
+                                    status_code=303)
+        return Response(body, media_type=fmt.media_type, headers=headers)
     if kind == "csv" or too_big:
         cols = flat.columns(v, sel)
         rows = flat.rows(export_engine(), v, sel, cols)
@@ -265,7 +288,7 @@ def download(request: Request, row: DataSetRow, v: Version, sel: tables.Selectio
 def selection_download(request: Request, kind: str) -> Response:
     sel = tables.Selection.from_params(list(request.query_params.multi_items()))
     found = version_for(request, sel.data_set_id, sel.version)
-    if found is None or kind not in ("csv", "xlsx", "ods"):
+    if found is None or kind not in ("csv", "xlsx", "ods", *OPEN_FORMATS):
         return not_found(request)
     row, v, _ = found
     if set(tables.problems(v, sel, cell_limit(request))) - {"size"}:

@@ -20,6 +20,7 @@ from openstats.catalogue import version_specs
 from openstats.dependencies import platform, public_view
 from openstats.present.pages import DataSetRow, data_set_row
 from openstats.query import locations, tables
+from openstats.query.availability import Availability, availability
 from openstats.query.engine import Version
 from openstats.standards import time_periods
 from openstats.web.pages import not_found, templates
@@ -56,6 +57,13 @@ def defaults(v: Version, sel: tables.Selection) -> tables.Selection:
             total = [o["public_id"] for o in f["options"] if o["label"] == f.get("default")]
             sel.filters[f["public_id"]] = total
     return sel
+
+
+def has_data_so_far(request: Request, v: Version, sel: tables.Selection, *,
+                    with_times: bool) -> Availability:
+    """What has data given the steps before this one (`query.availability`)."""
+    return availability(platform(request).engine, v,
+                        tables.request_so_far(v, sel, with_times=with_times))
 
 
 def summary(v: Version, row: DataSetRow, sel: tables.Selection,
@@ -130,10 +138,14 @@ def table_tool_step(request: Request) -> Response:
         errors["start"] = "Select a start and an end time period"
         step = "time"
     elif submitted == "filters" and "select_all_filter" in args:
-        # "Select all" on one filter: show the step again with all its options ticked.
+        # "Select all" on one filter: show the step again with all its options that have
+        # data ticked.
         fid = args["select_all_filter"]
         if fid in v.filters:
-            sel.filters[fid] = [o["public_id"] for o in v.filters[fid]["options"]]
+            has_data = set(has_data_so_far(request, v, sel, with_times=True).options.get(
+                fid, []))
+            sel.filters[fid] = [o["public_id"] for o in v.filters[fid]["options"]
+                                if o["public_id"] in has_data]
         step = "filters"
     elif submitted == "filters":
         errors = tables.problems(v, sel, cell_limit(request))
@@ -145,20 +157,32 @@ def table_tool_step(request: Request) -> Response:
                "summary": summary(v, row, sel, tree.labels), "crumbs": breadcrumbs(row),
                "hidden": [(k, val) for k, val in sel.params()]}
     if step == "time":
-        times = sorted(v.meta["time_periods"], key=lambda t: t["id"])
+        # Only the periods with data for the chosen locations: no empty tables.
+        with_data = set(has_data_so_far(request, v, sel, with_times=False).time_period_ids)
+        every = sorted(v.meta["time_periods"], key=lambda t: t["id"])
+        times = [t for t in every if t["id"] in with_data] or every
+        keys = [tables.time_key(t) for t in times]
         return templates.TemplateResponse(request, "table_tool/time.html", {
             **context, "times": [(tables.time_key(t), time_periods.label(t["period"], t["code"]))
                               for t in times],
-            "start": sel.start or tables.time_key(times[0]),
-            "end": sel.end or tables.time_key(times[-1]),
+            "start": sel.start if sel.start in keys else keys[0],
+            "end": sel.end if sel.end in keys else keys[-1],
+            "not_offered": len(every) - len(times),
             "hidden": [(k, val) for k, val in sel.params() if k not in ("start", "end")]})
     if step == "filters":
+        so_far = has_data_so_far(request, v, sel, with_times=True)
+        options = {o for ids in so_far.options.values() for o in ids}
+        indicators = set(so_far.indicators)
+        all_ids = {o["public_id"] for f in v.meta["filters"] for o in f["options"]} | {
+            i["public_id"] for i in v.meta["indicators"]}
+        chosen = (set(sel.indicators) if submitted == "filters" or sel.indicators
+                  else {i["public_id"] for i in v.meta["indicators"]})
         return templates.TemplateResponse(request, "table_tool/filters.html", {
             **context, "hidden": [(k, val) for k, val in sel.params()
                                   if not k.startswith("filter_") and k != "indicators"],
-            "chosen_indicators": set(sel.indicators) if submitted == "filters" or sel.indicators
-            else {i["public_id"] for i in v.meta["indicators"]},
-            "chosen_options": {o for opts in sel.filters.values() for o in opts}})
+            "chosen_indicators": chosen & indicators, "indicators_with_data": indicators,
+            "options_with_data": options, "some_empty": bool(all_ids - options - indicators),
+            "chosen_options": {o for opts in sel.filters.values() for o in opts} & options})
     return locations_step(request, args, sel, tree, context)
 
 

@@ -5,7 +5,11 @@ queries (GET and POST: filters, levels, locations, time periods, ranges, sorts,
 indicators, debug, paging, unknown ids, and/or/not trees) on EES's samples and on two
 real DfE data sets big enough to span several Parquet row groups. It was written by the
 engine that built every page with a Python dict per row and `json.dumps` (commit
-6f7f5bc); the engine that builds the JSON from Arrow columns must give the same bytes.
+6f7f5bc), and the engine that builds the JSON from Arrow columns gave the same bytes.
+It was written again when import began to keep the file's order among rows of one place
+and period (before, a busy machine could store them in another order, and this test
+failed now and then): since then it holds the answers of that stable order, and any
+change to the answer path must keep them.
 
 To write the file again (only when an answer is meant to change):
 `python -m tests.api.test_same_answers --write`.

@@ -202,9 +202,12 @@ def _build(s: Screening, con: Any, header: set[str], folder: Path) -> dict[str, 
         select.append(f"trim(d.{q(ind['column'])}) AS {q(ind['column'])}")
     # Rows in location hierarchy order (country, region, local authority, ..., school),
     # then time: all rows under one place sit together, so a query for an LA or a school
-    # reads a few row groups, not all of them.
+    # reads a few row groups, not all of them. Then the file's own order: DuckDB's sort
+    # runs on several threads and keeps no order among equal keys, so without it the rows
+    # of one place and period came out in another order when the machine was busy, and
+    # the same files imported twice answered a query's tied rows differently.
     order_by = ", ".join([*(f"m.{q('_os_loc_' + lv.code)} NULLS FIRST" for lv in column_levels),
-                          "m._os_location_id", "m._os_time_period_id"])
+                          "m._os_location_id", "m._os_time_period_id", "d.rowid"])
     parquet = folder / PARQUET
     con.execute(
         f"COPY (SELECT {', '.join(select)} FROM {DATA} d {' '.join(joins)} "

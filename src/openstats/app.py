@@ -22,10 +22,11 @@ from openstats.admin import router as admin_router
 from openstats.api import docs
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
+from openstats.notify.deliver import deliver_due
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
-from openstats.web import finding_pages, pages, release_page, table_page
+from openstats.web import alerts, feeds, finding_pages, pages, release_page, table_page
 from openstats.web import tables as table_tool
 
 # /api/v1/..., /statistics/v1/... and the same with v1.0 (group 2 is the ".0").
@@ -62,15 +63,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
                     log.exception("scheduler")
 
+        def send() -> None:
+            # Its own thread: a slow or failing webhook receiver or mail server delays only
+            # the deliveries, never the scheduler above (notify/deliver.py).
+            while not stop.wait(settings.delivery_seconds):
+                try:
+                    deliver_due(platform.catalogue, settings)
+                except CatalogueUnavailable as e:
+                    log.warning("delivery: %s", e)
+                except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
+                    log.exception("delivery")
+
         thread = threading.Thread(target=run, name="openstats-scheduler", daemon=True)
+        sender = threading.Thread(target=send, name="openstats-delivery", daemon=True)
         if settings.scheduler_seconds > 0:
             thread.start()
+        if settings.delivery_seconds > 0:
+            sender.start()
         yield
         # Shutdown (SIGTERM): uvicorn has finished in-flight requests by now; let a
-        # publish_due in progress commit, then close the database pool.
+        # publish_due in progress commit, then close the database pool. A delivery cut
+        # short is sent again by the next process (its claim lapses): at least once.
         stop.set()
-        if thread.is_alive():
-            thread.join(timeout=30)
+        for running in (thread, sender):
+            if running.is_alive():
+                running.join(timeout=30)
         log.info("scheduler stopped")
         platform.close()
 
@@ -144,6 +161,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_routes.router, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
+    # Before the release pages: /find-statistics/<publication>/feed.atom and
+    # .../email-alerts would otherwise be read as release slugs.
+    app.include_router(feeds.router, include_in_schema=False)
+    app.include_router(alerts.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)
     app.include_router(finding_pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)

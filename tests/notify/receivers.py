@@ -5,13 +5,14 @@ server (aiosmtpd) that keeps every message it is given."""
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import Message
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -75,10 +76,10 @@ def webhook_receiver(fail_first: int = 0) -> Iterator[WebhookReceiver]:
 @dataclass
 class Mailbox:
     url: str  # what OPENSTATS_SMTP_URL is set to
-    messages: list[Message] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
 
-    def to(self, address: str) -> list[Message]:
+    def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
 
@@ -89,7 +90,9 @@ class _Keep:
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 - aiosmtpd's
                           envelope: Envelope) -> str:
         content = envelope.original_content or b""
-        self.box.messages.append(email.message_from_bytes(content))
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.box.messages.append(message)
         return "250 Message accepted for delivery"
 
 

@@ -3,7 +3,8 @@ not part of EES's API). Each item says a release version became public: its id (
 de-duplication), type, when it was recorded, the publication, the release, its data sets
 and their versions, and links; the same JSON a webhook receives (present/events.py).
 
-Included in the API router by api/routes.py, so it is in the one OpenAPI document.
+Registered on the API router by api/routes.py (`register`), so it is in the one OpenAPI
+document and under every prefix the API has.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from openstats.model.notifications import EVENT_TYPES
 from openstats.present.events import event_json
 from openstats.query.criteria import Problem
 
-router = APIRouter()
 EXTENSION = {"x-openstats-extension": True}  # marks what EES's API does not have
 DEFAULT_SIZE, MAX_SIZE = 20, 100
 
@@ -50,17 +50,6 @@ def parse_since(raw: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-@router.get("/changes", tags=["openstats extensions"],
-            summary="List release events (openstats extension)", description=DESCRIPTION,
-            responses=openapi.responses(openapi.paginated(EVENT),
-                                        "A page of events, oldest first."),
-            openapi_extra={**EXTENSION, "parameters": [
-                openapi.query("since", {"type": "string", "format": "date-time"},
-                              "Only events recorded at or after this moment (ISO 8601, "
-                              "e.g. 2025-06-12T09:30:00Z). Default: all."),
-                openapi.query("publicationId", {"type": "string", "format": "uuid"},
-                              "Only this publication's events."),
-                *openapi.paging(MAX_SIZE, DEFAULT_SIZE)]})
 def list_changes(
     request: Request,
     since: Annotated[str | None, Query(include_in_schema=False)] = None,
@@ -92,3 +81,19 @@ def list_changes(
                    "totalPages": max(1, -(-total // size))},
         "results": [event_json(e, base) for e in found]}
     return answer(request, body, immutable=False)
+
+
+def register(router: APIRouter) -> None:
+    """Add the route to the API's router (not included as a router of its own: the API's
+    routes are listed from that router's, for the document and its tests)."""
+    router.get("/changes", tags=["openstats extensions"],
+               summary="List release events (openstats extension)", description=DESCRIPTION,
+               responses=openapi.responses(openapi.paginated(EVENT),
+                                           "A page of events, oldest first."),
+               openapi_extra={**EXTENSION, "parameters": [
+                   openapi.query("since", {"type": "string", "format": "date-time"},
+                                 "Only events recorded at or after this moment (ISO 8601, "
+                                 "e.g. 2025-06-12T09:30:00Z). Default: all."),
+                   openapi.query("publicationId", {"type": "string", "format": "uuid"},
+                                 "Only this publication's events."),
+                   *openapi.paging(MAX_SIZE, DEFAULT_SIZE)]})(list_changes)

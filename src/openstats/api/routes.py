@@ -538,4 +538,4 @@ def _compressed(path: Any) -> Iterator[bytes]:
 # of paths (also under /statistics/v1). Imported here, after the helpers they use.
 from openstats.api import changes  # noqa: E402
 
-router.include_router(changes.router)
+changes.register(router)

@@ -73,3 +73,25 @@ def test_one_event_per_version_never_before_its_time(database_url: str,
         assert mine == [found[1], event]  # newest first
     finally:
         platform.close()
+
+
+def test_migration_0010_goes_back_and_forth(database_url: str) -> None:
+    """Down to 0008 drops the notification tables (and nothing else); up makes them again."""
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from openstats.catalogue.db import Catalogue
+    from openstats.catalogue.migrate import alembic_config
+
+    Catalogue(database_url).close()  # migrates to head
+    engine = create_engine(database_url)
+    tables = {"release_events", "webhooks", "subscriptions", "deliveries"}
+    try:
+        with engine.begin() as conn:
+            before = set(inspect(conn).get_table_names())
+            command.downgrade(alembic_config(conn), "0008")
+            assert set(inspect(conn).get_table_names()) == before - tables
+            command.upgrade(alembic_config(conn), "head")
+            assert set(inspect(conn).get_table_names()) == before
+    finally:
+        engine.dispose()

@@ -68,6 +68,13 @@ def _delivery(r: RowMapping) -> Delivery:
         last_status=r["last_status"] or "", delivered=as_utc(r["delivered"]))
 
 
+def any_due(conn: Connection, at: datetime) -> bool:
+    """Whether a delivery is due: a read, so an idle delivery loop takes no write lock."""
+    return conn.execute(select(deliveries.c.id).where(
+        deliveries.c.state == DeliveryState.PENDING.value, deliveries.c.next_attempt <= at)
+        .limit(1)).first() is not None
+
+
 def claim(conn: Connection, at: datetime, lease: timedelta, limit: int) -> list[Delivery]:
     """Up to `limit` pending deliveries due at `at`, claimed for this process until
     `at + lease` (run each claim in its own short transaction)."""

@@ -102,6 +102,9 @@ def deliver_due(catalogue: Catalogue, settings: Settings, *, rounds: int = 20) -
     delivered = failed = 0
     with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="openstats-send") as pool:
         for _ in range(rounds):
+            with catalogue.connect() as conn:
+                if not outbox.any_due(conn, now()):
+                    break
             with catalogue.transaction(immediate=True) as conn:
                 claimed = outbox.claim(conn, now(), lease, BATCH)
             if not claimed:

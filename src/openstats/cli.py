@@ -148,16 +148,12 @@ def load_demo(data_dir: DataDir = None) -> None:
 def run_load(manifest: Path, settings: Settings) -> None:
     from openstats.errors import ManifestError, ScreeningFailed
     from openstats.platform import open_platform
-    from openstats.publishing import workflow
     from openstats.publishing.manifest import load_manifest
     from openstats.standards.findings import Report
 
     platform = open_platform(settings, sweep=True)
     try:
         result = load_manifest(platform, manifest)
-        # A release public from now (or a moment past) is recorded as published at once,
-        # with its release event; one still to come waits for the scheduler.
-        workflow.publish_due(platform.catalogue)
     except ManifestError as e:
         for problem in e.errors:
             err.print(f"{manifest}: {problem}", markup=False, highlight=False)

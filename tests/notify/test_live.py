@@ -84,8 +84,10 @@ def test_scheduled_release_is_announced_only_after_its_time(tmp_path: Path) -> N
         env = environment(OPENSTATS_DATA_DIR=str(data), OPENSTATS_SMTP_URL=box.url,
                           OPENSTATS_PUBLIC_URL=PUBLIC, OPENSTATS_DELIVERY_RETRY_SECONDS="1",
                           COLUMNS="200")
-        # A first release, public at once: the publication's page (and its form) exist.
+        # A first release, public at once (the publication's page and its form exist),
+        # recorded before any webhook is added.
         cli(env, "load", str(write_manifest(tmp_path / "first", None)))
+        assert "1 release(s) published" in cli(env, "publish", "--due")
         added = cli(env, "webhook", "add", flaky.url, "--secret", SECRET,
                     "--publication", PUBLICATION)
         assert f"added: {flaky.url}" in added

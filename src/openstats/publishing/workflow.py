@@ -10,12 +10,14 @@ place (an edit to it needs an amendment, which goes through approval again).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
+from openstats import metrics
 from openstats.catalogue import (
     accounts,
     audit,
@@ -42,6 +44,8 @@ from openstats.model.footnotes import Footnote
 from openstats.model.users import User, allowed
 from openstats.publishing import checklist
 from openstats.standards import time_periods
+
+log = logging.getLogger("openstats.scheduler")
 
 
 class Refused(OpenstatsError):
@@ -366,6 +370,9 @@ def publish_due(catalogue: Catalogue, at: datetime | None = None) -> list[Releas
         if marked:
             bump_generation(conn)
     crash_point("publish_due.committed")
+    for rv in marked:  # whoever recorded it: the scheduler, cron, or "Publish now"
+        metrics.PUBLISHED.inc()
+        log.info("release published", extra={"release_id": rv.release_id})
     return marked
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from openstats import __version__, failures, metrics, observability, security
+from openstats import __version__, failures, observability, security
 from openstats.admin import router as admin_router
 from openstats.api import diffs as api_diffs
 from openstats.api import docs, openapi
@@ -25,10 +25,13 @@ from openstats.api import extensions as api_extensions
 from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
+from openstats.notify.deliver import deliver_due
 from openstats.platform import open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
 from openstats.web import (
+    alerts,
+    feeds,
     finding_pages,
     location_pages,
     pages,
@@ -66,9 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def run() -> None:
             while not stop.wait(settings.scheduler_seconds):
                 try:
-                    for rv in workflow.publish_due(platform.catalogue):
-                        metrics.PUBLISHED.inc()
-                        log.info("release published", extra={"release_id": rv.release_id})
+                    workflow.publish_due(platform.catalogue)  # logs and counts each one
                 except CatalogueUnavailable as e:
                     # Recorded at the next tick once the database is back; visibility never
                     # waited for it anyway.
@@ -76,15 +77,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
                     log.exception("scheduler")
 
+        def send() -> None:
+            # Its own thread: a slow or failing webhook receiver or mail server delays only
+            # the deliveries, never the scheduler above (notify/deliver.py).
+            while not stop.wait(settings.delivery_seconds):
+                try:
+                    deliver_due(platform.catalogue, settings)
+                except CatalogueUnavailable as e:
+                    log.warning("delivery: %s", e)
+                except Exception:  # noqa: BLE001 - keep the loop alive; logged by the server
+                    log.exception("delivery")
+
         thread = threading.Thread(target=run, name="openstats-scheduler", daemon=True)
+        sender = threading.Thread(target=send, name="openstats-delivery", daemon=True)
         if settings.scheduler_seconds > 0:
             thread.start()
+        if settings.delivery_seconds > 0:
+            sender.start()
         yield
         # Shutdown (SIGTERM): uvicorn has finished in-flight requests by now; let a
-        # publish_due in progress commit, then close the database pool.
+        # publish_due in progress commit, then close the database pool. A delivery cut
+        # short is sent again by the next process (its claim lapses): at least once.
         stop.set()
-        if thread.is_alive():
-            thread.join(timeout=30)
+        for running in (thread, sender):
+            if running.is_alive():
+                running.join(timeout=30)
         log.info("scheduler stopped")
         platform.close()
 
@@ -168,6 +185,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(extension, prefix="/statistics/v1", include_in_schema=False)
     # Only the public data API belongs in the OpenAPI document.
     app.include_router(pages.router, include_in_schema=False)
+    # Before the release pages: /find-statistics/<publication>/feed.atom and
+    # .../email-alerts would otherwise be read as release slugs.
+    app.include_router(feeds.router, include_in_schema=False)
+    app.include_router(alerts.router, include_in_schema=False)
     app.include_router(release_page.router, include_in_schema=False)
     app.include_router(quality_page.router, include_in_schema=False)
     app.include_router(location_pages.router, include_in_schema=False)

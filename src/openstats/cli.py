@@ -1,4 +1,5 @@
-"""The command line: openstats screen | import | load | load-demo | publish | user | serve | db.
+"""The command line: openstats screen | import | load | load-demo | publish | deliver |
+webhook | user | serve | db.
 
 Each command imports what it uses inside its function, on purpose: `openstats screen` or
 `--help` must not pay for loading the web stack, and the tests start these commands
@@ -18,6 +19,7 @@ import typer
 from rich.console import Console
 
 from openstats.errors import OpenstatsError
+from openstats.notify import commands as notify_commands
 from openstats.settings import Settings
 
 if TYPE_CHECKING:  # the platform is imported where a command needs it (start-up time)
@@ -182,13 +184,23 @@ def publish(
     if not due:
         err.print("Use --due to publish the releases whose time has come.")
         raise typer.Exit(2)
+    from openstats.notify.deliver import deliver_due
+
     platform = open_platform(settings_for(data_dir))
     try:
         released = workflow.publish_due(platform.catalogue)
+        out.print(f"{len(released)} release(s) published", highlight=False)
+        # After the publishing has committed: a receiver that is slow or down delays only
+        # this step, and what it misses stays in the outbox for the next run.
+        sent = deliver_due(platform.catalogue, platform.settings)
     finally:
         platform.close()
-    out.print(f"{len(released)} release(s) published", highlight=False)
+    out.print(f"{sent.delivered} notification(s) sent, {sent.failed} failed (retried later)",
+              highlight=False)
 
+
+app.add_typer(notify_commands.webhook_app, name="webhook")
+app.command("deliver")(notify_commands.deliver)
 
 user_app = typer.Typer(help="Accounts for the publishing side.", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -93,6 +93,30 @@ class Settings:
     scheduler_seconds: float = field(
         default_factory=lambda: float(os.environ.get("OPENSTATS_SCHEDULER_SECONDS", "30")))
 
+    # Notifications (docs/notifications.md). The site's public address, for the links in
+    # webhooks and mails (which leave the site); pages and feeds use the address asked.
+    public_url: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_PUBLIC_URL",
+                                               "http://localhost:8000").rstrip("/"))
+    # smtp://HOST:PORT (smtps:// for TLS from the start; ?starttls=true, and
+    # smtp://USER:PASSWORD@HOST:PORT for credentials); empty: email alerts are unavailable.
+    smtp_url: str = field(default_factory=lambda: os.environ.get("OPENSTATS_SMTP_URL", ""))
+    smtp_from: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_SMTP_FROM", "openstats@localhost"))
+    # How often the server sends what the outbox holds (webhooks and mails); 0: never
+    # (`openstats deliver` or `publish --due` from cron instead). First retry after
+    # `delivery_retry_seconds`, doubling each time, for `delivery_attempts` attempts.
+    delivery_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_DELIVERY_SECONDS", "10")))
+    delivery_retry_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_DELIVERY_RETRY_SECONDS",
+                                                     "60")))
+    delivery_attempts: int = field(
+        default_factory=lambda: _env_int("OPENSTATS_DELIVERY_ATTEMPTS", 12))
+    # Seconds a webhook receiver or the mail server has to answer one delivery.
+    delivery_timeout: float = field(
+        default_factory=lambda: float(os.environ.get("OPENSTATS_DELIVERY_TIMEOUT", "10")))
+
     # Optional OpenID Connect sign-in with an organisation's identity provider.
     oidc_issuer: str = field(default_factory=lambda: os.environ.get("OPENSTATS_OIDC_ISSUER", ""))
     oidc_client_id: str = field(

@@ -207,6 +207,13 @@ def test_amendment_keeps_the_old_version_queryable(site: tuple[LiveServer, Platf
     assert "141760" in values(dataSetVersion="1.0")  # the old numbers, still there
     versions = httpx.get(f"{server.api}/v1/data-sets/{data_set_id}/versions").json()
     assert [v["version"] for v in versions["results"]] == ["1.1", "1.0"]
+    # "Publish now" records the release at once, each version with its own event.
+    events = [e for e in httpx.get(f"{server.api}/v1/changes?pageSize=100").json()["results"]
+              if e["release"]["id"] == release_id]
+    assert [(e["type"], e["release"]["version"], e["dataSets"][0]["version"],
+             e["release"]["notes"]) for e in events] == [
+        ("release.published", 0, "1.0", ""),
+        ("release.amended", 1, "1.1", "Corrected a count.")]
 
 
 def test_audit_log_records_and_exports(site: tuple[LiveServer, Platform]) -> None:

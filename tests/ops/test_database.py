@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from openstats.catalogue import audit, data_sets, migrate
+from openstats.catalogue import audit, data_sets, events, migrate
 from openstats.catalogue.db import Catalogue
 from openstats.catalogue.values import now
 from openstats.demo import MANIFEST
@@ -121,6 +121,8 @@ def test_publish_due_records_a_release_once_however_many_run_it(database_url: st
     with first.connect() as conn:
         entries = [e for e in audit.entries(conn) if e.action == "published"]
     assert [e.object_id for e in entries] == [release]
+    with first.connect() as conn:
+        assert [e.release_id for e in events.since(conn, None)[1]] == [release]  # one event
     for c in [first, *replicas]:
         c.close()
 

@@ -17,9 +17,10 @@ from openstats.admin import (
     releases,
     uploads,
     users,
+    webhooks,
 )
 
 router = APIRouter()
 for part in (auth, publications, releases, uploads, users, oidc, content, data_blocks,
-             methodologies):
+             methodologies, webhooks):
     router.include_router(part.router)

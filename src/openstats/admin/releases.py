@@ -228,6 +228,9 @@ async def approve(request: Request, release_id: str) -> Response:
     except Refused as e:
         return refused_form(request, e, user, release_id, "approve", form)
     if when <= datetime.now(UTC):
+        # Public from this moment: recorded as published at once, with its release event
+        # (webhooks and alerts go out from the outbox); the scheduler would within a tick.
+        workflow.publish_due(platform(request).catalogue)
         return back_to(request, release_id, "Approved and published: the release is public")
     return back_to(request, release_id, f"Approved: the release will be published on "
                    f"{london(when)}")

@@ -580,3 +580,10 @@ def _compressed(path: Any) -> Iterator[bytes]:
             yield data
     yield z.flush()
 
+
+
+# Our extensions live in their own modules, on this router: one OpenAPI document, one set
+# of paths (also under /statistics/v1). Imported here, after the helpers they use.
+from openstats.api import changes  # noqa: E402
+
+changes.register(router)

@@ -407,3 +407,73 @@ audit_log = Table(
     Column("object_id", String(36), nullable=False),
     Column("detail", Text, nullable=False, default=""),
 )
+
+# --- notifications (catalogue/events.py, subscribers.py, outbox.py) ------------------------
+# One row per release version, written in the transaction that records it as published
+# (never before its time): what the change feed, the Atom feeds, webhooks and mails say.
+# What it names (titles, slugs, data-set versions) is copied in, as it was published.
+release_events = Table(
+    "release_events", metadata,
+    Column("id", String(36), primary_key=True),  # a UUID: receivers de-duplicate by it
+    Column("type", String(30), nullable=False),  # release.published | release.amended
+    Column("time", DateTime(timezone=True), nullable=False, index=True),  # when recorded
+    Column("published", DateTime(timezone=True), nullable=False),  # the release's moment
+    Column("release_version_id", String(36), ForeignKey("release_versions.id"),
+           nullable=False, unique=True),  # one event per release version, ever
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=False,
+           index=True),
+    Column("publication_slug", String(200), nullable=False),
+    Column("publication_title", Text, nullable=False),
+    Column("release_id", String(36), ForeignKey("releases.id"), nullable=False),
+    Column("release_slug", String(200), nullable=False),
+    Column("release_title", Text, nullable=False),
+    Column("version_number", Integer, nullable=False),  # 0 first, then each amendment
+    Column("notes", Text, nullable=False, default=""),  # the release note (amendments)
+    Column("data_sets", Text, nullable=False),  # JSON [{id, title, version}]
+)
+
+# Webhooks: a URL told about each event (of one publication, or of all: NULL).
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),  # the HMAC key; the receiver holds it too
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("created_by", Text, nullable=False, default=""),
+)
+
+# Email alerts for a publication: pending until its confirmation link is followed. The
+# token (random) is in the confirmation link and every mail's unsubscribe link.
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(320), nullable=False),  # stored lower-case
+    Column("publication_id", String(36), ForeignKey("publications.id"), nullable=False),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("confirmed", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("email", "publication_id"),
+)
+
+# The outbox: one row per message to send (a webhook POST, an alert, a confirmation mail),
+# sent after the transaction that made it and retried with backoff until it is delivered
+# or given up. Targets are copied in so the log still reads after a webhook is removed.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),  # webhook | email | confirm
+    Column("event_id", String(36), ForeignKey("release_events.id"), nullable=True,
+           index=True),
+    Column("webhook_id", String(36), nullable=True, index=True),
+    Column("subscription_id", String(36), nullable=True),
+    Column("target", Text, nullable=False),  # the URL or email address
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | delivered | failed | cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt", DateTime(timezone=True), nullable=False),
+    Column("last_attempt", DateTime(timezone=True), nullable=True),
+    Column("last_status", Text, nullable=False, default=""),
+    Column("delivered", DateTime(timezone=True), nullable=True),
+    Index("ix_deliveries_state_next", "state", "next_attempt"),
+)

@@ -23,6 +23,7 @@ ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({Role.ADMIN}),
     "view_audit": frozenset({Role.ADMIN}),
+    "manage_webhooks": frozenset({Role.ADMIN}),
     "create_theme": frozenset({Role.ADMIN}),
     "create_publication": frozenset({Role.ADMIN}),
     "create_release": frozenset({Role.ADMIN, Role.PUBLISHER}),

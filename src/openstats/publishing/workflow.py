@@ -10,13 +10,23 @@ place (an edit to it needs an amendment, which goes through approval again).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import accounts, audit, data_sets, pre_release, publications, releases
+from openstats import metrics
+from openstats.catalogue import (
+    accounts,
+    audit,
+    data_sets,
+    events,
+    pre_release,
+    publications,
+    releases,
+)
 from openstats.catalogue.db import Catalogue, bump_generation
 from openstats.catalogue.releases import ReleaseWords
 from openstats.catalogue.values import now
@@ -34,6 +44,8 @@ from openstats.model.footnotes import Footnote
 from openstats.model.users import User, allowed
 from openstats.publishing import checklist
 from openstats.standards import time_periods
+
+log = logging.getLogger("openstats.scheduler")
 
 
 class Refused(OpenstatsError):
@@ -339,19 +351,28 @@ def unschedule(catalogue: Catalogue, user: User, release_id: str) -> None:
 
 def publish_due(catalogue: Catalogue, at: datetime | None = None) -> list[ReleaseVersion]:
     """Record approved versions whose time has come as published (visibility itself needs
-    no job: a version is public from its moment). Returns the versions recorded here."""
-    at = at or now()
+    no job: a version is public from its moment). Returns the versions recorded here.
+
+    Each gets its release event (and the deliveries telling webhooks and subscribers) in
+    the same transaction: recorded once, whoever runs this, and never before its time
+    (`at` is never later than now, so nothing is announced early).
+    """
+    at = min(at or now(), now())
     marked: list[ReleaseVersion] = []
     with catalogue.transaction(immediate=True) as conn:
         for rv in releases.due(conn, at):
             if releases.mark_published(conn, rv):
                 audit.record(conn, None, "published", "release", rv.release_id,
                              f"version {rv.number}")
+                events.record(conn, rv, at)
                 marked.append(rv)
                 crash_point("publish_due.one_marked")
         if marked:
             bump_generation(conn)
     crash_point("publish_due.committed")
+    for rv in marked:  # whoever recorded it: the scheduler, cron, or "Publish now"
+        metrics.PUBLISHED.inc()
+        log.info("release published", extra={"release_id": rv.release_id})
     return marked
 
 

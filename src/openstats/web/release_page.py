@@ -94,6 +94,7 @@ def release_context(request: Request, view: View, found: PublicRelease) -> dict[
         "others": [release_row(r) for r in series if r.id != found.id],
         "successor": view.successor(publication.id) if publication else None,
         "preview_banner": found.preview,
+        "alerts_available": bool(p.settings.smtp_url),  # web/alerts.py
     }
 
 

@@ -97,7 +97,8 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
         "section_id": said.sections[0].id, "methodology_id": methodology_id,
         "slug": "embargoed-methodology",
     }
-    ids |= {"level": "NAT", "identifier": "E92000001"}  # England: both data sets have it
+    ids |= {"level": "NAT", "identifier": "E92000001",  # England: both data sets have it
+            "column": "referral_type"}  # a filter column, for its code list
     platform.close()
     for server in serve(settings):
         yield server, ids, when
@@ -278,7 +279,8 @@ def next_release(tmp_path_factory: pytest.TempPathFactory
         "stat_id": said.key_statistics[0].id, "section_id": said.sections[0].id,
         "methodology_id": methodology_id, "slug": "children-in-need-re-referrals-methodology",
     }
-    ids |= {"level": "NAT", "identifier": "E92000001"}  # England, the demo's place
+    ids |= {"level": "NAT", "identifier": "E92000001",  # England, the demo's place
+            "column": "referral_type"}
     platform.close()
     for server in serve(settings):
         yield server, ids, when

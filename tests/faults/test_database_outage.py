@@ -124,7 +124,8 @@ def build_world(db: Database, folder: Path) -> World:
            "user_id": admin.id, "block_id": said.blocks[0].id,
            "stat_id": said.key_statistics[0].id, "section_id": said.sections[0].id,
            "methodology_id": methodology_id, "slug": "children-in-need-re-referrals-methodology"}
-    ids |= {"level": "NAT", "identifier": "E92000001"}  # England, for the location page
+    ids |= {"level": "NAT", "identifier": "E92000001",  # England, for the location page
+            "column": "referral_type"}  # a filter column, for its code list
     return World(settings, ids, when)
 
 

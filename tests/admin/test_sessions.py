@@ -203,12 +203,6 @@ def test_a_session_nobody_ends_still_expires(tmp_path: Path) -> None:
     catalogue.close()
 
 
-# SQLAlchemy cannot reflect SQLite's expression index on lower(title), and it and alembic
-# say so; the index is still compared on PostgreSQL.
-@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"
-                            ":sqlalchemy.exc.SAWarning",
-                            "ignore:autogenerate skipping metadata-specified expression-based "
-                            "index:UserWarning")
 def test_migrations_make_the_schema_of_schema_py(database_url: str) -> None:
     catalogue = Catalogue(database_url)  # migrates to head
     engine = create_engine(database_url)

@@ -233,8 +233,8 @@ def test_a_killed_import_leaves_nothing_visible(
                 process.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.005)
-        code = process.wait(timeout=60)
-        stderr = process.stderr.read().decode() if process.stderr else ""
+        _, err = process.communicate(timeout=60)  # reads and closes the stderr pipe
+        code, stderr = process.returncode, err.decode()
         if moment == "never":
             assert code == 0, stderr  # left alone, the import works
 

@@ -8,7 +8,7 @@ SHARED ?= $(abspath ../shared)
 export OPENSTATS_REFERENCE_DIR ?= $(SHARED)/reference
 export OPENSTATS_SHARED_DIR ?= $(SHARED)
 
-.PHONY: serve test bench lint clean
+.PHONY: serve test check bench lint clean
 
 GOVUK := src/openstats/web/static/govuk
 
@@ -33,6 +33,11 @@ test: $(STAMP)
 	# Two worker processes (this machine has 2 cores); a file's tests stay on one worker,
 	# so its module fixtures (live servers, big files) are built once.
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# While developing: the fast tier only, the app in-process (no live servers, processes,
+# browsers, crash, fault, fuzz or load tests: those are marked `system`, tests/support/tiers.py).
+check: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not system"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(ARGS)

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support import tiers
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OPENSTATS_SHARED_DIR", REPO.parent / "shared")).resolve()
 SAMPLES = SHARED / "samples"
@@ -159,3 +161,26 @@ def wait_until_up(base: str, seconds: float = 30.0) -> None:
             pass
         time.sleep(0.05)
     pytest.fail(f"no server answered {base}/healthz within {seconds:g} s")
+
+
+# --- the two tiers (tests/support/tiers.py): `make check` runs what is not `system` --------
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if tiers.is_system(item):
+            item.add_marker(pytest.mark.system)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    if item.get_closest_marker("system"):
+        return (yield)
+    with tiers.guard():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    if item.get_closest_marker("system"):
+        return (yield)
+    with tiers.guard():
+        return (yield)

@@ -24,6 +24,7 @@ from openstats.api import docs, openapi
 from openstats.api import extensions as api_extensions
 from openstats.api import quality as api_quality
 from openstats.api import routes as api_routes
+from openstats.catalogue.db import Catalogue
 from openstats.errors import CatalogueUnavailable, StorageUnavailable
 from openstats.notify.deliver import deliver_due
 from openstats.platform import open_platform
@@ -134,17 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         failure_log.warning("%s %s: %s", request.method, request.url.path, exc)
         return failures.unavailable(request, "storage")
 
-    @app.middleware("http")
-    async def publishing_needs_the_database(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Every publishing page reads or writes the catalogue: while it is away, say so at
-        # once (even the sign-in form), rather than let a form be filled in for nothing.
-        if request.url.path.startswith(failures.PUBLISHING):
-            try:
-                await run_in_threadpool(platform.catalogue.ping)
-            except CatalogueUnavailable as e:
-                failure_log.warning("%s %s: %s", request.method, request.url.path, e)
-                return failures.unavailable(request, "database")
-        return await call_next(request)
+    app.add_middleware(PublishingNeedsTheDatabase, catalogue=platform.catalogue)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -236,6 +227,32 @@ class LowerCaseApiPaths:
             # In place: the outer layers (access log, metrics) read the route from it.
             scope["path"] = inner
             scope["raw_path"] = quote(inner).encode()
+        await self.app(scope, receive, send)
+
+
+class PublishingNeedsTheDatabase:
+    """Every publishing page reads or writes the catalogue: while it is away, say so at
+    once (even the sign-in form), rather than let a form be filled in for nothing.
+
+    Pure ASGI rather than `@app.middleware("http")`: that wrapper ends a streamed answer
+    cleanly when its body fails part way, so a download cut short by a missing or broken
+    file looked complete (tests/security/test_errors.py); here the connection is closed.
+    """
+
+    def __init__(self, app: ASGIApp, catalogue: Catalogue) -> None:
+        self.app = app
+        self.catalogue = catalogue
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path", "").startswith(failures.PUBLISHING):
+            try:
+                await run_in_threadpool(self.catalogue.ping)
+            except CatalogueUnavailable as e:
+                request = Request(scope, receive)
+                logging.getLogger("openstats.failures").warning(
+                    "%s %s: %s", request.method, request.url.path, e)
+                await failures.unavailable(request, "database")(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 

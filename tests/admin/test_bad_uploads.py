@@ -26,12 +26,12 @@ from openstats.catalogue.schema import audit_log
 from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
-from tests.admin.test_publishing import make_release
 from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE
 from tests.reliability import differences, snapshot
 from tests.standards.bad_files import CORPUS, BadFile, markup_cells
 from tests.standards.pairs import base
+from tests.support.publishing import make_release
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from openstats.demo import MANIFEST
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person, in_process
 from tests.conftest import REFERENCE
+from tests.support.publishing import release_by_forms
 
 DATA = MANIFEST.parent / "e1_re_referrals.csv"
 META = MANIFEST.parent / "e1_re_referrals.meta.csv"
@@ -38,17 +39,8 @@ def person(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Person]:
 
 def new_release(person: Person, title: str) -> str:
     """A publication with a release holding the demo's data set: its release id."""
-    assert person.post("/admin/themes", {"title": "Content theme"},
-                       token_from="/admin/themes").status_code == 303
-    [theme] = re.findall(r'<option value="([^"]+)">Content theme</option>',
-                         person.get("/admin/publications/new").text)[:1]
-    made = person.post("/admin/publications", {
-        "theme_id": theme, "title": title, "summary": "About it.", "team_name": "Team",
-        "team_email": "team@example.org"})
-    publication = made.headers["location"]
-    release = person.post(f"{publication}/releases", {
-        "coverage": "RY", "year": "2017", "release_type": "Ad hoc statistics"},
-        token_from=publication).headers["location"].rsplit("/", 1)[1]
+    release = release_by_forms(person, title, theme="Content theme", coverage="RY",
+                               year="2017", release_type="Ad hoc statistics")
     page = f"/admin/releases/{release}"
     report = person.follow(person.post(
         f"{page}/upload", {"title": "E1. Referrals", "summary": "Counts."},

@@ -161,7 +161,9 @@ def signed_in(browser: httpx.Client) -> bool:
 
 def sign_in(site: LiveServer, browser: httpx.Client | None = None) -> httpx.Response:
     """The whole flow in one browser (following every redirect)."""
-    browser = browser or httpx.Client(base_url=site.base, follow_redirects=True, timeout=30)
+    if browser is None:
+        with httpx.Client(base_url=site.base, follow_redirects=True, timeout=30) as own:
+            return sign_in(site, own)
     login = browser.get(f"{site.base}/admin/login")
     assert "Sign in with your organisation" in login.text
     return browser.get(f"{site.base}/admin/oidc/start")

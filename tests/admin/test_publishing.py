@@ -23,6 +23,7 @@ from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
 from tests.api.conftest import LiveServer, serve
 from tests.conftest import REFERENCE
+from tests.support.publishing import make_release
 
 DEMO_DATA = MANIFEST.parent / "e1_re_referrals.csv"
 DEMO_META = MANIFEST.parent / "e1_re_referrals.meta.csv"
@@ -43,37 +44,6 @@ def admin(site: tuple[LiveServer, Platform]) -> Person:
     person = Person(site[0].base)
     assert person.sign_in("admin@example.org").status_code == 303
     return person
-
-
-def make_release(person: Person, title: str, year: str = "2025") -> str:
-    """A new publication called `title` with a release for calendar year `year`."""
-    assert person.post("/admin/themes", {"title": "Test theme"},
-                       token_from="/admin/themes").status_code == 303
-    themes = re.findall(r'<option value="([^"]+)">Test theme</option>',
-                        person.get("/admin/publications/new").text)
-    made = person.post("/admin/publications", {
-        "theme_id": themes[0], "title": title, "summary": "About it.",
-        "team_name": "Team", "team_email": "team@example.org"})
-    assert made.status_code == 303, made.text
-    publication = made.headers["location"]
-    release = person.post(f"{publication}/releases", {
-        "coverage": "CY", "year": year, "release_type": "Official statistics"},
-        token_from=publication)
-    assert release.status_code == 303, release.text[:3000]
-    release_id = release.headers["location"].rsplit("/", 1)[1]
-    write_basics(person, release_id)
-    return release_id
-
-
-def write_basics(person: Person, release_id: str) -> None:
-    """What the release checklist needs besides data: data guidance and headline text."""
-    page = f"/admin/releases/{release_id}"
-    assert person.post(f"{page}/guidance", {"data_guidance": "About the data.",
-                                            "next_update": "Next year"},
-                       token_from=page).status_code == 303
-    assert person.post(f"{page}/content/words", {"action": "save",
-                                                 "headline": "The headline facts."},
-                       token_from=page).status_code == 303
 
 
 def upload(person: Person, release_id: str, data: bytes, meta: bytes, title: str,

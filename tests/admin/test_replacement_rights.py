@@ -22,8 +22,8 @@ from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Browser, Person, in_process
-from tests.admin.test_publishing import write_basics
 from tests.conftest import REFERENCE
+from tests.support.publishing import write_basics
 
 B_DATA_SET = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"  # the demo's, scheduled for tomorrow
 DATA = (MANIFEST.parent / "e1_re_referrals.csv").read_bytes()

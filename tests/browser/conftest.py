@@ -34,11 +34,6 @@ ARTIFACTS = HERE / "artifacts"
 CROWDED_COUNT = 23  # data sets on the crowded server: three catalogue pages of ten
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives a real browser (chromium) "
-                            "against the live server")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:

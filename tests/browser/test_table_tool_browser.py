@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -84,7 +85,7 @@ def test_build_pivot_chart_share_and_download(page: Page) -> None:
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Table data as CSV").click()
     csv_rows = list(csv.reader(io.StringIO(
-        open(csv_download.value.path(), encoding="utf-8-sig").read())))
+        Path(csv_download.value.path()).read_text(encoding="utf-8-sig"))))  # closes it
     assert csv_rows[0][:3] == ["time_period", "time_identifier", "geographic_level"]
     assert ["2017", "Reporting year", "National", "E92000001", "England",
             "1. No futher action", "Total", "141760", "21.6"] in csv_rows

@@ -43,7 +43,10 @@ def run_and_interrupt(data: Path, meta: Path, env: dict[str, str], sig: int,
                       delay: float) -> int:
     proc = subprocess.Popen(
         [sys.executable, "-m", "openstats.cli", "import", str(data), str(meta)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        # A shell without job control starts background jobs with SIGINT ignored, and a
+        # child inherits that: it would finish every import as if never interrupted.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(delay)
     proc.send_signal(sig)
     return proc.wait(timeout=120)

@@ -83,7 +83,7 @@ def test_a_dead_owner_is_not_kept_alive_by_a_reused_pid(data_dir: Path) -> None:
     upload, staging = data_dir / "uploads" / "u1", data_dir / "files" / "staging"
     process, staged = start_owner(upload, staging, container=False)
     process.kill()
-    process.wait()
+    process.communicate()  # waits, and closes its stdout pipe
     for marker in (upload / RECEIVING, staged / owners.OWNER):
         # The dead owner's pid now belongs to a live process (this one, or init): only
         # the start time tells them apart.
@@ -125,7 +125,7 @@ def test_a_live_owner_in_another_container_is_kept_until_it_dies(data_dir: Path)
         assert upload.exists() and staged.exists()
     finally:
         process.kill()
-        process.wait()
+        process.communicate()  # waits, and closes its stdout pipe
     # Dead now, but nobody here can see its process table: its markers are leases.
     sweep(data_dir)
     assert upload.exists() and staged.exists()

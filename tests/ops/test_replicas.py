@@ -23,10 +23,10 @@ from tests.admin.test_publishing import (
     DEMO_META,
     data_set_ids,
     import_upload,
-    make_release,
     upload,
 )
 from tests.ops.helpers import environment, start
+from tests.support.publishing import make_release
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 

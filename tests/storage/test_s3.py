@@ -233,8 +233,8 @@ def test_a_killed_import_leaves_nothing_visible(
                 process.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.005)
-        code = process.wait(timeout=60)
-        stderr = process.stderr.read().decode() if process.stderr else ""
+        _, err = process.communicate(timeout=60)  # reads and closes the stderr pipe
+        code, stderr = process.returncode, err.decode()
         if moment == "never":
             assert code == 0, stderr  # left alone, the import works
 
@@ -439,8 +439,9 @@ def test_an_upload_screened_on_one_replica_imports_on_another(
     and the bucket."""
     from openstats.catalogue import accounts
     from tests.admin.helpers import PASSWORD, Person
-    from tests.admin.test_publishing import DEMO_DATA, DEMO_META, data_set_ids, make_release
+    from tests.admin.test_publishing import DEMO_DATA, DEMO_META, data_set_ids
     from tests.admin.test_publishing import upload as upload_form
+    from tests.support.publishing import make_release
 
     catalogue = f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
     replicas = [Settings(data_dir=tmp_path / name, database_url=catalogue,

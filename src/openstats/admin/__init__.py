@@ -5,7 +5,7 @@ CSRF token; every action is a publishing service (publishing/), which checks rig
 every object it touches and writes the audit log.
 """
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from openstats.admin import (
     auth,
@@ -13,6 +13,7 @@ from openstats.admin import (
     data_blocks,
     methodologies,
     oidc,
+    pages,
     publications,
     releases,
     uploads,
@@ -20,7 +21,7 @@ from openstats.admin import (
     webhooks,
 )
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(pages.closes_its_form)])
 for part in (auth, publications, releases, uploads, users, oidc, content, data_blocks,
              methodologies, webhooks):
     router.include_router(part.router)

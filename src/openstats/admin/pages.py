@@ -42,7 +42,7 @@ The form pattern (GOV.UK's "question pages"), in three calls:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -238,6 +238,14 @@ def to_login(request: Request) -> Response:
 def bad_csrf(request: Request) -> Response:
     return message(request, "Your form has expired",
                    "Go back, reload the page and try again.")
+
+
+async def closes_its_form(request: Request) -> AsyncIterator[None]:
+    """A dependency of every publishing route: once the route is done, the form's uploaded
+    files (spooled temporary files) are closed, as FastAPI does for its own Form parameters;
+    form_of reads the form itself (for the CSRF check), so FastAPI would leave them open."""
+    yield
+    await request.close()
 
 
 async def form_of(request: Request) -> FormData | None:

@@ -170,11 +170,14 @@ class Proxy:
         except OSError:
             pass
         finally:
+            # Both ends go: shut down (so the other direction's thread wakes and ends too),
+            # then closed (a socket object left to the garbage collector warns).
             for s in (source, sink):
                 try:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                s.close()
 
     def cut(self) -> None:
         """Refuse new connections and break every open one."""

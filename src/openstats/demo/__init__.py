@@ -5,6 +5,7 @@ publication of DfE's real data (``pupils.toml``), whose files stay in ``../share
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 MANIFEST = Path(__file__).parent / "release.toml"
@@ -30,5 +31,9 @@ def real_manifest(shared: Path, into: Path) -> Path:
     text = text.replace(f'data = "{REAL_DATA}"', f'data = "{source / REAL_DATA}"')
     text = text.replace(f'meta = "{REAL_META}"', f'meta = "{source / REAL_META}"')
     manifest = into / REAL_MANIFEST.name
-    manifest.write_text(text, encoding="utf-8")
+    # Written under a name of its own, then renamed: several `load-demo`s started together
+    # (replicas on one data folder) must never read each other's half-written copy.
+    part = manifest.with_name(f".{manifest.name}.{uuid.uuid4().hex}.part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, manifest)
     return manifest

@@ -98,7 +98,8 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
         "slug": "embargoed-methodology",
     }
     ids |= {"level": "NAT", "identifier": "E92000001",  # England: both data sets have it
-            "column": "referral_type"}  # a filter column, for its code list
+            "column": "referral_type",  # a filter column, for its code list
+            "webhook_id": SECRET_ID}
     platform.close()
     for server in serve(settings):
         yield server, ids, when
@@ -280,7 +281,7 @@ def next_release(tmp_path_factory: pytest.TempPathFactory
         "methodology_id": methodology_id, "slug": "children-in-need-re-referrals-methodology",
     }
     ids |= {"level": "NAT", "identifier": "E92000001",  # England, the demo's place
-            "column": "referral_type"}
+            "column": "referral_type", "webhook_id": SECRET_ID}
     platform.close()
     for server in serve(settings):
         yield server, ids, when

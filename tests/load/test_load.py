@@ -96,13 +96,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def amended_absence(folder: Path) -> tuple[Path, Path]:
     """absence_school with every enrolment count changed: if this amendment (imported
     during the run, never published) leaked into an answer, the number checks would fail."""
     source = SAMPLES / "ees-tests/absence_school.csv"
-    rows = list(csv.reader(source.open(newline="", encoding="utf-8")))
+    with source.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
     column = rows[0].index("enrolments")
     for row in rows[1:]:
         if row[column].isdigit():

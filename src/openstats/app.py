@@ -51,8 +51,10 @@ JSON shapes, so code written for EES works here with only its base URL changed
 (`/api` here for EES's `/statistics`; `/statistics/v1/...` works too).
 
 Extensions of ours, not part of EES's API, are marked "openstats extension" and carry
-`x-openstats-extension: true`: `asOf=` on the data-set, meta, query and csv endpoints,
-and the observation-level diff between two versions (`/versions/{v}/diff?from=`)."""
+`x-openstats-extension: true`: `asOf=` on every endpoint that takes a version (the
+version public at that moment), the observation-level diff between two versions
+(`/versions/{v}/diff?from=`), the open formats of the query (`format=`), availability,
+quality reports, CSVW metadata and the change feed."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -276,6 +276,64 @@ def test_bad_as_of_on_post_query(site: Site) -> None:
     assert "before" in answer.json()["errors"][0]["message"]
 
 
+# Every other route that takes a version, with a wildcard so that `asOf` has a choice.
+VERSION_ROUTES = ["/versions/1.*", "/versions/*/changes", "/versions/*/quality",
+                  "/availability", "/versions/1.*/csv-metadata.json",
+                  "/versions/*/codes/referral_type.csv"]
+
+
+def version_named(site: Site, path: str, **params: str) -> str:
+    """The version a route answered with, read from each route's own answer."""
+    answer = site.client.get(f"{URL}{path}", params=params)
+    assert answer.status_code == 200, answer.text
+    if path.endswith("codes/referral_type.csv"):  # the amendment's new option names it
+        return "1.1" if "Within 12 months" in answer.text else "1.0"
+    body = answer.json()
+    if path.endswith("csv-metadata.json"):
+        return str(body["tables"][0]["url"]).rsplit("dataSetVersion=", 1)[1]
+    return str(body.get("version") or body.get("versionNumber") or body["dataSetVersion"])
+
+
+@pytest.mark.parametrize("path", VERSION_ROUTES)
+def test_as_of_on_every_route_that_takes_a_version(site: Site, path: str) -> None:
+    assert version_named(site, path) == "1.1"
+    assert version_named(site, path, asOf="2025-01-01T00:00:00Z") == "1.0"
+    assert version_named(site, path, asOf=site.amended_at.isoformat()) == "1.0"
+    assert version_named(site, path, asOf="2100-01-01") == "1.1"  # never 1.2, not yet public
+
+
+def test_as_of_with_a_pinned_version_published_later_is_not_found(site: Site) -> None:
+    for path in ("/versions/1.1", "/versions/1.1/changes", "/versions/1.1/quality",
+                 "/versions/1.1/csv-metadata.json"):
+        assert version_at(site, path, "2025-01-01").status_code == 404, path
+    assert version_at(site, "/availability", "2025-01-01",
+                      dataSetVersion="1.1").status_code == 404
+
+
+def test_as_of_on_post_availability(site: Site) -> None:
+    def posted(**params: str) -> httpx.Response:
+        return site.client.post(f"{URL}/availability", params=params,
+                                json={"criteria": {"geographicLevels": {"eq": "NAT"}}})
+
+    old, now = posted(asOf="2025-01-01"), posted()
+    assert old.status_code == now.status_code == 200, old.text
+    assert old.json()["dataSetVersion"] == "1.0" and now.json()["dataSetVersion"] == "1.1"
+    assert old.json()["totalResults"] == now.json()["totalResults"] - 1  # the new year's row
+    bad = posted(asOf="yesterday")
+    assert bad.status_code == 400 and [e["path"] for e in bad.json()["errors"]] == ["asOf"]
+
+
+@pytest.mark.parametrize("path", VERSION_ROUTES)
+@pytest.mark.parametrize("as_of", ["2024-11-21T09:29:59Z", "yesterday", ""])
+def test_bad_as_of_on_every_route_that_takes_a_version(site: Site, path: str,
+                                                       as_of: str) -> None:
+    answer = version_at(site, path, as_of)
+    assert answer.status_code == 400, answer.text
+    errors = answer.json()["errors"]
+    assert [e["path"] for e in errors] == ["asOf"]
+    assert errors[0]["message"]
+
+
 def test_openapi_marks_the_extensions(site: Site) -> None:
     doc = site.client.get("/api/openapi.json").json()
     diff = doc["paths"]["/api/v1/data-sets/{dataSetId}/versions/{dataSetVersion}/diff"]["get"]
@@ -286,8 +344,15 @@ def test_openapi_marks_the_extensions(site: Site) -> None:
         params = doc["paths"][f"/api/v1/data-sets/{{dataSetId}}{path}"]["get"]["parameters"]
         as_of = next(p for p in params if p["name"] == "asOf")
         assert as_of["x-openstats-extension"] is True
-    post = doc["paths"]["/api/v1/data-sets/{dataSetId}/query"]["post"]["parameters"]
-    assert any(p["name"] == "asOf" for p in post)
+    for path in VERSION_ROUTES:
+        path = path.replace("1.*", "{dataSetVersion}").replace("*", "{dataSetVersion}")
+        path = path.replace("referral_type", "{column}")
+        params = doc["paths"][f"/api/v1/data-sets/{{dataSetId}}{path}"]["get"]["parameters"]
+        as_of = next(p for p in params if p["name"] == "asOf")
+        assert as_of["x-openstats-extension"] is True, path
+    for path in ("/query", "/availability"):
+        post = doc["paths"][f"/api/v1/data-sets/{{dataSetId}}{path}"]["post"]["parameters"]
+        assert any(p["name"] == "asOf" for p in post)
 
 
 def test_diff_over_real_http(site: Site) -> None:

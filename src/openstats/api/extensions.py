@@ -21,13 +21,13 @@ from openstats.api.routes import (
     MAX_BODY,
     DataSetId,
     VersionSpec,
-    _find,
     _strip_comments,
     answer,
     hidden,
     not_found,
     problem,
 )
+from openstats.api.versions import choose
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import csvw
@@ -86,15 +86,17 @@ def availability_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, chosen = choose(request, dataSetId, dataSetVersion)
+    if row is None and not chosen:
         return not_found()
     items = list(request.query_params.multi_items())
     refused = [Problem("UnknownField", k) for k, _ in items
                if k.lower().split("[")[0] in NOT_FOR_AVAILABILITY]
     req, _ = parse_get([(k, v) for k, v in items
                         if k.lower().split("[")[0] not in NOT_FOR_AVAILABILITY])
-    req.errors[:0] = refused
+    req.errors[:0] = [*chosen, *refused]
+    if row is None:
+        return problem(400, req.errors)
     return _answer(request, row, req, dataSetVersion)
 
 
@@ -106,16 +108,18 @@ def availability_get(
              openapi_extra={**EXTENSION, "requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"}, "example": {
                      "criteria": {"geographicLevels": {"eq": "NAT"}}}}}},
-                 "parameters": [openapi.VERSION_PARAM]})
+                 "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM]})
 async def availability_post(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    errors = [Problem("UnknownField", k) for k in request.query_params
-              if k != "dataSetVersion"]
+    errors += [Problem("UnknownField", k) for k in request.query_params
+               if k.lower() not in ("datasetversion", "asof")]
+    if row is None:
+        return problem(400, errors)
     raw = await request.body()
     if len(raw) > MAX_BODY:
         return problem(413, [Problem("InvalidValue", "", message=(
@@ -150,10 +154,12 @@ def _version_url(request: Request, row: PublicDataSet) -> str:
                         "places, and foreign keys to code lists. " + NOTE,
             responses=openapi.responses(openapi.CSVW, "The CSVW table group.",
                                         ok_media="application/csvm+json"),
-            openapi_extra=EXTENSION)
+            openapi_extra={**EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
 def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
                  dataSetVersion: VersionSpec) -> Response:  # noqa: N803
-    row = _find(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
+    if errors:
+        return problem(400, errors)
     if row is None:
         return not_found()
     base = str(request.base_url).rstrip("/")
@@ -179,10 +185,12 @@ def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
                         "with their ids in this API (the CSVW metadata's foreign keys). "
                         + NOTE,
             responses=openapi.responses(None, "The code list.", ok_media="text/csv"),
-            openapi_extra=EXTENSION)
+            openapi_extra={**EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
 def code_list(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
               column: Annotated[str, Path(description="A column of the CSV.")]) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
+    if errors:
+        return problem(400, errors)
     if row is None:
         return not_found()
     lists = csvw.code_lists(platform(request).catalogue.metadata.get_json(row.version_id))

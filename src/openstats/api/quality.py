@@ -4,15 +4,13 @@ the OpenAPI document; published versions only, as every route of the API."""
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request, Response
 
 from openstats import http_cache
 from openstats.api import openapi
 from openstats.api.routes import DataSetId, VersionSpec, answer, not_found, problem, unknown_params
-from openstats.catalogue import version_specs
-from openstats.dependencies import api_view, platform
+from openstats.api.versions import choose
+from openstats.dependencies import platform
 from openstats.present import quality
 
 router = APIRouter()
@@ -26,17 +24,14 @@ router = APIRouter()
                 "number and share of cells that are blank or carry each symbol (c, x, z, "
                 f"low, u, k, and obsolete ones still present). {openapi.NOTE}"),
             responses=openapi.responses(openapi.QUALITY, "The version's quality report."),
-            openapi_extra=openapi.EXTENSION)
+            openapi_extra={**openapi.EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
 def get_quality(request: Request, dataSetId: DataSetId,  # noqa: N803
                 dataSetVersion: VersionSpec) -> Response:  # noqa: N803
-    try:
-        data_set_id = str(uuid.UUID(dataSetId))
-    except ValueError:
+    found, errors = choose(request, dataSetId, dataSetVersion)
+    if found is None and not errors:
         return not_found()
-    found = version_specs.resolve(dataSetVersion, api_view(request).versions_of(data_set_id))
-    if found is None:
-        return not_found()
-    if errors := unknown_params(request, ()):
+    errors += unknown_params(request, ("asOf",))
+    if errors or found is None:
         return problem(400, errors)
     p = platform(request)
     report = quality.report(quality.version_quality(p, found),

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
 from openstats.api import file_answers, openapi
-from openstats.catalogue import version_specs
+from openstats.api.versions import canonical_uuid, choose
 from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import api_view, platform
 from openstats.exports import formats
@@ -147,38 +147,8 @@ def paged(items: list[Any], page: int, size: int) -> dict[str, Any]:
             "results": items[(page - 1) * size: page * size]}
 
 
-def _uuid(text: str) -> str | None:
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
-
-
 def _meta(request: Request, d: PublicDataSet) -> VersionMeta:
     return platform(request).catalogue.metadata.get(d.version_id)
-
-
-def _find(request: Request, data_set_id: str, spec: str | None) -> PublicDataSet | None:
-    ds = _uuid(data_set_id)
-    if ds is None:
-        return None
-    return version_specs.resolve(spec, api_view(request).versions_of(ds))
-
-
-def _choose(request: Request, data_set_id: str,
-            spec: str | None) -> tuple[PublicDataSet | None, list[Problem]]:
-    """The version `spec` names, as it was at `asOf` when that is given (our extension):
-    (None, []) for a 404, (None, problems) when `asOf` is not a time or too early."""
-    ds = _uuid(data_set_id)
-    versions = api_view(request).versions_of(ds) if ds else []
-    if not versions:
-        return None, []
-    raw = next((v for k, v in request.query_params.multi_items() if k.lower() == "asof"), None)
-    try:
-        as_of = version_specs.parse_moment(raw) if raw is not None else None
-        return version_specs.resolve(spec, versions, as_of), []
-    except version_specs.VersionChoiceError as e:
-        return None, [Problem("InvalidValue", e.parameter, {"value": raw}, message=e.message)]
 
 
 # --- publications ----------------------------------------------------------------------------
@@ -223,7 +193,7 @@ def list_publications(
             responses=openapi.responses(openapi.PUBLICATION, "The publication."))
 def get_publication(request: Request, publicationId: PublicationId) -> Response:  # noqa: N803
     """A publication's summary; 404 unless it has a published data set."""
-    pid = _uuid(publicationId)
+    pid = canonical_uuid(publicationId)
     found = api_view(request).publication_by_id(pid) if pid else None
     if found is None:
         return not_found()
@@ -243,7 +213,7 @@ def publication_data_sets(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The publication's data sets, newest published first (empty for unknown ids)."""
-    pid = _uuid(publicationId)
+    pid = canonical_uuid(publicationId)
     if pid is None:
         # Not an id at all: 404, as for the publication itself (EES's routes take GUIDs).
         return not_found()
@@ -267,7 +237,7 @@ def publication_data_sets(
 def get_data_set(request: Request, dataSetId: DataSetId,  # noqa: N803
                  asOf: Annotated[str | None, hidden()] = None) -> Response:  # noqa: N803
     """A data set and a summary of its latest version (or the one public at `asOf`)."""
-    row, errors = _choose(request, dataSetId, None)
+    row, errors = choose(request, dataSetId, None)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("asOf",))
@@ -287,7 +257,7 @@ def list_versions(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Published versions, newest first."""
-    ds = _uuid(dataSetId)
+    ds = canonical_uuid(dataSetId)
     rows = api_view(request).versions_of(ds) if ds else []
     if not rows:
         return not_found()
@@ -301,12 +271,14 @@ def list_versions(
 
 @router.get("/data-sets/{dataSetId}/versions/{dataSetVersion}", tags=["Data sets"],
             summary="Get a data set version",
-            responses=openapi.responses(openapi.VERSION, "The version."))
+            responses=openapi.responses(openapi.VERSION, "The version."),
+            openapi_extra={"parameters": [openapi.AS_OF_PARAM]})
 def get_version(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec) -> Response:  # noqa: N803
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    if errors := unknown_params(request, ()):
+    errors += unknown_params(request, ("asOf",))
+    if errors or row is None:
         return problem(400, errors)
     return answer(request, ees.version(row, _meta(request, row)),
                   immutable=http_cache.pins_version(dataSetVersion))
@@ -317,19 +289,20 @@ def get_version(request: Request, dataSetId: DataSetId, dataSetVersion: VersionS
             responses=openapi.responses(openapi.CHANGES, "Major and minor changes."),
             openapi_extra={"parameters": [openapi.query(
                 "includePatchHistory", openapi.BOOLEAN_TEXT,
-                "Also list earlier patch versions' changes (we publish no patches).")]})
+                "Also list earlier patch versions' changes (we publish no patches)."),
+                openapi.AS_OF_PARAM]})
 def get_changes(
     request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
     includePatchHistory: Annotated[str | None, hidden()] = None,
 ) -> Response:
     """What changed from the version before: removals are major, additions minor."""
-    row = _find(request, dataSetId, dataSetVersion)
-    if row is None:
+    row, errors = choose(request, dataSetId, dataSetVersion)
+    if row is None and not errors:
         return not_found()
-    errors = unknown_params(request, ("includePatchHistory",))
+    errors += unknown_params(request, ("includePatchHistory", "asOf"))
     if includePatchHistory is not None and includePatchHistory.lower() not in ("true", "false"):
         errors.append(Problem("InvalidValue", "includePatchHistory"))
-    if errors:
+    if errors or row is None:
         return problem(400, errors)
     p = platform(request)
     change = version_changes(p.catalogue, api_view(request), row)
@@ -351,7 +324,7 @@ def get_meta(
     asOf: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Filters with options, indicators, geographic levels, locations and time periods."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "types", "asOf"))
@@ -388,7 +361,7 @@ def query_get(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Rows matching `filters.*`, `geographicLevels.*`, `locations.*`, `timePeriods.*`."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     items, given = file_answers.split_format(list(request.query_params.multi_items()))
@@ -428,7 +401,7 @@ async def query_post(
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The body is EES's DataSetQueryRequest: criteria, indicators, sorts, debug, paging."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug", "asOf",
@@ -535,7 +508,7 @@ def get_csv(
 ) -> Response:
     """The data file as uploaded, gzip-encoded when the client accepts it; a file uploaded
     as .csv.gz is sent unpacked (or, to a client accepting gzip, as its stored bytes)."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "asOf"))

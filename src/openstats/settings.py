@@ -103,6 +103,10 @@ class Settings:
     smtp_url: str = field(default_factory=lambda: os.environ.get("OPENSTATS_SMTP_URL", ""))
     smtp_from: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_SMTP_FROM", "openstats@localhost"))
+    # A PEM file of the CA certificates to trust for the mail server's TLS instead of the
+    # system's (a relay with a private CA); empty: the system's. Verification stays on.
+    smtp_ca_file: str = field(
+        default_factory=lambda: os.environ.get("OPENSTATS_SMTP_CA_FILE", ""))
     # How often the server sends what the outbox holds (webhooks and mails); 0: never
     # (`openstats deliver` or `publish --due` from cron instead). First retry after
     # `delivery_retry_seconds`, doubling each time, for `delivery_attempts` attempts.

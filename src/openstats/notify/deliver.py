@@ -74,7 +74,7 @@ def _send(catalogue: Catalogue, settings: Settings, d: Delivery) -> str:
         if event is None:
             raise Gone("no such event")
         message = mail.alert(settings.smtp_from, person.email, event, base, person.token)
-    return mail.send(server, message, settings.delivery_timeout)
+    return mail.send(server, message, settings.delivery_timeout, settings.smtp_ca_file)
 
 
 def _attempt(catalogue: Catalogue, settings: Settings, d: Delivery) -> bool:

@@ -6,6 +6,9 @@ text, each with its unsubscribe link (also as List-Unsubscribe, one click, RFC 8
     smtp://HOST:PORT?starttls=true        upgraded to TLS before anything is sent
     smtps://HOST:465                      TLS from the start
     smtp://USER:PASSWORD@HOST:PORT?...    with credentials (percent-encode : @ /)
+
+TLS checks the server's certificate and name against the system's CA certificates, or
+only those in OPENSTATS_SMTP_CA_FILE when it is set (a private mail relay's own CA).
 """
 
 from __future__ import annotations
@@ -57,18 +60,28 @@ def server_of(url: str) -> SmtpServer:
                       unquote(parts.password or ""))
 
 
-def send(server: SmtpServer, message: EmailMessage, timeout: float) -> str:
-    """Hand the message to the server; its answer ("250 ...") or SendFailed."""
+def send(server: SmtpServer, message: EmailMessage, timeout: float, ca_file: str = "") -> str:
+    """Hand the message to the server; its answer ("250 ...") or SendFailed. `ca_file`:
+    the CA certificates (PEM) to trust instead of the system's."""
     try:
+        # Verification stays on (certificate and host name): only whom we trust changes.
+        context = ssl.create_default_context(cafile=ca_file or None)
         smtp: smtplib.SMTP
         if server.tls:
             smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout,
-                                    context=ssl.create_default_context())
+                                    context=context)
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
         with smtp:
             if server.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    # Never fall back to plain text: the URL asked for TLS (and the
+                    # credentials, if any, must not cross the network in clear).
+                    raise SendFailed(f"{server.host}:{server.port} does not offer STARTTLS, "
+                                     "which OPENSTATS_SMTP_URL asks for (starttls=true); "
+                                     "nothing was sent")
+                smtp.starttls(context=context)
             if server.username:
                 smtp.login(server.username, server.password)
             refused = smtp.send_message(message)

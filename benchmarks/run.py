@@ -13,6 +13,9 @@ Steps, each in its own child process so that its wall time and peak memory are i
 6. release A release page with four data blocks and two key statistics (release_bench.py).
 7. formats The query's open formats as ratios of its JSON answer, and the availability
            endpoint (formats_bench.py).
+8. diff    The diff of two versions (the data set and an amendment of it) as computed at
+           import, against the peer's copy of the same file (diff_bench.py; it times the
+           peer itself when the peer step is not in the run).
 
 Peak memory is the child's ru_maxrss as returned by os.wait4. The data set comes from
 generate.py and is cached in benchmarks/data/ by row count. Results are printed as
@@ -20,7 +23,8 @@ Markdown tables and written into benchmarks/README.md between the results marker
 core import, the API and the pages each have their own).
 
 Usage: python benchmarks/run.py [--rows N] [--shapes mixed,time] [--repeat N]
-                               [--steps peer,screen,import,api,pages] [--timeout SECONDS]
+                               [--steps peer,screen,import,api,pages,release,formats,diff]
+                               [--timeout SECONDS]
                                [--api-samples N] [--api-seconds S] [--no-readme]
 """
 
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import api_bench
+import diff_bench
 import duckdb
 import formats_bench
 import generate
@@ -52,7 +57,8 @@ README = HERE / "README.md"
 START, END = "<!-- results -->", "<!-- /results -->"
 CORE_STEPS = ("peer", "screen", "import")
 SERVER_STEPS = ("api", "pages")  # one set of servers and one client run for both
-STEPS = (*CORE_STEPS, *SERVER_STEPS, "release", "formats")  # release_bench, formats_bench
+# release_bench, formats_bench, diff_bench
+STEPS = (*CORE_STEPS, *SERVER_STEPS, "release", "formats", "diff")
 GOAL_TIME_RATIO = 1.5  # screen + import at most this many times the peer's time (issue 13)
 GOAL_PEAK_MB = 1000.0  # and peak memory under 1 GB
 
@@ -333,6 +339,12 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
     if "formats" in steps and shape == "mixed":
         api_ok = formats_bench.run_step(args, openstats, data, meta, context(), write_readme,
                                         markers("formats-results", shape)) and api_ok
+    if "diff" in steps and shape == "mixed":
+        peer = next((r.seconds for r in results if r.step == "peer" and r.exit_code == 0),
+                    None)
+        api_ok = diff_bench.run_step(args, openstats, data, meta, context(), peer,
+                                     PEER_SCRIPT, write_readme,
+                                     markers("diff-results", shape)) and api_ok
     if results:
         section = report(results, args.rows, data)
         print()

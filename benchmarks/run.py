@@ -349,7 +349,9 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
         section = report(results, args.rows, data)
         print()
         print(section)
-        if not args.no_readme:
+        # The section is the import's verdict: a run without the import step (the peer
+        # alone, for the diff step) leaves the last import results in place.
+        if not args.no_readme and "import" in steps:
             write_readme(section, *markers("results", shape))
             print(f"\nWritten into {README.relative_to(REPO)}.")
     return api_ok and all(r.exit_code in (0, None) for r in results)

@@ -53,6 +53,7 @@ README = HERE / "README.md"
 START, END = "<!-- sizing-results -->", "<!-- /sizing-results -->"
 DEMO = REPO / "src" / "openstats" / "demo"
 OPENSTATS = str(Path(sys.executable).with_name("openstats"))
+STOP_WAIT = 120.0  # seconds a server may take to stop before it is killed (and reported)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Measured:
     start_seconds: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    stop_seconds: float = 0.0  # from SIGTERM to the server's exit (killed after STOP_WAIT)
     data_mb: float = 0.0
     database_mb: float = 0.0
 
@@ -256,8 +258,23 @@ def generate(count: int, per_release: int, folder: Path, database_url: str) -> M
     subprocess.run([OPENSTATS, "db", "reindex"], env=env, check=True, stdout=subprocess.DEVNULL)
     m.data_mb = folder_mb(folder / "data")
     sqlite = folder / "data" / "catalogue.sqlite"
-    m.database_mb = sqlite.stat().st_size / 1e6 if sqlite.exists() else 0.0
+    m.database_mb = sqlite.stat().st_size / 1e6 if sqlite.exists() else postgres_mb(url, count)
     return m
+
+
+def postgres_mb(url: str, count: int) -> float:
+    """Tables and indexes of one sizing catalogue's PostgreSQL schema (schema_for), in MB."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relkind = 'r'"), {"schema": f"sizing_{count}"})
+        mb = float(size.scalar_one()) / 1e6
+    engine.dispose()
+    return mb
 
 
 def serve_and_measure(m: Measured, folder: Path, samples: int, per_release: int,
@@ -330,24 +347,34 @@ def serve_and_measure(m: Measured, folder: Path, samples: int, per_release: int,
                 http.get(f"/data-catalogue/data-set/00000000-0000-4000-8000-{n:012d}")
         m.peak_rss_mb = peak_rss_mb(process.pid)
     finally:
+        # How long a graceful stop takes is a figure too (at 50,000 data sets on a loaded
+        # machine it once took over 30 s): timed, and the server killed if it never ends.
+        stopping = time.perf_counter()
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=STOP_WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        m.stop_seconds = time.perf_counter() - stopping
 
 
 def ratio(big: float, small: float) -> str:
     return f"{big / small:.2f}x" if small else "-"
 
 
-def report(peer: Measured, big: Measured) -> str:
+def report(peer: Measured, big: Measured, database: str) -> str:
     lines = [f"Catalogues of {peer.data_sets:,} and {big.data_sets:,} data sets "
-             "(the demo's E1 pair each, in releases of up to 50), SQLite + local folder, "
-             "one server process; medians of repeated requests over loopback.", "",
+             f"(the demo's E1 pair each, in releases of up to 50), {database} + local "
+             "folder, one server process; medians of repeated requests over loopback.", "",
              f"| figure | {peer.data_sets:,} data sets | {big.data_sets:,} data sets | ratio |",
              "|---|---:|---:|---:|",
              f"| load, s per data set | {peer.load_seconds:.3f} | {big.load_seconds:.3f} | "
              f"{ratio(big.load_seconds, peer.load_seconds)} |",
              f"| server start, s | {peer.start_seconds:.2f} | {big.start_seconds:.2f} | "
-             f"{ratio(big.start_seconds, peer.start_seconds)} |"]
+             f"{ratio(big.start_seconds, peer.start_seconds)} |",
+             f"| server stop (SIGTERM to exit), s | {peer.stop_seconds:.2f} | "
+             f"{big.stop_seconds:.2f} | {ratio(big.stop_seconds, peer.stop_seconds)} |"]
     for name in big.latency_ms:
         a, b = peer.latency_ms[name], big.latency_ms[name]
         lines.append(f"| {name}, ms | {a:.1f} | {b:.1f} | {ratio(b, a)} |")
@@ -395,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             m = build(count, args.per_release, folder, args.resume)
         serve_and_measure(m, folder, args.samples, args.per_release, url)
         results.append(m)
-    section = report(*results)
+    section = report(*results, "PostgreSQL" if args.database_url else "SQLite")
     print(section)
     if not args.no_readme:
         write_readme(section)

@@ -56,7 +56,7 @@ def screen(
 
     Exit status: 0 no errors, 1 errors found, 2 usage error.
     """
-    from openstats.standards.screener import screen as run_screen
+    from openstats.standards.screening.screen import screen as run_screen
 
     settings = settings_for(data_dir)
     for path in (data, meta):

@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from openstats.admin.pages import page, refused, signed_in_form, text, to_login
-from openstats.catalogue.published import PublicMethodology
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import ReleaseState
 from openstats.model.content import MethodologySection
+from openstats.model.public import PublicMethodology
 from openstats.model.users import User, allowed
 from openstats.publishing import methodologies as service
 from openstats.publishing import workflow

@@ -28,9 +28,9 @@ from openstats.api.routes import (
     not_found,
     problem,
 )
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import csvw
+from openstats.model.public import PublicDataSet
 from openstats.query.availability import Availability, availability
 from openstats.query.criteria import Problem, QueryRequest, parse_get, parse_post
 from openstats.query.engine import QueryError, Version

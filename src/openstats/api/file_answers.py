@@ -16,9 +16,9 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from openstats import http_cache, metrics
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import formats, jsonstat
+from openstats.model.public import PublicDataSet
 from openstats.query.answer_cache import Answer
 from openstats.query.criteria import Problem, QueryRequest
 from openstats.query.engine import QueryEngine, QueryError, Version

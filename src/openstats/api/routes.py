@@ -22,10 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from openstats import http_cache
 from openstats.api import file_answers, openapi
 from openstats.catalogue import version_specs
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import api_view, platform
 from openstats.exports import formats
 from openstats.model.metadata import VersionMeta
+from openstats.model.public import PublicDataSet
 from openstats.present import ees
 from openstats.present.changes import version_changes
 from openstats.query.criteria import (

@@ -33,7 +33,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from openstats.catalogue import listing, locks, migrate, snapshot_file
 from openstats.catalogue.data_sets import MetadataCache
-from openstats.catalogue.published import SnapshotCache
 from openstats.catalogue.schema import (
     catalogue_state,
     data_set_versions,
@@ -42,6 +41,7 @@ from openstats.catalogue.schema import (
     releases,
     themes,
 )
+from openstats.catalogue.snapshot_cache import SnapshotCache
 from openstats.errors import CatalogueUnavailable
 
 log = logging.getLogger("openstats.catalogue")

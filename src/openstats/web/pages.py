@@ -27,13 +27,14 @@ from fastapi.templating import Jinja2Templates
 from openstats import http_cache
 from openstats.catalogue import listing, questions, version_specs
 from openstats.catalogue.listing import CatalogueQuery
-from openstats.catalogue.published import PublicDataSet, View
+from openstats.catalogue.published import View
 from openstats.dependencies import platform, preview_releases, public_view
 from openstats.exports.guidance import GuidanceSection, guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
 from openstats.model import footnotes
 from openstats.model.metadata import VersionMeta
+from openstats.model.public import PublicDataSet
 from openstats.present import ees
 from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes

@@ -19,7 +19,7 @@ from openstats.catalogue import events
 from openstats.dependencies import platform
 from openstats.model.notifications import EVENT_TYPES
 from openstats.present.events import event_json
-from openstats.query.criteria import Problem
+from openstats.query.request import Problem
 
 EXTENSION = {"x-openstats-extension": True}  # marks what EES's API does not have
 DEFAULT_SIZE, MAX_SIZE = 20, 100

@@ -31,8 +31,8 @@ from openstats.api.routes import (
 from openstats.catalogue import version_specs
 from openstats.dependencies import api_view, version_diffs
 from openstats.present import diffs as present
-from openstats.query.criteria import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 from openstats.query.diffs import Diff, VersionDiffs
+from openstats.query.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 
 router = APIRouter()
 

@@ -32,8 +32,10 @@ from openstats.dependencies import platform
 from openstats.exports import csvw
 from openstats.model.public import PublicDataSet
 from openstats.query.availability import Availability, availability
-from openstats.query.criteria import Problem, QueryRequest, parse_get, parse_post
 from openstats.query.engine import QueryError, Version
+from openstats.query.parse_get import parse_get
+from openstats.query.parse_post import parse_post
+from openstats.query.request import Problem, QueryRequest
 from openstats.standards import time_periods
 
 router = APIRouter()

@@ -20,9 +20,9 @@ from openstats.dependencies import platform
 from openstats.exports import formats, jsonstat
 from openstats.model.public import PublicDataSet
 from openstats.query.answer_cache import Answer
-from openstats.query.criteria import Problem, QueryRequest
 from openstats.query.engine import QueryEngine, QueryError, Version
 from openstats.query.observations import batches, observations
+from openstats.query.request import Problem, QueryRequest
 
 PARAM = "format"
 

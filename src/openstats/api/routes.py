@@ -28,16 +28,10 @@ from openstats.model.metadata import VersionMeta
 from openstats.model.public import PublicDataSet
 from openstats.present import ees
 from openstats.present.changes import version_changes
-from openstats.query.criteria import (
-    DEFAULT_PAGE_SIZE,
-    MAX_INT32,
-    MAX_PAGE_SIZE,
-    Problem,
-    group_params,
-    parse_get,
-    parse_post,
-)
 from openstats.query.engine import QueryError
+from openstats.query.parse_get import group_params, parse_get
+from openstats.query.parse_post import parse_post
+from openstats.query.request import DEFAULT_PAGE_SIZE, MAX_INT32, MAX_PAGE_SIZE, Problem
 from openstats.standards import gzipped
 
 router = APIRouter()

@@ -72,9 +72,9 @@ def list_changes(
             "The value of 'publicationId' must be a publication's id (a UUID).")))
     if errors:
         return problem(400, errors)
-    with platform(request).catalogue.connect() as conn:
-        total, found = events.since(conn, moment, publication_id=publication_id,
-                                    offset=(page_no - 1) * size, limit=size)
+    total, found = events.page_since(platform(request).catalogue, moment,
+                                     publication_id=publication_id,
+                                     offset=(page_no - 1) * size, limit=size)
     base = str(request.base_url).rstrip("/")
     body: dict[str, Any] = {
         "paging": {"page": page_no, "pageSize": size, "totalResults": total,

@@ -338,16 +338,15 @@ async def make_permalink(request: Request) -> Response:
     if tables.problems(v, sel, cell_limit(request)):
         return not_found(request)
     sel.version = row.version
-    with platform(request).catalogue.transaction() as conn:
-        table_id = saved_tables.save_permalink(conn, row.data_set_id, row.id, sel.as_json())
+    table_id = saved_tables.save_permalink(platform(request).catalogue, row.data_set_id,
+                                           row.id, sel.as_json())
     return RedirectResponse(f"/data-tables/permalink/{table_id}", status_code=303)
 
 
 def saved_permalink(request: Request, table_id: str
                     ) -> tuple[DataSetRow, Version, DataSetRow, tables.Selection,
                                Permalink] | None:
-    with platform(request).catalogue.connect() as conn:
-        saved = saved_tables.permalink(conn, table_id)
+    saved = saved_tables.permalink(platform(request).catalogue, table_id)
     if saved is None:
         return None
     sel = tables.Selection.from_json(saved.selection)

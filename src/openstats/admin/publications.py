@@ -21,7 +21,7 @@ from openstats.admin.pages import (
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import RELEASE_TYPES, Contact
 from openstats.model.users import User, allowed
-from openstats.publishing import overview, workflow
+from openstats.publishing import overview, publications, workflow
 from openstats.publishing.workflow import NewRelease, NotAllowed, Refused
 from openstats.standards import time_periods
 
@@ -38,9 +38,9 @@ def dashboard(request: Request) -> Response:
     if user is None:
         return to_login(request)
     catalogue = platform(request).catalogue
-    themes = {t.id: t.title for t in overview.themes(catalogue)}
+    themes = {t.id: t.title for t in publications.themes(catalogue)}
     return page(request, "dashboard.html", {
-        "publications": workflow.my_publications(catalogue, user), "themes": themes,
+        "publications": publications.my_publications(catalogue, user), "themes": themes,
         "can_create": allowed(user, "create_publication")})
 
 
@@ -48,7 +48,7 @@ def dashboard(request: Request) -> Response:
 def themes_context(request: Request, user: User) -> dict[str, Any]:
     if not allowed(user, "create_theme"):
         raise NotAllowed()
-    return {"themes": overview.themes(platform(request).catalogue)}
+    return {"themes": publications.themes(platform(request).catalogue)}
 
 
 @router.get("/themes", response_class=HTMLResponse)
@@ -63,7 +63,7 @@ async def create_theme(request: Request) -> Response:
         return signed
     user, form = signed
     try:
-        workflow.create_theme(platform(request).catalogue, user, text(form, "title"))
+        publications.create_theme(platform(request).catalogue, user, text(form, "title"))
     except Refused as e:
         return form_refused(request, e, "theme", form, "themes.html",
                             lambda: themes_context(request, user))
@@ -74,7 +74,7 @@ async def create_theme(request: Request) -> Response:
 def new_publication_context(request: Request, user: User) -> dict[str, Any]:
     if not allowed(user, "create_publication"):
         raise NotAllowed()
-    themes = overview.themes(platform(request).catalogue)
+    themes = publications.themes(platform(request).catalogue)
     return {"themes": themes, "theme_options": [(t.id, t.title) for t in themes]}
 
 
@@ -91,7 +91,7 @@ async def create_publication(request: Request) -> Response:
         return signed
     user, form = signed
     try:
-        publication_id = workflow.create_publication(
+        publication_id = publications.create_publication(
             platform(request).catalogue, user, text(form, "theme_id"), text(form, "title"),
             text(form, "summary"),
             Contact(text(form, "team_name"), text(form, "team_email"),
@@ -105,7 +105,7 @@ async def create_publication(request: Request) -> Response:
 
 def publication_context(request: Request, user: User, publication_id: str) -> dict[str, Any]:
     catalogue = platform(request).catalogue
-    pub = workflow.publication_for(catalogue, user, publication_id)
+    pub = publications.publication_for(catalogue, user, publication_id)
     found = overview.publication_releases(catalogue, pub)
     return {"pub": pub, "theme": found.theme, "releases": found.releases,
             "types": [(t, t) for t in RELEASE_TYPES], "coverages": COVERAGE_OPTIONS,

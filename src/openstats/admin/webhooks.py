@@ -13,7 +13,7 @@ from openstats.admin.pages import text as field
 from openstats.dependencies import platform
 from openstats.model.users import User
 from openstats.notify import manage
-from openstats.publishing import overview
+from openstats.publishing import publications
 from openstats.publishing.workflow import Refused
 
 router = APIRouter(prefix="/admin")
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/admin")
 def webhooks_context(request: Request, user: User) -> dict[str, Any]:
     catalogue = platform(request).catalogue
     hooks = manage.webhooks(catalogue, user)  # refuses anyone but an administrator
-    pubs = overview.all_publications(catalogue)
+    pubs = publications.all_publications(catalogue)
     titles = {p.id: p.title for p in pubs}
     return {"hooks": [(h, titles.get(h.publication_id or "", "Every publication"))
                       for h in hooks],

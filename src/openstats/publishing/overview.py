@@ -1,6 +1,6 @@
-"""What the publishing side's pages read besides the release workflow's own answers
-(workflow.py): the themes, a publication's releases, a release's data-set versions and
-which of them are published. Typed answers the admin routes render; the SQL is the
+"""What the publishing side's pages read besides the services' own answers (workflow.py,
+publications.py): a publication's releases, a release's data-set versions and which of
+them are published. Typed answers the admin routes render; the SQL is the
 catalogue's."""
 
 from __future__ import annotations
@@ -12,18 +12,6 @@ from openstats.catalogue import data_sets, publications, releases
 from openstats.catalogue.db import Catalogue
 from openstats.model.catalogue import Publication, ReleaseVersion, Theme
 from openstats.publishing.workflow import ReleaseInfo
-
-
-def themes(catalogue: Catalogue) -> list[Theme]:
-    """Every theme, by title."""
-    with catalogue.connect() as conn:
-        return publications.all_themes(conn)
-
-
-def all_publications(catalogue: Catalogue) -> list[Publication]:
-    """Every publication, by title (for choosing one: rights are the caller's to check)."""
-    with catalogue.connect() as conn:
-        return publications.all_publications(conn)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from openstats.web import (
     finding_pages,
     location_pages,
     pages,
+    permalink_pages,
     quality_page,
     release_page,
     table_page,
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finding_pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
     app.include_router(table_page.router, include_in_schema=False)
+    app.include_router(permalink_pages.router, include_in_schema=False)
     app.include_router(admin_router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)

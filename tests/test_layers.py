@@ -14,7 +14,7 @@ CATALOGUE = SRC / "catalogue"
 ROUTES = ("api/", "web/", "admin/")  # and cli.py: route_modules()
 # The catalogue's read services public pages and the API may call: each takes the Catalogue
 # (opening its own connection) or a published View (catalogue/published.py).
-PUBLIC_READS = {"published", "finding", "listing", "questions", "locations", "version_specs",
+PUBLIC_READS = {"published", "finding", "listing_search", "questions", "locations", "version_specs",
                 "events", "saved_tables", "values"}
 # The catalogue's clock and UTC normalising (no SQL), which the publishing side's forms use.
 CLOCK = {"values"}

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openstats import __version__, failures, observability, security
 from openstats.admin import router as admin_router
+from openstats.api import answers as api_answers
 from openstats.api import diffs as api_diffs
 from openstats.api import docs, openapi
 from openstats.api import extensions as api_extensions
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exc.status_code == 404 and not request.url.path.startswith(("/api", "/statistics")):
             return pages.not_found(request)
         if request.url.path.startswith(("/api", "/statistics")):
-            return api_routes.problem(exc.status_code) if exc.status_code in (
+            return api_answers.problem(exc.status_code) if exc.status_code in (
                 403, 404, 413, 415) else JSONResponse({"title": str(exc.detail),
                                                        "status": exc.status_code},
                                                       status_code=exc.status_code)

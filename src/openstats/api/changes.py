@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from openstats.api import openapi
+from openstats.api.answers import answer, problem
+from openstats.api.params import paging_params, unknown_params, uuid_of
 from openstats.catalogue import events
 from openstats.dependencies import platform
 from openstats.model.notifications import EVENT_TYPES
@@ -57,8 +59,6 @@ def list_changes(
     page: Annotated[str | None, Query(include_in_schema=False)] = None,
     pageSize: Annotated[str | None, Query(include_in_schema=False)] = None,  # noqa: N803
 ) -> Response:
-    from openstats.api.routes import _uuid, answer, paging_params, problem, unknown_params
-
     errors = unknown_params(request, ("since", "publicationId", "page", "pageSize"))
     page_no, size = paging_params(request, DEFAULT_SIZE, MAX_SIZE, errors)
     moment = parse_since(since) if since is not None else None
@@ -66,7 +66,7 @@ def list_changes(
         errors.append(Problem("InvalidValue", "since", message=(
             "The value of 'since' must be an ISO 8601 date or date-time, for example "
             "2025-06-12T09:30:00Z.")))
-    publication_id = _uuid(publicationId) if publicationId is not None else None
+    publication_id = uuid_of(publicationId) if publicationId is not None else None
     if publicationId is not None and publication_id is None:
         errors.append(Problem("InvalidValue", "publicationId", message=(
             "The value of 'publicationId' must be a publication's id (a UUID).")))

@@ -25,16 +25,9 @@ from openstats.query.parse_get import parse_get
 from openstats.query.parse_post import parse_post
 from openstats.query.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 
-router = APIRouter()
 MAX_BODY = 1_000_000  # bytes of a POST query
 
 
-@router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
-            summary="Query a data set (GET)",
-            responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
-                                                             "A page of matching rows.")),
-            openapi_extra={"parameters": [*openapi.query_parameters(),
-                                          openapi.format_param(formats.NAMES)]})
 def query_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -69,17 +62,6 @@ QUERY_EXAMPLE = {
 }
 
 
-@router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
-             summary="Query a data set (POST, with and/or/not criteria)",
-             responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
-                                                              "A page of matching rows.")),
-             openapi_extra={"requestBody": {"required": False, "content": {
-                 "application/json": {"schema": {"type": "object"},
-                                      "example": QUERY_EXAMPLE}}},
-                 "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM, *openapi.paging(
-                     MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
-                     "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids."),
-                     openapi.format_param(formats.NAMES)]})
 async def query_post(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -187,3 +169,26 @@ def run_query(request: Request, row: PublicDataSet, req: Any, *, immutable: bool
     # Accept may choose a file format instead (file_answers): caches must key on it.
     return json_answer(request, result.body, result.etag, immutable=immutable,
                        vary=("Accept",))
+
+
+def register(router: APIRouter) -> None:
+    """Add the query routes to the API's router, where api/routes.py calls this: in their
+    place among EES's paths (the API's routes, for the document and its tests, are listed
+    from that one router)."""
+    router.get("/data-sets/{dataSetId}/query", tags=["Data sets"],
+               summary="Query a data set (GET)",
+               responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                                "A page of matching rows.")),
+               openapi_extra={"parameters": [*openapi.query_parameters(),
+                                             openapi.format_param(formats.NAMES)]})(query_get)
+    router.post("/data-sets/{dataSetId}/query", tags=["Data sets"],
+                summary="Query a data set (POST, with and/or/not criteria)",
+                responses=openapi.with_formats(openapi.responses(openapi.QUERY_RESULTS,
+                                                                 "A page of matching rows.")),
+                openapi_extra={"requestBody": {"required": False, "content": {
+                    "application/json": {"schema": {"type": "object"},
+                                         "example": QUERY_EXAMPLE}}},
+                    "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM, *openapi.paging(
+                        MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), openapi.query(
+                        "debug", openapi.BOOLEAN_TEXT, "true: labels instead of ids."),
+                        openapi.format_param(formats.NAMES)]})(query_post)

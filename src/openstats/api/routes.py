@@ -239,7 +239,7 @@ def get_meta(
 
 
 # The query routes, in their place among EES's paths (api/queries.py).
-router.include_router(queries.router)
+queries.register(router)
 
 
 @router.get("/data-sets/{dataSetId}/csv", tags=["Data sets"],

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from openstats.api import openapi
 from openstats.api.answers import answer, problem
-from openstats.api.params import paging_params, unknown_params, uuid_of
+from openstats.api.params import paging_params, unknown_params
+from openstats.api.versions import canonical_uuid
 from openstats.catalogue import events
 from openstats.dependencies import platform
 from openstats.model.notifications import EVENT_TYPES
@@ -66,7 +67,7 @@ def list_changes(
         errors.append(Problem("InvalidValue", "since", message=(
             "The value of 'since' must be an ISO 8601 date or date-time, for example "
             "2025-06-12T09:30:00Z.")))
-    publication_id = uuid_of(publicationId) if publicationId is not None else None
+    publication_id = canonical_uuid(publicationId) if publicationId is not None else None
     if publicationId is not None and publication_id is None:
         errors.append(Problem("InvalidValue", "publicationId", message=(
             "The value of 'publicationId' must be a publication's id (a UUID).")))

@@ -20,7 +20,7 @@ from openstats.api import openapi
 from openstats.api.answers import answer, not_found, problem
 from openstats.api.params import DataSetId, VersionSpec, hidden
 from openstats.api.queries import json_body
-from openstats.api.versions import _find
+from openstats.api.versions import find
 from openstats.dependencies import platform
 from openstats.exports import csvw
 from openstats.model.public import PublicDataSet
@@ -80,7 +80,7 @@ def availability_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     items = list(request.query_params.multi_items())
@@ -105,7 +105,7 @@ async def availability_post(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     errors = [Problem("UnknownField", k) for k in request.query_params
@@ -140,7 +140,7 @@ def _version_url(request: Request, row: PublicDataSet) -> str:
             openapi_extra=openapi.EXTENSION)
 def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
                  dataSetVersion: VersionSpec) -> Response:  # noqa: N803
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     base = str(request.base_url).rstrip("/")
@@ -169,7 +169,7 @@ def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
             openapi_extra=openapi.EXTENSION)
 def code_list(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
               column: Annotated[str, Path(description="A column of the CSV.")]) -> Response:
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     lists = csvw.code_lists(platform(request).catalogue.metadata.get_json(row.version_id))

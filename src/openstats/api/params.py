@@ -4,7 +4,6 @@ an EES-style 400, never FastAPI's own 422), unknown ones refused, and paging che
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
@@ -63,10 +62,3 @@ def paging_params(request: Request, default: int, maximum: int,
         else:
             size = value
     return page, size
-
-
-def uuid_of(text: str) -> str | None:
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None

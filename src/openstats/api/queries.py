@@ -16,7 +16,7 @@ from openstats import http_cache
 from openstats.api import file_answers, openapi
 from openstats.api.answers import json_answer, not_found, problem
 from openstats.api.params import DataSetId, hidden, unknown_params
-from openstats.api.versions import _choose
+from openstats.api.versions import choose
 from openstats.dependencies import platform
 from openstats.exports import formats
 from openstats.model.public import PublicDataSet
@@ -38,7 +38,7 @@ def query_get(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Rows matching `filters.*`, `geographicLevels.*`, `locations.*`, `timePeriods.*`."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     items, given = file_answers.split_format(list(request.query_params.multi_items()))
@@ -67,7 +67,7 @@ async def query_post(
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The body is EES's DataSetQueryRequest: criteria, indicators, sorts, debug, paging."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "page", "pageSize", "debug", "asOf",

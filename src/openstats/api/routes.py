@@ -27,9 +27,8 @@ from openstats.api.params import (
     hidden,
     paging_params,
     unknown_params,
-    uuid_of,
 )
-from openstats.api.versions import _choose, _find
+from openstats.api.versions import canonical_uuid, choose, find
 from openstats.dependencies import api_view, platform
 from openstats.model.metadata import VersionMeta
 from openstats.model.public import PublicDataSet
@@ -89,7 +88,7 @@ def list_publications(
             responses=openapi.responses(openapi.PUBLICATION, "The publication."))
 def get_publication(request: Request, publicationId: PublicationId) -> Response:  # noqa: N803
     """A publication's summary; 404 unless it has a published data set."""
-    pid = uuid_of(publicationId)
+    pid = canonical_uuid(publicationId)
     found = api_view(request).publication_by_id(pid) if pid else None
     if found is None:
         return not_found()
@@ -109,7 +108,7 @@ def publication_data_sets(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """The publication's data sets, newest published first (empty for unknown ids)."""
-    pid = uuid_of(publicationId)
+    pid = canonical_uuid(publicationId)
     if pid is None:
         # Not an id at all: 404, as for the publication itself (EES's routes take GUIDs).
         return not_found()
@@ -133,7 +132,7 @@ def publication_data_sets(
 def get_data_set(request: Request, dataSetId: DataSetId,  # noqa: N803
                  asOf: Annotated[str | None, hidden()] = None) -> Response:  # noqa: N803
     """A data set and a summary of its latest version (or the one public at `asOf`)."""
-    row, errors = _choose(request, dataSetId, None)
+    row, errors = choose(request, dataSetId, None)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("asOf",))
@@ -153,7 +152,7 @@ def list_versions(
     pageSize: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Published versions, newest first."""
-    ds = uuid_of(dataSetId)
+    ds = canonical_uuid(dataSetId)
     rows = api_view(request).versions_of(ds) if ds else []
     if not rows:
         return not_found()
@@ -169,7 +168,7 @@ def list_versions(
             summary="Get a data set version",
             responses=openapi.responses(openapi.VERSION, "The version."))
 def get_version(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec) -> Response:  # noqa: N803
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     if errors := unknown_params(request, ()):
@@ -189,7 +188,7 @@ def get_changes(
     includePatchHistory: Annotated[str | None, hidden()] = None,
 ) -> Response:
     """What changed from the version before: removals are major, additions minor."""
-    row = _find(request, dataSetId, dataSetVersion)
+    row = find(request, dataSetId, dataSetVersion)
     if row is None:
         return not_found()
     errors = unknown_params(request, ("includePatchHistory",))
@@ -217,7 +216,7 @@ def get_meta(
     asOf: Annotated[str | None, hidden()] = None,  # noqa: N803
 ) -> Response:
     """Filters with options, indicators, geographic levels, locations and time periods."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "types", "asOf"))
@@ -254,7 +253,7 @@ def get_csv(
 ) -> Response:
     """The data file as uploaded, gzip-encoded when the client accepts it; a file uploaded
     as .csv.gz is sent unpacked (or, to a client accepting gzip, as its stored bytes)."""
-    row, errors = _choose(request, dataSetId, dataSetVersion)
+    row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
     errors += unknown_params(request, ("dataSetVersion", "asOf"))

@@ -1,30 +1,40 @@
-"""Which version of a data set a request names: `dataSetVersion` (1.0, v1.0, 1.*, *; the
-rule is catalogue/version_specs.py's) among the versions the reader may see, as it was at
-`asOf` when that is given (our extension). Shared by every API route that takes a version."""
+"""Which published version an API request names: the data set's id, the version's words
+(`dataSetVersion` or the path's `{dataSetVersion}`) and `asOf` (our extension), read the
+same way by every route that takes a version, so `1.*` and `asOf` mean one thing on all of
+them and their bad input gets the same 400 answer.
+
+The rule itself (what `1.*` names, what was public at a moment) is catalogue.version_specs;
+this module only reads the request and turns its refusals into the API's problems.
+(`find` is the choice without `asOf`, for the routes that do not take it yet.)
+"""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import Request
 
-from openstats.api.params import uuid_of
 from openstats.catalogue import version_specs
 from openstats.dependencies import api_view
 from openstats.model.public import PublicDataSet
 from openstats.query.request import Problem
 
 
-def _find(request: Request, data_set_id: str, spec: str | None) -> PublicDataSet | None:
-    ds = uuid_of(data_set_id)
-    if ds is None:
+def canonical_uuid(text: str) -> str | None:
+    """A data set's or publication's id as the catalogue writes it (lower case, with
+    hyphens), or None if it is no UUID (then the API answers 404, as EES does)."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
         return None
-    return version_specs.resolve(spec, api_view(request).versions_of(ds))
 
 
-def _choose(request: Request, data_set_id: str,
-            spec: str | None) -> tuple[PublicDataSet | None, list[Problem]]:
-    """The version `spec` names, as it was at `asOf` when that is given (our extension):
-    (None, []) for a 404, (None, problems) when `asOf` is not a time or too early."""
-    ds = uuid_of(data_set_id)
+def choose(request: Request, data_set_id: str,
+           spec: str | None) -> tuple[PublicDataSet | None, list[Problem]]:
+    """The published version `spec` names, among those public at the request's `asOf` when
+    it gives one: (version, []); (None, []) for a 404 (no such data set or version);
+    (None, problems naming `asOf`) when it is not a time or before the first version."""
+    ds = canonical_uuid(data_set_id)
     versions = api_view(request).versions_of(ds) if ds else []
     if not versions:
         return None, []
@@ -34,3 +44,11 @@ def _choose(request: Request, data_set_id: str,
         return version_specs.resolve(spec, versions, as_of), []
     except version_specs.VersionChoiceError as e:
         return None, [Problem("InvalidValue", e.parameter, {"value": raw}, message=e.message)]
+
+
+def find(request: Request, data_set_id: str, spec: str | None) -> PublicDataSet | None:
+    """The published version `spec` names, now (`asOf` is not read: see `choose`)."""
+    ds = canonical_uuid(data_set_id)
+    if ds is None:
+        return None
+    return version_specs.resolve(spec, api_view(request).versions_of(ds))

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openstats import __version__, failures, observability, security
 from openstats.admin import router as admin_router
+from openstats.api import answers as api_answers
 from openstats.api import diffs as api_diffs
 from openstats.api import docs, openapi
 from openstats.api import extensions as api_extensions
@@ -36,6 +37,7 @@ from openstats.web import (
     finding_pages,
     location_pages,
     pages,
+    permalink_pages,
     quality_page,
     release_page,
     table_page,
@@ -150,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if exc.status_code == 404 and not request.url.path.startswith(("/api", "/statistics")):
             return pages.not_found(request)
         if request.url.path.startswith(("/api", "/statistics")):
-            return api_routes.problem(exc.status_code) if exc.status_code in (
+            return api_answers.problem(exc.status_code) if exc.status_code in (
                 403, 404, 413, 415) else JSONResponse({"title": str(exc.detail),
                                                        "status": exc.status_code},
                                                       status_code=exc.status_code)
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finding_pages.router, include_in_schema=False)
     app.include_router(table_tool.router, include_in_schema=False)
     app.include_router(table_page.router, include_in_schema=False)
+    app.include_router(permalink_pages.router, include_in_schema=False)
     app.include_router(admin_router, include_in_schema=False)
     static = Path(__file__).parent / "web" / "static"
     static.mkdir(exist_ok=True)

@@ -56,7 +56,7 @@ def screen(
 
     Exit status: 0 no errors, 1 errors found, 2 usage error.
     """
-    from openstats.standards.screener import screen as run_screen
+    from openstats.standards.screening.screen import screen as run_screen
 
     settings = settings_for(data_dir)
     for path in (data, meta):
@@ -210,7 +210,7 @@ app.add_typer(user_app, name="user")
 def account_command(data_dir: Path | None) -> Iterator[Platform]:
     """The platform for a `user` command; an AccountError becomes its message and exit
     status 1."""
-    from openstats.catalogue.accounts import AccountError
+    from openstats.errors import AccountError
     from openstats.platform import open_platform
 
     platform = open_platform(settings_for(data_dir))
@@ -236,20 +236,11 @@ def user_add(
 
     Nothing is created if anything is wrong, an unknown --publication included.
     """
-    from openstats.catalogue import accounts, publications
+    from openstats.publishing import accounts
 
     password = sys.stdin.readline().rstrip("\n")
     with account_command(data_dir) as platform:
-        publication_ids: tuple[str, ...] = ()
-        if publication:
-            with platform.catalogue.connect() as conn:
-                found = publications.publication_by_slug(conn, publication)
-            if found is None:
-                # Checked before anything is written: no account without its publication.
-                raise accounts.AccountError(f"there is no publication '{publication}': no "
-                                            "account was created")
-            publication_ids = (found.id,)
-        accounts.create_user(platform.catalogue, email, password, role, name, publication_ids)
+        accounts.create_user_in(platform.catalogue, email, password, role, name, publication)
     out.print(f"Created {role} account for {email}", highlight=False)
 
 
@@ -259,14 +250,10 @@ def user_end_sessions(
     data_dir: DataDir = None,
 ) -> None:
     """Sign someone out everywhere at once (a lost laptop, someone leaving)."""
-    from openstats.catalogue import accounts, sessions
+    from openstats.publishing import accounts
 
     with account_command(data_dir) as platform:
-        with platform.catalogue.connect() as conn:
-            user = accounts.user_by_email(conn, email)
-        if user is None:
-            raise accounts.AccountError(f"There is no account for {email}.")
-        ended = sessions.end_every_session(platform.catalogue, user.id, by=None)
+        user, ended = accounts.end_sessions_of(platform.catalogue, email)
     out.print(f"Ended {ended} session(s) of {user.email}", highlight=False)
 
 
@@ -276,11 +263,11 @@ def user_set_password(
     data_dir: DataDir = None,
 ) -> None:
     """Give an account a new password, read from standard input; ends its sessions."""
-    from openstats.catalogue import sign_in
+    from openstats.publishing import accounts
 
     password = sys.stdin.readline().rstrip("\n")
     with account_command(data_dir) as platform:
-        sign_in.set_password(platform.catalogue, email, password)
+        accounts.set_password(platform.catalogue, email, password)
     out.print(f"New password set for {email.strip().lower()}; its sessions have ended",
               highlight=False)
 
@@ -349,16 +336,9 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 
     Uses OPENSTATS_DATABASE_URL, or the SQLite file in the data folder.
     """
-    from openstats.catalogue.db import Catalogue
+    from openstats.platform import upgrade_database
 
-    settings = settings_for(data_dir)
-    if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=False, check_schema=False)
-    try:
-        revision = catalogue.migrate()
-    finally:
-        catalogue.close()
+    revision = upgrade_database(settings_for(data_dir))
     out.print(f"Catalogue database at schema revision {revision}", highlight=False)
 
 
@@ -366,16 +346,9 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 def db_reindex(data_dir: DataDir = None) -> None:
     """Rebuild the data catalogue's listing from the catalogue (after rows were written
     by hand, or to check that it follows them)."""
-    from openstats.catalogue import listing
-    from openstats.catalogue.db import Catalogue
+    from openstats.platform import rebuild_listing
 
-    settings = settings_for(data_dir)
-    catalogue = Catalogue(settings.sqlalchemy_url)
-    try:
-        with catalogue.transaction(immediate=True) as conn:
-            listing.rebuild(conn)
-    finally:
-        catalogue.close()
+    rebuild_listing(settings_for(data_dir))
     out.print("The data catalogue's listing is rebuilt", highlight=False)
 
 

@@ -35,6 +35,10 @@ class ManifestError(OpenstatsError):
         self.errors = errors
 
 
+class AccountError(OpenstatsError):
+    """A sign-in or account problem to show the person."""
+
+
 class NotFound(OpenstatsError):
     """The thing asked for does not exist (or is not public)."""
 

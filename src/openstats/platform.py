@@ -1,11 +1,12 @@
-"""The running platform's parts, made from Settings: catalogue and version storage."""
+"""The running platform's parts, made from Settings: catalogue and version storage; and
+the catalogue database's upkeep the command line runs without a platform (`openstats db`)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-from openstats.catalogue import data_sets
+from openstats.catalogue import data_sets, listing
 from openstats.catalogue.db import Catalogue
 from openstats.errors import CatalogueUnavailable, StorageError
 from openstats.publishing.upload_folders import sweep_uploads
@@ -50,3 +51,25 @@ def open_platform(settings: Settings, *, sweep: bool = False,
             logging.getLogger("openstats").warning("storage sweep skipped: %s", e)
         sweep_uploads(settings.data_dir / "uploads")
     return Platform(settings, catalogue, storage, QueryEngine())
+
+
+def upgrade_database(settings: Settings) -> str:
+    """Bring the catalogue database to the newest schema (safe while others start too);
+    the revision it is at."""
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=False, check_schema=False)
+    try:
+        return catalogue.migrate()
+    finally:
+        catalogue.close()
+
+
+def rebuild_listing(settings: Settings) -> None:
+    """Rebuild the data catalogue's listing from the catalogue (catalogue/listing.py)."""
+    catalogue = Catalogue(settings.sqlalchemy_url)
+    try:
+        with catalogue.transaction(immediate=True) as conn:
+            listing.rebuild(conn)
+    finally:
+        catalogue.close()

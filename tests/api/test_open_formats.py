@@ -306,9 +306,9 @@ def test_files_streamed_in_batches_equal_the_whole(site: LiveServer, name: str) 
     """Big answers are written a batch of rows at a time: the file is the same."""
     from openstats.exports import formats
     from openstats.platform import open_platform
-    from openstats.query.criteria import QueryRequest
     from openstats.query.engine import QueryEngine
     from openstats.query.observations import batches, observations
+    from openstats.query.request import QueryRequest
     from openstats.settings import Settings
 
     platform = open_platform(Settings(data_dir=site.data_dir, database_url=""))

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from openstats.catalogue import data_sets, listing, questions, releases
+from openstats.catalogue import data_sets, listing_search, questions, releases
 from openstats.catalogue.db import Catalogue, bump_generation
-from openstats.catalogue.listing import CatalogueQuery
+from openstats.catalogue.listing_search import CatalogueQuery
 from openstats.model.catalogue import ReleaseDataSet
 from tests.support.catalogue import add_version, approve, make_release, tiny_meta
 
@@ -20,7 +20,7 @@ E = "eeeeeeee-0000-4000-8000-000000000002"
 
 def shown(c: Catalogue, at: datetime, **query: str) -> list[tuple[str, str]]:
     view = c.snapshots.view(at)
-    page = listing.search(c, CatalogueQuery(**query, page_size=100), at, view.moment)
+    page = listing_search.search(c, CatalogueQuery(**query, page_size=100), at, view.moment)
     out = []
     for data_set_id in page.data_set_ids:
         item = view.latest(data_set_id)
@@ -88,9 +88,9 @@ def test_pre_release_readers_see_their_release_early(database_url: str) -> None:
         add_version(conn, rv, D, "d1", title="Soon")
     approve(c, rv, now + timedelta(hours=2))
     view = c.snapshots.view(now, frozenset({rv.release_id}))
-    early = listing.search(c, CatalogueQuery(), now, view.moment, frozenset({rv.release_id}))
+    early = listing_search.search(c, CatalogueQuery(), now, view.moment, frozenset({rv.release_id}))
     assert early.data_set_ids == [D]
-    assert listing.search(c, CatalogueQuery(), now, view.moment).data_set_ids == []
+    assert listing_search.search(c, CatalogueQuery(), now, view.moment).data_set_ids == []
     c.close()
 
 

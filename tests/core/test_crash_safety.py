@@ -356,7 +356,7 @@ def test_publish_due_killed(world: World, point: str) -> None:
 def test_sweep_keeps_a_live_screening(tmp_path: Path) -> None:
     """A restart or `openstats load` sweeps staging while the server may be screening an
     upload there: the sweep must keep a live process's screening folder."""
-    from openstats.standards.screener import screen
+    from openstats.standards.screening.screen import screen
 
     settings = Settings(data_dir=tmp_path / "data", database_url="", reference_dir=REFERENCE)
     platform = open_platform(settings)

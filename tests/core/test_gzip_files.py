@@ -23,7 +23,7 @@ from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from openstats.standards.findings import Report
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 from tests.conftest import REFERENCE, SHARED
 from tests.core.helpers import write_pair
 

@@ -12,7 +12,8 @@ from openstats.demo import MANIFEST
 from openstats.errors import ManifestError, ScreeningFailed
 from openstats.model.catalogue import Contact, ReleaseState
 from openstats.platform import Platform, open_platform
-from openstats.publishing.manifest import load_manifest, read_manifest
+from openstats.publishing.manifest import load_manifest
+from openstats.publishing.manifest_file import read_manifest
 from tests.conftest import SHARED
 from tests.core.helpers import TINY_DATA, files_under, make_settings, write_pair
 

@@ -1,8 +1,8 @@
 """The home page's themes: a few publications each, and a link to the rest, however many
 publications a theme holds (a catalogue of 50,000 data sets has a thousand)."""
 
-from openstats.catalogue.published import PublicPublication
 from openstats.model.catalogue import Contact, Theme
+from openstats.model.public import PublicPublication
 from openstats.present.pages import HOME_PER_THEME, theme_groups
 
 

@@ -1,4 +1,4 @@
-"""Properties of the query reader (query/criteria.py).
+"""Properties of the query reader (query/parse_get.py, query/parse_post.py).
 
 - Any JSON body and any list of query parameters gives a QueryRequest whose problems are
   EES-style errors (a known code, a path, a message), never an exception.
@@ -16,11 +16,11 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from openstats.query import criteria
-from openstats.query.criteria import And, Facets, LocationRef, Not, Or, PeriodRef, QueryRequest
+from openstats.query import parse_get, parse_post, request
+from openstats.query.request import And, Facets, LocationRef, Not, Or, PeriodRef, QueryRequest
 from openstats.standards import time_periods
 
-KNOWN_CODES = set(criteria.MESSAGES)
+KNOWN_CODES = set(request.MESSAGES)
 
 # Any JSON value, with the keys the reader looks for mixed in so it goes deep.
 KEYS = st.sampled_from(["criteria", "and", "or", "not", "filters", "geographicLevels",
@@ -47,18 +47,18 @@ def assert_ees_problems(req: QueryRequest) -> None:
 
 @given(JSON)
 def test_any_post_body_gives_a_request_or_ees_problems(body: Any) -> None:
-    req = criteria.parse_post(body)
+    req = parse_post.parse_post(body)
     assert isinstance(req, QueryRequest)
     assert_ees_problems(req)
 
 
 @given(st.dictionaries(KEYS, JSON, max_size=6))
 def test_any_object_body_gives_a_request_or_ees_problems(body: dict[str, Any]) -> None:
-    req = criteria.parse_post({"criteria": body, **body})
+    req = parse_post.parse_post({"criteria": body, **body})
     assert_ees_problems(req)
 
 
-PARAM_NAMES = st.sampled_from(sorted(criteria.GET_KEYS.values())).flatmap(
+PARAM_NAMES = st.sampled_from(sorted(parse_get.GET_KEYS.values())).flatmap(
     lambda k: st.sampled_from([k, k.lower(), k + "[0]", k + "[12]", k.upper()])) | st.text(
     max_size=12)
 PARAM_VALUES = st.text(max_size=30) | st.sampled_from([
@@ -68,7 +68,7 @@ PARAM_VALUES = st.text(max_size=30) | st.sampled_from([
 
 @given(st.lists(st.tuples(PARAM_NAMES, PARAM_VALUES), max_size=12))
 def test_any_query_string_gives_a_request_or_ees_problems(items: list[tuple[str, str]]) -> None:
-    req, version = criteria.parse_get(items)
+    req, version = parse_get.parse_get(items)
     assert isinstance(req, QueryRequest)
     assert version is None or isinstance(version, str)
     assert_ees_problems(req)
@@ -77,16 +77,16 @@ def test_any_query_string_gives_a_request_or_ees_problems(items: list[tuple[str,
 # --- valid requests --------------------------------------------------------------------------
 OPTION_ID = st.text(st.characters(min_codepoint=33, max_codepoint=0x2FFF, exclude_characters=",|"),
                     min_size=1, max_size=10).filter(lambda s: s.strip() == s)
-LEVEL = st.sampled_from(criteria.LEVEL_CODES)
+LEVEL = st.sampled_from(request.LEVEL_CODES)
 
 
 @st.composite
 def location(draw: st.DrawFn) -> LocationRef:
     level = draw(LEVEL)
-    prop = draw(st.sampled_from(criteria.LOCATION_PROPERTIES[level]))
+    prop = draw(st.sampled_from(request.LOCATION_PROPERTIES[level]))
     value = draw(st.text(st.characters(min_codepoint=48, max_codepoint=122,
                                        exclude_characters="|,"),
-                         min_size=1, max_size=criteria.LOCATION_MAX[prop]))
+                         min_size=1, max_size=request.LOCATION_MAX[prop]))
     return LocationRef(level, prop, value, None)
 
 
@@ -124,8 +124,8 @@ ITEMS = {"filters": OPTION_ID, "geographicLevels": LEVEL, "locations": location(
 @st.composite
 def facets(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for facet in draw(st.lists(st.sampled_from(criteria.FACETS), unique=True, max_size=4)):
-        ops = criteria.EQUALITY + (criteria.RANGE if facet == "timePeriods" else ())
+    for facet in draw(st.lists(st.sampled_from(request.FACETS), unique=True, max_size=4)):
+        ops = request.EQUALITY + (request.RANGE if facet == "timePeriods" else ())
         chosen = draw(st.lists(st.sampled_from(ops), unique=True, min_size=1, max_size=3))
         out[facet] = {op: (draw(st.lists(ITEMS[facet], min_size=1, max_size=3))
                            if op in ("in", "notIn") else draw(ITEMS[facet])) for op in chosen}
@@ -151,12 +151,12 @@ def plain(value: Any) -> Any:
 
 @given(facets())
 def test_valid_facets_read_the_same_by_get_and_post(found: dict[str, dict[str, Any]]) -> None:
-    post = criteria.parse_post({"criteria": body_of(found)})
+    post = parse_post.parse_post({"criteria": body_of(found)})
     assert post.errors == []
     params = [(f"{facet}.{op}", ",".join(_get_item(v) for v in value)
                if isinstance(value, list) else _get_item(value))
               for facet, ops in found.items() for op, value in ops.items()]
-    get, _ = criteria.parse_get(params)
+    get, _ = parse_get.parse_get(params)
     assert get.errors == []
     assert isinstance(post.criteria, Facets) and isinstance(get.criteria, Facets)
     as_post = {f: {op: plain(v) for op, v in ops.items()}
@@ -186,7 +186,7 @@ def write_back(node: Any) -> Any:
             for facet, ops in node.comparators.items()}
 
 
-@given(TREE, st.integers(1, 50), st.integers(1, criteria.MAX_PAGE_SIZE), st.booleans(),
+@given(TREE, st.integers(1, 50), st.integers(1, request.MAX_PAGE_SIZE), st.booleans(),
        st.lists(st.sampled_from(["timePeriod", "geographicLevel", "abcde"]), max_size=3),
        st.lists(OPTION_ID, min_size=1, max_size=3))
 def test_valid_bodies_round_trip(tree: dict[str, Any], page: int, size: int, debug: bool,
@@ -194,36 +194,36 @@ def test_valid_bodies_round_trip(tree: dict[str, Any], page: int, size: int, deb
     body = {"criteria": tree, "page": page, "pageSize": size, "debug": debug,
             "indicators": indicators,
             "sorts": [{"field": f, "direction": "Asc"} for f in sort_fields] or None}
-    first = criteria.parse_post(body)
+    first = parse_post.parse_post(body)
     assert first.errors == []
-    again = criteria.parse_post({**body, "criteria": write_back(first.criteria)})
+    again = parse_post.parse_post({**body, "criteria": write_back(first.criteria)})
     assert again.errors == []
     assert again.canonical() == first.canonical()
     assert (first.page, first.page_size, first.debug) == (page, size, debug)
 
 
 NUMBERS = st.integers(-10**6, 10**6) | st.integers(-2**70, 2**70) | st.sampled_from(
-    [criteria.MAX_INT32, criteria.MAX_INT32 + 1, -criteria.MAX_INT32 - 1])
+    [request.MAX_INT32, request.MAX_INT32 + 1, -request.MAX_INT32 - 1])
 
 
 @given(NUMBERS, NUMBERS)
 @example(2**73, 1)  # page x pageSize once overflowed the query's OFFSET (a 500)
 def test_paging_bounds(page: int, size: int) -> None:
-    req = criteria.parse_post({"page": page, "pageSize": size})
+    req = parse_post.parse_post({"page": page, "pageSize": size})
     codes = {e.path: e.code for e in req.errors}
-    assert ("page" in codes) == (not 1 <= page <= criteria.MAX_INT32)
-    assert ("pageSize" in codes) == (not 1 <= size <= criteria.MAX_PAGE_SIZE)
-    get, _ = criteria.parse_get([("page", str(page)), ("pageSize", str(size))])
+    assert ("page" in codes) == (not 1 <= page <= request.MAX_INT32)
+    assert ("pageSize" in codes) == (not 1 <= size <= request.MAX_PAGE_SIZE)
+    get, _ = parse_get.parse_get([("page", str(page)), ("pageSize", str(size))])
     assert {e.path: e.code for e in get.errors} == codes
 
 
-@given(st.integers(0, 3 * criteria.MAX_DEPTH))
+@given(st.integers(0, 3 * request.MAX_DEPTH))
 def test_nesting_past_the_limit_is_a_clear_error(depth: int) -> None:
     tree: dict[str, Any] = {"geographicLevels": {"eq": "NAT"}}
     for _ in range(depth):
         tree = {"not": tree}
-    req = criteria.parse_post({"criteria": tree})
+    req = parse_post.parse_post({"criteria": tree})
     too_deep = [e for e in req.errors if e.code == "CriteriaTooComplex"]
-    assert bool(too_deep) == (depth > criteria.MAX_DEPTH)
+    assert bool(too_deep) == (depth > request.MAX_DEPTH)
     if not too_deep:
         assert req.errors == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openstats.query import criteria
+from openstats.query import fields, parse_get, request
 from openstats.standards import time_periods
 from openstats.standards.time_periods import IDENTIFIERS, TimeIdentifier
 
@@ -41,8 +41,8 @@ def test_valid_periods_are_accepted_and_convert_back(identifier: TimeIdentifier,
         assert label[4] in "/-" and label[5:7] == text[4:]
     assert time_periods.label(text, identifier.code).startswith(str(year))
     # The API's reader accepts the same period with its code.
-    errors: list[criteria.Problem] = []
-    ref = criteria.check_period(errors, api, identifier.code, None, "p", "c")
+    errors: list[request.Problem] = []
+    ref = fields.check_period(errors, api, identifier.code, None, "p", "c")
     assert errors == [] and ref is not None and (ref.period, ref.code) == (api, identifier.code)
     # Lookups by label and by code find the same identifier.
     assert time_periods.BY_LABEL[identifier.label.lower()] is identifier
@@ -78,8 +78,8 @@ def test_any_text_is_a_period_or_a_reason(text: str, identifier: TimeIdentifier 
 @given(st.text(max_size=14) | st.from_regex(r"\d{4}(/\d{4})?", fullmatch=True),
        st.text(max_size=6) | st.sampled_from(time_periods.ALL_CODES))
 def test_any_api_period_is_read_or_refused_clearly(period: str, code: str) -> None:
-    errors: list[criteria.Problem] = []
-    ref = criteria.check_period(errors, period, code, None, "p", "c")
+    errors: list[request.Problem] = []
+    ref = fields.check_period(errors, period, code, None, "p", "c")
     assert (ref is None) == bool(errors)
     assert {e.code for e in errors} <= {"TimePeriodAllowedCode", "TimePeriodInvalidYear",
                                         "TimePeriodInvalidYearRange"}
@@ -93,7 +93,7 @@ def test_any_api_period_is_read_or_refused_clearly(period: str, code: str) -> No
     # The GET form `period|code` gives the same verdict when it can be written at all.
     if "|" not in period + code and "," not in period + code \
             and period.strip() == period and code.strip() == code and period and code:
-        req, _ = criteria.parse_get([("timePeriods.eq", f"{period}|{code}")])
+        req, _ = parse_get.parse_get([("timePeriods.eq", f"{period}|{code}")])
         assert bool(req.errors) == bool(errors)
 
 

@@ -24,7 +24,7 @@ from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from openstats.standards.bidi import CONTROLS, FSI, PDI, isolate, visible
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 from tests.conftest import REFERENCE
 from tests.security.test_xss import crawl
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openstats.standards.findings import Report
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 
 HEADER: list[str] = [
     "time_period", "time_identifier", "geographic_level", "country_code", "country_name",

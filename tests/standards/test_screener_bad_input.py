@@ -13,7 +13,7 @@ import pytest
 from openstats.errors import UsageError
 from openstats.standards.csvfile import normalise_line_endings, scan_bytes
 from openstats.standards.findings import CAP_PER_RULE, Report
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 
 from .pairs import LAST_ROW, Pair, base
 

@@ -18,7 +18,7 @@ import pytest
 
 from openstats.standards.findings import Report
 from openstats.standards.rules import RULES
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 
 from .paths import shared_dir
 

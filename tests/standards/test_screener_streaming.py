@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 
 from .pairs import META_HEADER, to_csv
 

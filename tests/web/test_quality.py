@@ -22,7 +22,7 @@ from openstats.demo import MANIFEST
 from openstats.model.metadata import VersionMeta
 from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 from tests.api.conftest import serve
 from tests.conftest import REFERENCE
 from tests.web.conftest import APPRENTICES, DEMO, PUBLIC, WEEKLY

@@ -18,7 +18,8 @@ from openstats import demo
 from openstats.app import create_app
 from openstats.errors import ManifestError
 from openstats.platform import open_platform
-from openstats.publishing.manifest import load_manifest, read_manifest
+from openstats.publishing.manifest import load_manifest
+from openstats.publishing.manifest_file import read_manifest
 from openstats.query import tables
 from openstats.query.engine import Version
 from openstats.query.pivot import format_value as pivot_format

@@ -29,11 +29,10 @@ from openstats.admin.pages import (
     text,
     to_login,
 )
-from openstats.catalogue import accounts, publications, sign_in
-from openstats.catalogue import sessions as stored_sessions
-from openstats.catalogue.accounts import AccountError
 from openstats.dependencies import current_user, platform
+from openstats.errors import AccountError
 from openstats.model.users import ROLES, User, allowed
+from openstats.publishing import accounts
 from openstats.publishing.workflow import NotAllowed
 from openstats.security import client_address, parse_networks
 
@@ -65,8 +64,8 @@ async def login(request: Request) -> Response:
         return bad_csrf(request)
     target = urls.admin_target(text(form, "next"))
     try:
-        user = sign_in.authenticate(platform(request).catalogue, text(form, "email"),
-                                    text(form, "password"), client_of(request))
+        user = accounts.authenticate(platform(request).catalogue, text(form, "email"),
+                                     text(form, "password"), client_of(request))
     except AccountError as e:
         return page(request, "login.html", {"next": target, "error": e.message,
                                             "email": text(form, "email"),
@@ -104,8 +103,8 @@ async def change_password(request: Request) -> Response:
     try:
         if new != again:
             raise AccountError("The new passwords do not match: type the same one twice.")
-        sign_in.change_password(platform(request).catalogue, user,
-                                text(form, "current_password"), new, client_of(request))
+        accounts.change_password(platform(request).catalogue, user,
+                                 text(form, "current_password"), new, client_of(request))
     except AccountError as e:
         return page(request, "account.html", {"error": e.message, "changed": False}, 400)
     # Every session of this person has ended, this one too: this browser gets a new one.
@@ -116,13 +115,9 @@ async def change_password(request: Request) -> Response:
 
 # --- accounts, for administrators ----------------------------------------------------------
 def users_context(request: Request) -> dict[str, Any]:
-    catalogue = platform(request).catalogue
-    with catalogue.connect() as conn:
-        people = accounts.all_users(conn)
-        pubs = publications.all_publications(conn)
-    return {"people": people, "live": stored_sessions.live_counts(catalogue),
-            "roles": [(r, r) for r in ROLES],
-            "publications": [("", "(none)"), *((p.id, p.title) for p in pubs)]}
+    found = accounts.people(platform(request).catalogue)
+    return {"people": found.people, "live": found.live, "roles": [(r, r) for r in ROLES],
+            "publications": [("", "(none)"), *((p.id, p.title) for p in found.publications)]}
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -182,6 +177,6 @@ async def end_sessions(request: Request, user_id: str) -> Response:
     catalogue = platform(request).catalogue
     if accounts.user_by_id(catalogue, user_id) is None:
         return message(request, "There is no such account", "", 404)
-    ended = stored_sessions.end_every_session(catalogue, user_id, by=user)
+    ended = accounts.end_sessions(catalogue, user_id, by=user)
     return done(request, "/admin/users", f"Ended {ended} session{'' if ended == 1 else 's'}: "
                 "they are signed out everywhere")

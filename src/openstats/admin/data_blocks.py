@@ -16,10 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from openstats.admin.pages import page, refused, signed_in_form, text, to_login
-from openstats.catalogue.published import PublicDataSet, PublicRelease
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import TableSpec
 from openstats.model.content import CHART_LABELS, DataBlock
+from openstats.model.public import PublicDataSet, PublicRelease
 from openstats.model.users import User
 from openstats.present import blocks
 from openstats.publishing import content as service

@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from openstats.admin.pages import page, refused, signed_in_form, text, to_login
-from openstats.catalogue.published import PublicMethodology
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import ReleaseState
 from openstats.model.content import MethodologySection
+from openstats.model.public import PublicMethodology
 from openstats.model.users import User, allowed
 from openstats.publishing import methodologies as service
-from openstats.publishing import workflow
+from openstats.publishing import publications
 from openstats.publishing.workflow import Refused
 
 router = APIRouter(prefix="/admin")
@@ -30,13 +30,13 @@ def list_page(request: Request, publication_id: str) -> Response:
         return to_login(request)
     c = platform(request).catalogue
     try:
-        pub = workflow.publication_for(c, user, publication_id)
+        pub = publications.publication_for(c, user, publication_id)
         found = service.of_publication(c, user, publication_id)
     except Refused as e:
         return refused(request, e)
     return page(request, "content_methodologies.html", {
         "pub": pub, "methodologies": found,
-        "others": [p for p in workflow.my_publications(c, user) if p.id != publication_id],
+        "others": [p for p in publications.my_publications(c, user) if p.id != publication_id],
         "can_edit": allowed(user, "edit_release", publication_id),
         "can_supersede": allowed(user, "create_publication", publication_id)})
 

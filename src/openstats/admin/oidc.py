@@ -32,8 +32,8 @@ from joserfc.jwk import KeySet
 
 from openstats import sessions
 from openstats.admin.pages import page
-from openstats.catalogue import accounts, audit
 from openstats.model.users import User
+from openstats.publishing import accounts
 
 router = APIRouter(prefix="/admin/oidc")
 TIMEOUT = 10  # seconds for each call to the provider
@@ -120,8 +120,7 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
         response = _message(request, problem)
         sessions.write(request, response, session)  # this sign-in's secrets are spent
         return response
-    with request.app.state.platform.catalogue.transaction() as conn:
-        audit.record(conn, user, "sign_in_oidc", "user", user.id, "")
+    accounts.record_single_sign_on(request.app.state.platform.catalogue, user)
     response = RedirectResponse("/admin", status_code=303)
     sessions.sign_in(request, response, user.id)
     return response
@@ -169,8 +168,7 @@ def _signed_in_user(request: Request, flow: Any, code: str, state: str,
     email = str(email or "").strip().lower()
     if not email or verified is False:
         raise SignInProblem("The identity provider gave no verified email address.", 403)
-    with request.app.state.platform.catalogue.connect() as conn:
-        user = accounts.user_by_email(conn, email)
+    user = accounts.user_by_email(request.app.state.platform.catalogue, email)
     if user is None:
         raise SignInProblem(f"There is no publishing account for {email}. Ask an "
                             "administrator.", 403, "You do not have an account")

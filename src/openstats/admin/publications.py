@@ -18,11 +18,10 @@ from openstats.admin.pages import (
     text,
     to_login,
 )
-from openstats.catalogue import publications, releases
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import RELEASE_TYPES, Contact
 from openstats.model.users import User, allowed
-from openstats.publishing import workflow
+from openstats.publishing import overview, publications, workflow
 from openstats.publishing.workflow import NewRelease, NotAllowed, Refused
 from openstats.standards import time_periods
 
@@ -39,10 +38,9 @@ def dashboard(request: Request) -> Response:
     if user is None:
         return to_login(request)
     catalogue = platform(request).catalogue
-    with catalogue.connect() as conn:
-        themes = {t.id: t.title for t in publications.all_themes(conn)}
+    themes = {t.id: t.title for t in publications.themes(catalogue)}
     return page(request, "dashboard.html", {
-        "publications": workflow.my_publications(catalogue, user), "themes": themes,
+        "publications": publications.my_publications(catalogue, user), "themes": themes,
         "can_create": allowed(user, "create_publication")})
 
 
@@ -50,8 +48,7 @@ def dashboard(request: Request) -> Response:
 def themes_context(request: Request, user: User) -> dict[str, Any]:
     if not allowed(user, "create_theme"):
         raise NotAllowed()
-    with platform(request).catalogue.connect() as conn:
-        return {"themes": publications.all_themes(conn)}
+    return {"themes": publications.themes(platform(request).catalogue)}
 
 
 @router.get("/themes", response_class=HTMLResponse)
@@ -66,7 +63,7 @@ async def create_theme(request: Request) -> Response:
         return signed
     user, form = signed
     try:
-        workflow.create_theme(platform(request).catalogue, user, text(form, "title"))
+        publications.create_theme(platform(request).catalogue, user, text(form, "title"))
     except Refused as e:
         return form_refused(request, e, "theme", form, "themes.html",
                             lambda: themes_context(request, user))
@@ -77,8 +74,7 @@ async def create_theme(request: Request) -> Response:
 def new_publication_context(request: Request, user: User) -> dict[str, Any]:
     if not allowed(user, "create_publication"):
         raise NotAllowed()
-    with platform(request).catalogue.connect() as conn:
-        themes = publications.all_themes(conn)
+    themes = publications.themes(platform(request).catalogue)
     return {"themes": themes, "theme_options": [(t.id, t.title) for t in themes]}
 
 
@@ -95,7 +91,7 @@ async def create_publication(request: Request) -> Response:
         return signed
     user, form = signed
     try:
-        publication_id = workflow.create_publication(
+        publication_id = publications.create_publication(
             platform(request).catalogue, user, text(form, "theme_id"), text(form, "title"),
             text(form, "summary"),
             Contact(text(form, "team_name"), text(form, "team_email"),
@@ -109,11 +105,9 @@ async def create_publication(request: Request) -> Response:
 
 def publication_context(request: Request, user: User, publication_id: str) -> dict[str, Any]:
     catalogue = platform(request).catalogue
-    pub = workflow.publication_for(catalogue, user, publication_id)
-    with catalogue.connect() as conn:
-        latest = releases.latest_versions_of_publication(conn, publication_id)
-        theme = publications.theme(conn, pub.theme_id)
-    return {"pub": pub, "theme": theme, "releases": latest,
+    pub = publications.publication_for(catalogue, user, publication_id)
+    found = overview.publication_releases(catalogue, pub)
+    return {"pub": pub, "theme": found.theme, "releases": found.releases,
             "types": [(t, t) for t in RELEASE_TYPES], "coverages": COVERAGE_OPTIONS,
             "can_create": allowed(user, "create_release", publication_id)}
 

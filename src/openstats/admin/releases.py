@@ -26,13 +26,12 @@ from openstats.admin.pages import (
     text,
     to_login,
 )
-from openstats.catalogue import data_sets, publications, releases
 from openstats.dependencies import current_user, platform
 from openstats.model.catalogue import ReleaseState
 from openstats.model.footnotes import Footnote
 from openstats.model.metadata import VersionMeta
 from openstats.model.users import User, allowed
-from openstats.publishing import checklist, uploads, workflow
+from openstats.publishing import checklist, overview, uploads, workflow
 from openstats.publishing.workflow import Refused
 from openstats.web import pages
 
@@ -47,19 +46,12 @@ def release_context(request: Request, user: User, release_id: str) -> dict[str, 
     info = workflow.release_for(p.catalogue, user, release_id)
     latest = info.latest
     at = datetime.now(UTC)
-    with p.catalogue.connect() as conn:
-        pub = publications.publication(conn, latest.publication_id)
-        numbers = {v.id: v.version for v in data_sets.versions_by_id(
-            conn, {e.version_id for e in info.entries}).values()}
-        # A version some public release version holds is published; else it is new here.
-        public_versions = {e.version_id for e in info.entries if any(
-            rv is not None and rv.public_at(at) for rv in (
-                releases.release_version(conn, held.release_version_id)
-                for held in releases.holding(conn, e.version_id)))}
+    held = overview.release_data_sets(p.catalogue, info, at)
     local = at.astimezone(LONDON)
     return {
-        "release": latest, "release_id": release_id, "pub": pub, "versions": info.versions,
-        "entries": info.entries, "numbers": numbers, "published_versions": public_versions,
+        "release": latest, "release_id": release_id, "pub": held.publication,
+        "versions": info.versions, "entries": info.entries, "numbers": held.numbers,
+        "published_versions": held.published,
         "footnote_targets": {e.data_set_id: footnote_targets(p.catalogue.metadata.get(
             e.version_id)) for e in info.entries},
         "entries_options": [(e.data_set_id, e.title) for e in info.entries],

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from openstats.admin.pages import done, form_refused, refused, signed_in_form, signed_in_page
 from openstats.admin.pages import text as field
-from openstats.catalogue import publications
 from openstats.dependencies import platform
 from openstats.model.users import User
 from openstats.notify import manage
+from openstats.publishing import publications
 from openstats.publishing.workflow import Refused
 
 router = APIRouter(prefix="/admin")
@@ -22,8 +22,7 @@ router = APIRouter(prefix="/admin")
 def webhooks_context(request: Request, user: User) -> dict[str, Any]:
     catalogue = platform(request).catalogue
     hooks = manage.webhooks(catalogue, user)  # refuses anyone but an administrator
-    with catalogue.connect() as conn:
-        pubs = publications.all_publications(conn)
+    pubs = publications.all_publications(catalogue)
     titles = {p.id: p.title for p in pubs}
     return {"hooks": [(h, titles.get(h.publication_id or "", "Every publication"))
                       for h in hooks],

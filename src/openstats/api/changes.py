@@ -15,14 +15,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from openstats.api import openapi
+from openstats.api.answers import answer, problem
+from openstats.api.params import paging_params, unknown_params
 from openstats.api.versions import canonical_uuid
 from openstats.catalogue import events
 from openstats.dependencies import platform
 from openstats.model.notifications import EVENT_TYPES
 from openstats.present.events import event_json
-from openstats.query.criteria import Problem
+from openstats.query.request import Problem
 
-EXTENSION = {"x-openstats-extension": True}  # marks what EES's API does not have
 DEFAULT_SIZE, MAX_SIZE = 20, 100
 
 _S, _I = openapi.STRING, openapi.INTEGER
@@ -58,8 +59,6 @@ def list_changes(
     page: Annotated[str | None, Query(include_in_schema=False)] = None,
     pageSize: Annotated[str | None, Query(include_in_schema=False)] = None,  # noqa: N803
 ) -> Response:
-    from openstats.api.routes import answer, paging_params, problem, unknown_params
-
     errors = unknown_params(request, ("since", "publicationId", "page", "pageSize"))
     page_no, size = paging_params(request, DEFAULT_SIZE, MAX_SIZE, errors)
     moment = parse_since(since) if since is not None else None
@@ -73,9 +72,9 @@ def list_changes(
             "The value of 'publicationId' must be a publication's id (a UUID).")))
     if errors:
         return problem(400, errors)
-    with platform(request).catalogue.connect() as conn:
-        total, found = events.since(conn, moment, publication_id=publication_id,
-                                    offset=(page_no - 1) * size, limit=size)
+    total, found = events.page_since(platform(request).catalogue, moment,
+                                     publication_id=publication_id,
+                                     offset=(page_no - 1) * size, limit=size)
     base = str(request.base_url).rstrip("/")
     body: dict[str, Any] = {
         "paging": {"page": page_no, "pageSize": size, "totalResults": total,
@@ -91,7 +90,7 @@ def register(router: APIRouter) -> None:
                summary="List release events (openstats extension)", description=DESCRIPTION,
                responses=openapi.responses(openapi.paginated(EVENT),
                                            "A page of events, oldest first."),
-               openapi_extra={**EXTENSION, "parameters": [
+               openapi_extra={**openapi.EXTENSION, "parameters": [
                    openapi.query("since", {"type": "string", "format": "date-time"},
                                  "Only events recorded at or after this moment (ISO 8601, "
                                  "e.g. 2025-06-12T09:30:00Z). Default: all."),

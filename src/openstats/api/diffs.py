@@ -18,21 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
 from openstats.api import openapi
-from openstats.api.routes import (
-    DataSetId,
-    VersionSpec,
-    answer,
-    hidden,
-    not_found,
-    paging_params,
-    problem,
-    unknown_params,
-)
+from openstats.api.answers import answer, not_found, problem
+from openstats.api.params import DataSetId, VersionSpec, hidden, paging_params, unknown_params
 from openstats.catalogue import version_specs
 from openstats.dependencies import api_view, version_diffs
 from openstats.present import diffs as present
-from openstats.query.criteria import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 from openstats.query.diffs import Diff, VersionDiffs
+from openstats.query.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Problem
 
 router = APIRouter()
 

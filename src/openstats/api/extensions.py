@@ -17,27 +17,21 @@ from starlette.concurrency import run_in_threadpool
 
 from openstats import http_cache
 from openstats.api import openapi
-from openstats.api.routes import (
-    MAX_BODY,
-    DataSetId,
-    VersionSpec,
-    _strip_comments,
-    answer,
-    hidden,
-    not_found,
-    problem,
-)
+from openstats.api.answers import answer, not_found, problem
+from openstats.api.params import DataSetId, VersionSpec, hidden
+from openstats.api.queries import json_body
 from openstats.api.versions import choose
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import csvw
+from openstats.model.public import PublicDataSet
 from openstats.query.availability import Availability, availability
-from openstats.query.criteria import Problem, QueryRequest, parse_get, parse_post
 from openstats.query.engine import QueryError, Version
+from openstats.query.parse_get import parse_get
+from openstats.query.parse_post import parse_post
+from openstats.query.request import Problem, QueryRequest
 from openstats.standards import time_periods
 
 router = APIRouter()
-EXTENSION, NOTE = openapi.EXTENSION, openapi.NOTE  # the one mark and note of extensions
 # Query parameters and body fields that mean nothing for availability (no rows are listed).
 NOT_FOR_AVAILABILITY = ("sorts", "page", "pagesize", "debug")
 
@@ -79,9 +73,9 @@ def _answer(request: Request, row: PublicDataSet, req: QueryRequest, spec: str |
             description="Which geographic levels, locations, time periods, filter options "
                         "and indicators have at least one observation among the rows the "
                         "criteria match (the query's own `facet.comparator` parameters). "
-                        "Offer only these, and no table comes out empty. " + NOTE,
+                        "Offer only these, and no table comes out empty. " + openapi.NOTE,
             responses=openapi.responses(openapi.AVAILABILITY, "What has data."),
-            openapi_extra={**EXTENSION, "parameters": openapi.availability_parameters()})
+            openapi_extra={**openapi.EXTENSION, "parameters": openapi.availability_parameters()})
 def availability_get(
     request: Request, dataSetId: DataSetId,  # noqa: N803
     dataSetVersion: Annotated[str | None, hidden()] = None,  # noqa: N803
@@ -103,9 +97,9 @@ def availability_get(
 @router.post("/data-sets/{dataSetId}/availability", tags=["openstats extensions"],
              summary="What has data, given partial criteria (POST, with and/or/not)",
              description="The body is a query's `criteria` (and optionally `indicators`, "
-                         "the indicators to check). " + NOTE,
+                         "the indicators to check). " + openapi.NOTE,
              responses=openapi.responses(openapi.AVAILABILITY, "What has data."),
-             openapi_extra={**EXTENSION, "requestBody": {"required": False, "content": {
+             openapi_extra={**openapi.EXTENSION, "requestBody": {"required": False, "content": {
                  "application/json": {"schema": {"type": "object"}, "example": {
                      "criteria": {"geographicLevels": {"eq": "NAT"}}}}}},
                  "parameters": [openapi.VERSION_PARAM, openapi.AS_OF_PARAM]})
@@ -120,18 +114,11 @@ async def availability_post(
                if k.lower() not in ("datasetversion", "asof")]
     if row is None:
         return problem(400, errors)
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        return problem(413, [Problem("InvalidValue", "", message=(
-            f"The request body is larger than {MAX_BODY:,} bytes."))])
-    if raw.strip() and "json" not in request.headers.get("content-type", ""):
-        return problem(415)
-    body: Any = None
-    if raw.strip():
-        try:
-            body = json.loads(_strip_comments(raw.decode("utf-8")))
-        except (ValueError, RecursionError, UnicodeDecodeError):
-            return problem(400, [Problem("InvalidValue", "")])
+    read = await json_body(request)
+    if isinstance(read, Response):
+        return read
+    sent, body = read
+    if sent:
         if not isinstance(body, dict):
             return problem(400, [Problem("InvalidValue", "")])
         errors += [Problem("UnknownField", k) for k in body
@@ -151,10 +138,10 @@ def _version_url(request: Request, row: PublicDataSet) -> str:
             tags=["openstats extensions"], summary="CSVW metadata of a version's CSV",
             description="W3C CSV on the Web metadata describing the version's CSV (the "
                         "`/csv` download): columns, titles, datatypes, units and decimal "
-                        "places, and foreign keys to code lists. " + NOTE,
+                        "places, and foreign keys to code lists. " + openapi.NOTE,
             responses=openapi.responses(openapi.CSVW, "The CSVW table group.",
                                         ok_media="application/csvm+json"),
-            openapi_extra={**EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
+            openapi_extra={**openapi.EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
 def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
                  dataSetVersion: VersionSpec) -> Response:  # noqa: N803
     row, errors = choose(request, dataSetId, dataSetVersion)
@@ -183,9 +170,9 @@ def csv_metadata(request: Request, dataSetId: DataSetId,  # noqa: N803
             tags=["openstats extensions"], summary="A code list of a version's CSV",
             description="The values a filter or location code column of the CSV may hold, "
                         "with their ids in this API (the CSVW metadata's foreign keys). "
-                        + NOTE,
+                        + openapi.NOTE,
             responses=openapi.responses(None, "The code list.", ok_media="text/csv"),
-            openapi_extra={**EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
+            openapi_extra={**openapi.EXTENSION, "parameters": [openapi.AS_OF_PARAM]})
 def code_list(request: Request, dataSetId: DataSetId, dataSetVersion: VersionSpec,  # noqa: N803
               column: Annotated[str, Path(description="A column of the CSV.")]) -> Response:
     row, errors = choose(request, dataSetId, dataSetVersion)

@@ -1,6 +1,6 @@
 """Query answers in the open formats (openstats extension): JSON-stat, SDMX-CSV, Parquet, CSV.
 
-The query routes (`routes.py`) parse the request as for EES's JSON; here the format is
+The query routes (`queries.py`) parse the request as for EES's JSON; here the format is
 chosen (`format=` or `Accept`, see `exports.formats`) and, when it is not JSON, every
 matching row is read once (`query.observations`, the engine's own criteria and order,
 paging off) and written by the format's module in `exports/`: whole and cached when it is
@@ -16,13 +16,13 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
 from openstats import http_cache, metrics
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import platform
 from openstats.exports import formats, jsonstat
+from openstats.model.public import PublicDataSet
 from openstats.query.answer_cache import Answer
-from openstats.query.criteria import Problem, QueryRequest
 from openstats.query.engine import QueryEngine, QueryError, Version
 from openstats.query.observations import batches, observations
+from openstats.query.request import Problem, QueryRequest
 
 PARAM = "format"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openstats.query import criteria
+from openstats.query import request
 from openstats.standards import time_periods
 
 Schema = dict[str, Any]
@@ -155,7 +155,7 @@ def query(name: str, schema: Schema, description: str, *, explode: bool = True
 
 
 def paging(maximum: int, default: int) -> list[dict[str, Any]]:
-    return [query("page", {"type": "integer", "minimum": 1, "maximum": criteria.MAX_INT32,
+    return [query("page", {"type": "integer", "minimum": 1, "maximum": request.MAX_INT32,
                            "default": 1}, "Page number, from 1."),
             query("pageSize", {"type": "integer", "minimum": 1, "maximum": maximum,
                                "default": default}, f"Results per page (1-{maximum}).")]
@@ -185,10 +185,10 @@ def query_parameters() -> list[dict[str, Any]]:
            query("sorts", array(ANY_TEXT), "Sorts as field|Asc or field|Desc.",
                  explode=False),
            query("debug", BOOLEAN_TEXT, "true: labels instead of ids (slow)."),
-           *paging(criteria.MAX_PAGE_SIZE, criteria.DEFAULT_PAGE_SIZE)]
-    for facet in criteria.FACETS:
-        ops = criteria.EQUALITY + (criteria.RANGE if facet == "timePeriods" else ())
-        item = ({"enum": list(criteria.LEVEL_CODES)} if facet == "geographicLevels"
+           *paging(request.MAX_PAGE_SIZE, request.DEFAULT_PAGE_SIZE)]
+    for facet in request.FACETS:
+        ops = request.EQUALITY + (request.RANGE if facet == "timePeriods" else ())
+        item = ({"enum": list(request.LEVEL_CODES)} if facet == "geographicLevels"
                 else ANY_TEXT)
         form = {"filters": "an option id", "geographicLevels": "a level code (NAT, LA...)",
                 "locations": "{level}|{property}|{value}, e.g. NAT|code|E92000001",

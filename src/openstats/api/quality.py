@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from openstats import http_cache
 from openstats.api import openapi
-from openstats.api.routes import DataSetId, VersionSpec, answer, not_found, problem, unknown_params
+from openstats.api.answers import answer, not_found, problem
+from openstats.api.params import DataSetId, VersionSpec, unknown_params
 from openstats.api.versions import choose
 from openstats.dependencies import platform
 from openstats.present import quality

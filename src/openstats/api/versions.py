@@ -14,9 +14,9 @@ import uuid
 from fastapi import Request
 
 from openstats.catalogue import version_specs
-from openstats.catalogue.published import PublicDataSet
 from openstats.dependencies import api_view
-from openstats.query.criteria import Problem
+from openstats.model.public import PublicDataSet
+from openstats.query.request import Problem
 
 
 def canonical_uuid(text: str) -> str | None:
@@ -43,3 +43,4 @@ def choose(request: Request, data_set_id: str,
         return version_specs.resolve(spec, versions, as_of), []
     except version_specs.VersionChoiceError as e:
         return None, [Problem("InvalidValue", e.parameter, {"value": raw}, message=e.message)]
+

@@ -17,15 +17,11 @@ from openstats.catalogue import audit
 from openstats.catalogue.db import Catalogue
 from openstats.catalogue.schema import publication_roles, publications, users
 from openstats.catalogue.values import new_id, now
-from openstats.errors import OpenstatsError
+from openstats.errors import AccountError
 from openstats.model.users import ROLES, Role, User
 
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
-
-
-class AccountError(OpenstatsError):
-    """A sign-in or account problem to show the person."""
 
 
 def hash_password(password: str) -> str:

@@ -31,9 +31,8 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, event, exc, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
-from openstats.catalogue import listing, locks, migrate, snapshot_file
+from openstats.catalogue import listing, listing_search, locks, migrate, snapshot_file
 from openstats.catalogue.data_sets import MetadataCache
-from openstats.catalogue.published import SnapshotCache
 from openstats.catalogue.schema import (
     catalogue_state,
     data_set_versions,
@@ -42,6 +41,7 @@ from openstats.catalogue.schema import (
     releases,
     themes,
 )
+from openstats.catalogue.snapshot_cache import SnapshotCache
 from openstats.errors import CatalogueUnavailable
 
 log = logging.getLogger("openstats.catalogue")
@@ -91,7 +91,7 @@ class Catalogue:
         self._problem = ""
         self.metadata = MetadataCache(self, published_dir)
         self.snapshots = SnapshotCache(self, published_dir)
-        self.listings = listing.ListingCache()
+        self.listings = listing_search.ListingCache()
         try:
             with self._reaching():
                 pass  # migrates or checks the schema

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection, RowMapping
@@ -20,6 +21,9 @@ from openstats.catalogue.schema import release_events
 from openstats.catalogue.values import new_id, utc
 from openstats.model.catalogue import ReleaseVersion
 from openstats.model.notifications import AMENDED, PUBLISHED, EventDataSet, ReleaseEvent
+
+if TYPE_CHECKING:
+    from openstats.catalogue.db import Catalogue
 
 
 def record(conn: Connection, rv: ReleaseVersion, at: datetime) -> ReleaseEvent:
@@ -98,3 +102,18 @@ def latest(conn: Connection, *, publication_id: str | None = None,
     rows = conn.execute(query.order_by(release_events.c.time.desc(),
                                        release_events.c.id.desc()).limit(limit)).mappings()
     return [_event(r) for r in rows]
+
+
+def page_since(catalogue: Catalogue, moment: datetime | None, *,
+               publication_id: str | None = None, offset: int = 0,
+               limit: int = 100) -> tuple[int, list[ReleaseEvent]]:
+    """`since`, for the change feed's route: in a connection of its own."""
+    with catalogue.connect() as conn:
+        return since(conn, moment, publication_id=publication_id, offset=offset, limit=limit)
+
+
+def newest(catalogue: Catalogue, *, publication_id: str | None = None,
+           limit: int = 50) -> list[ReleaseEvent]:
+    """`latest`, for the Atom feeds' routes: in a connection of its own."""
+    with catalogue.connect() as conn:
+        return latest(conn, publication_id=publication_id, limit=limit)

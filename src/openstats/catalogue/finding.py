@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass
 
 from openstats.catalogue.publications import slugify
-from openstats.catalogue.published import PublicPublication, PublicRelease, View
+from openstats.catalogue.published import View
+from openstats.model.public import PublicPublication, PublicRelease
 
 SORTS: dict[str, str] = {"newest": "Newest", "oldest": "Oldest", "title": "A to Z",
                          "relevance": "Relevance"}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from openstats.catalogue import listing, public_ids, questions
+from openstats.catalogue import listing_search, public_ids, questions
 from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
 from openstats.catalogue.schema import public_ids as public_ids_table
 from openstats.catalogue.values import utc
@@ -75,7 +75,7 @@ def _holders(conn: Connection, level: str, identifier: str, at: datetime
         select(t.data_set_id, t.ref).distinct()
         .join(catalogue_listing, c.id == t.listing_id)
         .where(t.phrase.in_(phrases), t.kind == "location", t.ref.in_(keys),
-               listing.shown_at(at))
+               listing_search.shown_at(at))
         .order_by(t.data_set_id, t.ref)).all()
     found: dict[str, list[str]] = {}
     for r in rows:

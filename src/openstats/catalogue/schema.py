@@ -1,4 +1,9 @@
-"""The catalogue's tables, in SQLAlchemy Core: the single source of the SQL schema."""
+"""The catalogue's tables, in SQLAlchemy Core: the single source of the SQL schema.
+
+Over 400 lines on purpose: it is one schema, every table, key and index side by side,
+so that a migration (migrations/) and the schema check at start compare against one place
+and a foreign key is read next to the table it names.
+"""
 
 from __future__ import annotations
 

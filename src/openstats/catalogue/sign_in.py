@@ -36,7 +36,6 @@ from sqlalchemy import delete, func, insert, select, update
 
 from openstats.catalogue import audit, sessions
 from openstats.catalogue.accounts import (
-    AccountError,
     check_new_password,
     hash_password,
     password_matches,
@@ -45,6 +44,7 @@ from openstats.catalogue.accounts import (
 from openstats.catalogue.db import Catalogue
 from openstats.catalogue.schema import sign_in_failures, users
 from openstats.catalogue.values import as_utc, now
+from openstats.errors import AccountError
 from openstats.model.users import User
 
 WINDOW = timedelta(minutes=15)

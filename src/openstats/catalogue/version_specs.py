@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from openstats.catalogue.published import PublicDataSet
+from openstats.model.public import PublicDataSet
 
 _SPEC = re.compile(r"^v?(\d+|\*)(?:\.(\d+|\*))?(?:\.(\d+|\*))?$")
 # A `+01:00` offset typed into an address arrives as ` 01:00` (a `+` there is a space).

@@ -31,8 +31,8 @@ from openstats.settings import Settings
 from openstats.standards import gzipped
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
-from openstats.standards.screener import screen
 from openstats.standards.screening.result import Screening
+from openstats.standards.screening.screen import screen
 from openstats.storage import Storage, space
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openstats import charts
-from openstats.catalogue.published import PublicDataSet
 from openstats.charts import data as chart_data
 from openstats.model import footnotes
 from openstats.model.catalogue import TableSpec
 from openstats.model.content import DataBlock, KeyStatistic
 from openstats.model.metadata import VersionMeta
+from openstats.model.public import PublicDataSet
 from openstats.platform import Platform
 from openstats.query import locations, pivot, tables
 from openstats.query.engine import Version

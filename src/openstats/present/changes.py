@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from openstats.catalogue.db import Catalogue
-from openstats.catalogue.published import PublicDataSet, View
+from openstats.catalogue.published import View
 from openstats.ingest.changes import NONE, Changes, compare
+from openstats.model.public import PublicDataSet
 
 
 def version_changes(catalogue: Catalogue, view: View, item: PublicDataSet) -> Changes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from openstats.catalogue.published import PublicDataSet, PublicPublication
 from openstats.model.metadata import (
     Filter,
     FilterOption,
@@ -19,6 +18,7 @@ from openstats.model.metadata import (
     TimePeriod,
     VersionMeta,
 )
+from openstats.model.public import PublicDataSet, PublicPublication
 from openstats.standards import geography
 
 UNITS = {"numberstring": "string"}  # how EES shows our stored units

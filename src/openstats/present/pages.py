@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from openstats.catalogue.published import PublicDataSet, PublicPublication, PublicRelease
 from openstats.model.catalogue import Theme
 from openstats.model.footnotes import Footnote
 from openstats.model.metadata import Location
+from openstats.model.public import PublicDataSet, PublicPublication, PublicRelease
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.catalogue.published import PublicDataSet
 from openstats.ingest.quality import count_cells
 from openstats.model.metadata import Indicator, TimePeriod, VersionMeta
+from openstats.model.public import PublicDataSet
 from openstats.model.quality import CellCounts, VersionQuality
 from openstats.platform import Platform
 from openstats.standards import geography, symbols

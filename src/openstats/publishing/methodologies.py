@@ -14,18 +14,13 @@ from openstats.catalogue.db import Catalogue, bump_generation
 from openstats.catalogue.values import now
 from openstats.model.catalogue import ReleaseState, ReleaseVersion
 from openstats.model.content import MethodologySection, MethodologyVersion
-from openstats.model.users import User, allowed
-from openstats.publishing.workflow import Missing, NotAllowed, Refused
-
-
-def _require(user: User, action: str, publication_id: str) -> None:
-    if not allowed(user, action, publication_id):
-        raise NotAllowed()
+from openstats.model.users import User
+from openstats.publishing.workflow import Missing, Refused, require
 
 
 def of_publication(catalogue: Catalogue, user: User, publication_id: str
                    ) -> list[MethodologyVersion]:
-    _require(user, "preview", publication_id)
+    require(user, "preview", publication_id)
     with catalogue.connect() as conn:
         return methodologies.of_publication(conn, publication_id)
 
@@ -35,12 +30,12 @@ def versions(catalogue: Catalogue, user: User, methodology_id: str) -> list[Meth
         found = methodologies.versions_of(conn, methodology_id)
     if not found:
         raise Missing("methodology")
-    _require(user, "preview", found[-1].publication_id)
+    require(user, "preview", found[-1].publication_id)
     return found
 
 
 def create(catalogue: Catalogue, user: User, publication_id: str, title: str) -> str:
-    _require(user, "edit_release", publication_id)
+    require(user, "edit_release", publication_id)
     slug = publications.slugify(title)
     if not slug:
         raise Refused("Give the methodology a title.", title="Enter a title")
@@ -69,7 +64,7 @@ def edit(catalogue: Catalogue, user: User, methodology_id: str, *, title: str, s
         latest = methodologies.latest_version(conn, methodology_id)
         if latest is None:
             raise Missing("methodology")
-        _require(user, "edit_release", latest.publication_id)
+        require(user, "edit_release", latest.publication_id)
         _draft(latest)
         methodologies.set_words(conn, latest, title=title.strip(), summary=summary,
                                 sections=sections, notes=notes)
@@ -81,7 +76,7 @@ def amend(catalogue: Catalogue, user: User, methodology_id: str) -> None:
         latest = methodologies.latest_version(conn, methodology_id)
         if latest is None:
             raise Missing("methodology")
-        _require(user, "edit_release", latest.publication_id)
+        require(user, "edit_release", latest.publication_id)
         if latest.state is ReleaseState.DRAFT:
             raise Refused("This methodology already has a version being written.",
                           title="An amendment is already in progress", status=409)
@@ -97,7 +92,7 @@ def approve(catalogue: Catalogue, user: User, methodology_id: str,
         latest = methodologies.latest_version(conn, methodology_id)
         if latest is None:
             raise Missing("methodology")
-        _require(user, "approve", latest.publication_id)
+        require(user, "approve", latest.publication_id)
         _draft(latest)
         if latest.is_amendment and not latest.notes.strip():
             raise Refused("An amendment needs a note saying what changed.",
@@ -122,7 +117,7 @@ def unapprove(catalogue: Catalogue, user: User, methodology_id: str) -> None:
         latest = methodologies.latest_version(conn, methodology_id)
         if latest is None:
             raise Missing("methodology")
-        _require(user, "approve", latest.publication_id)
+        require(user, "approve", latest.publication_id)
         rv = releases.release_version(conn, latest.with_release_version_id) \
             if latest.with_release_version_id else None
         public = (latest.scheduled is not None and latest.scheduled <= now()) or (
@@ -139,7 +134,7 @@ def set_successor(catalogue: Catalogue, user: User, publication_id: str,
                   successor_id: str) -> None:
     """Say a publication is superseded by another ("" for none); readers see it once the
     successor has a public release."""
-    _require(user, "create_publication", publication_id)
+    require(user, "create_publication", publication_id)
     with catalogue.transaction() as conn:
         if successor_id and (successor_id == publication_id or publications.publication(
                 conn, successor_id) is None):
@@ -153,6 +148,6 @@ def publication_releases(catalogue: Catalogue, user: User, publication_id: str
                          ) -> list[ReleaseVersion]:
     """The latest version of each of a publication's releases (to publish a methodology
     with), newest first."""
-    _require(user, "preview", publication_id)
+    require(user, "preview", publication_id)
     with catalogue.connect() as conn:
         return releases.latest_versions_of_publication(conn, publication_id)

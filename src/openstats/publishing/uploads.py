@@ -48,7 +48,7 @@ from openstats.publishing.workflow import (
     release_for,
 )
 from openstats.standards.findings import Report
-from openstats.standards.screener import screen
+from openstats.standards.screening.screen import screen
 from openstats.storage import space
 
 # The longest file name kept: most file systems stop at 255 bytes, and the screener allows

@@ -34,8 +34,6 @@ from openstats.errors import OpenstatsError
 from openstats.faults import crash_point
 from openstats.model.catalogue import (
     RELEASE_TYPES,
-    Contact,
-    Publication,
     ReleaseDataSet,
     ReleaseState,
     ReleaseVersion,
@@ -90,60 +88,11 @@ class Missing(Refused):
         super().__init__(f"There is no such {what}.", title="Not found", status=404)
 
 
-def _require(user: User, action: str, publication_id: str | None) -> None:
+def require(user: User, action: str, publication_id: str | None) -> None:
+    """Refuse (NotAllowed) unless `user` may do `action` on the publication: the one check
+    every publishing service makes (model/users.py `allowed` decides)."""
     if not allowed(user, action, publication_id):
         raise NotAllowed()
-
-
-# --- themes and publications --------------------------------------------------------------
-def create_theme(catalogue: Catalogue, user: User, title: str) -> str:
-    _require(user, "create_theme", None)
-    title = title.strip()
-    if not title:
-        raise Refused("Enter a title for the theme.", title="Enter a theme title",
-                      field="title")
-    with catalogue.transaction() as conn:
-        theme_id = publications.upsert_theme(conn, title)
-        audit.record(conn, user, "create_theme", "theme", theme_id, title)
-    return theme_id
-
-
-def create_publication(catalogue: Catalogue, user: User, theme_id: str, title: str,
-                       summary: str, contact: Contact) -> str:
-    _require(user, "create_publication", None)
-    problems = tuple((name, why) for name, value, why in (
-        ("theme_id", theme_id, "Choose a theme."),
-        ("title", title.strip(), "Enter a title for the publication."),
-        ("team_name", contact.team_name.strip(), "Enter the name of the team to contact."),
-        ("team_email", contact.team_email.strip(), "Enter the team's email address."))
-        if not value)
-    if problems:
-        raise Refused("; ".join(m for _, m in problems), title="Some details are missing",
-                      problems=problems)
-    with catalogue.transaction() as conn:
-        if publications.theme(conn, theme_id) is None:
-            raise Refused("Choose one of the themes listed.", title="Choose a theme",
-                          field="theme_id")
-        publication_id = publications.upsert_publication(conn, theme_id, title.strip(),
-                                                         summary=summary, contact=contact)
-        audit.record(conn, user, "create_publication", "publication", publication_id, title)
-    return publication_id
-
-
-def publication_for(catalogue: Catalogue, user: User, publication_id: str) -> Publication:
-    """A publication its person may see in the publishing side."""
-    with catalogue.connect() as conn:
-        found = publications.publication(conn, publication_id)
-    if found is None:
-        raise Missing("publication")
-    _require(user, "preview", found.id)
-    return found
-
-
-def my_publications(catalogue: Catalogue, user: User) -> list[Publication]:
-    with catalogue.connect() as conn:
-        return [p for p in publications.all_publications(conn)
-                if allowed(user, "preview", p.id)]
 
 
 # --- releases -----------------------------------------------------------------------------
@@ -162,7 +111,7 @@ class NewRelease:
 
 def create_release(catalogue: Catalogue, user: User, publication_id: str,
                    new: NewRelease) -> ReleaseVersion:
-    _require(user, "create_release", publication_id)
+    require(user, "create_release", publication_id)
     label, year = new.label.strip(), new.year.strip()
     problems = []
     if new.coverage not in time_periods.COVERAGES:
@@ -218,7 +167,7 @@ def release_for(catalogue: Catalogue, user: User, release_id: str,
         versions = releases.versions_of_release(conn, release_id)
         if not versions:
             raise Missing("release")
-        _require(user, action, versions[-1].publication_id)
+        require(user, action, versions[-1].publication_id)
         return ReleaseInfo(tuple(versions), tuple(releases.entries(conn, versions[-1].id)))
 
 
@@ -227,7 +176,7 @@ def draft_of(conn: Connection, user: User, release_id: str, action: str) -> Rele
     latest = releases.latest_version(conn, release_id)
     if latest is None:
         raise Missing("release")
-    _require(user, action, latest.publication_id)
+    require(user, action, latest.publication_id)
     if latest.state is ReleaseState.APPROVED and latest.scheduled_after(now()):
         raise Refused("This release is scheduled. Unschedule it to change it.",
                       title="The release is scheduled", status=409)
@@ -244,7 +193,7 @@ def amend(catalogue: Catalogue, user: User, release_id: str) -> ReleaseVersion:
         latest = releases.latest_version(conn, release_id)
         if latest is None:
             raise Missing("release")
-        _require(user, "edit_release", latest.publication_id)
+        require(user, "edit_release", latest.publication_id)
         if latest.state is ReleaseState.DRAFT:
             raise Refused("This release already has a version being written.",
                           title="An amendment is already in progress", status=409)
@@ -340,7 +289,7 @@ def unschedule(catalogue: Catalogue, user: User, release_id: str) -> None:
         latest = releases.latest_version(conn, release_id)
         if latest is None:
             raise Missing("release")
-        _require(user, "unschedule", latest.publication_id)
+        require(user, "unschedule", latest.publication_id)
         if not latest.scheduled_after(now()):
             raise Refused("Only a release scheduled for the future can be unscheduled.",
                           title="Cannot unschedule")
@@ -382,7 +331,7 @@ def grant_pre_release(catalogue: Catalogue, user: User, release_id: str, email: 
         latest = releases.latest_version(conn, release_id)
         if latest is None:
             raise Missing("release")
-        _require(user, "grant_pre_release", latest.publication_id)
+        require(user, "grant_pre_release", latest.publication_id)
         target = accounts.user_by_email(conn, email)
         if target is None:
             raise Refused(f"There is no account for {email}: enter the email address of "

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.query.criteria import QueryRequest
 from openstats.query.engine import SOURCE, QueryEngine, Version, answer_warnings
+from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from openstats.query import json_rows
 from openstats.query.answer_cache import Answer, AnswerCache
-from openstats.query.criteria import Problem, QueryRequest, Sort
+from openstats.query.request import Problem, QueryRequest, Sort
 from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography, time_periods
 from openstats.standards.screening.sql import q

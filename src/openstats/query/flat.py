@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openstats.query.criteria import QueryRequest, Sort
 from openstats.query.engine import QueryEngine, Version
+from openstats.query.request import QueryRequest, Sort
 from openstats.query.tables import Selection, to_request
 from openstats.standards import geography, time_periods
 

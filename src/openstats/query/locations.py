@@ -20,8 +20,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.query.criteria import And, Facets, QueryRequest
 from openstats.query.engine import QueryEngine, Version
+from openstats.query.request import And, Facets, QueryRequest
 from openstats.query.tables import time_key
 from openstats.standards import geography, time_periods
 

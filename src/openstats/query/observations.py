@@ -15,8 +15,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from openstats.query.criteria import QueryRequest
 from openstats.query.engine import SOURCE, Prepared, QueryEngine, Version, answer_warnings
+from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
 
 BATCH_ROWS = 100_000  # rows of a file written at a time

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from openstats.query.criteria import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
 from openstats.query.engine import Version
+from openstats.query.request import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
 from openstats.standards import geography, time_periods
 
 DEFAULT_CELL_LIMIT = 25_000

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from openstats.query.criteria import And, Facets, Not, Or, Problem
+from openstats.query.request import And, Facets, Not, Or, Problem
 from openstats.standards import time_periods
 from openstats.standards.screening.sql import q
 

@@ -1,4 +1,4 @@
 """What a valid data set is, as tables of rules: geography, time, symbols, meta columns.
 
-The screener (`standards.screener`) reads these tables; nothing else hard-codes them.
+The screener (`standards.screening`) reads these tables; nothing else hard-codes them.
 """

@@ -77,15 +77,13 @@ class Checker(Protocol):
     r: Any  # the report: add(rule, file, message, row=, column=, value=)
     s: Any  # the screening: .meta, the MetaColumns read from the meta file
 
-    def text_columns(self) -> list[str]: ...
-
     def add_matches(self, rule: str, pattern: str, column: str, message: str) -> None: ...
 
 
-def check(checker: Checker) -> None:
+def check(checker: Checker, text_columns: list[str]) -> None:
     """Warn about bidirectional controls in the labels, hints and groupings of the meta
     file and in the text cells an import keeps (filter values, their groups, location
-    names). Called once, with the other row checks, while they are batched."""
+    names: `text_columns`). Called once, with the other row checks, while they are batched."""
     for m in checker.s.meta:
         for column in ("label", "filter_hint", "indicator_grouping"):
             value = getattr(m, column)
@@ -94,5 +92,5 @@ def check(checker: Checker) -> None:
                               f"The {column} of '{m.name}' holds invisible characters that "
                               f"change the order it is shown in: '{visible(value)}'.",
                               row=m.row, column=column, value=value)
-    for column in checker.text_columns():
+    for column in text_columns:
         checker.add_matches(RULE, PATTERN, column, CELL_MESSAGE)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from openstats.catalogue.published import PublicPublication
 from openstats.dependencies import platform, public_view
+from openstats.model.public import PublicPublication
 from openstats.notify import manage
 from openstats.publishing.workflow import Refused
 from openstats.web.pages import not_found, templates

@@ -72,8 +72,7 @@ def atom(request: Request, title: str, page_url: str, found: list[ReleaseEvent])
 
 @router.get("/feeds/releases.atom")
 def all_releases(request: Request) -> Response:
-    with platform(request).catalogue.connect() as conn:
-        found = events.latest(conn, limit=ENTRIES)
+    found = events.newest(platform(request).catalogue, limit=ENTRIES)
     base = str(request.base_url).rstrip("/")
     return atom(request, "openstats: releases", f"{base}/find-statistics", found)
 
@@ -83,8 +82,8 @@ def publication_releases(request: Request, publication: str) -> Response:
     public = api_view(request).publication(publication)
     if public is None:
         return not_found(request)
-    with platform(request).catalogue.connect() as conn:
-        found = events.latest(conn, publication_id=public.id, limit=ENTRIES)
+    found = events.newest(platform(request).catalogue, publication_id=public.id,
+                          limit=ENTRIES)
     base = str(request.base_url).rstrip("/")
     return atom(request, f"{public.title}: releases", publication_url(base, public.slug),
                 found)

@@ -25,15 +25,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 
 from openstats import http_cache
-from openstats.catalogue import listing, questions, version_specs
-from openstats.catalogue.listing import CatalogueQuery
-from openstats.catalogue.published import PublicDataSet, View
+from openstats.catalogue import listing_search, questions, version_specs
+from openstats.catalogue.listing_search import CatalogueQuery
+from openstats.catalogue.published import View
 from openstats.dependencies import platform, preview_releases, public_view
 from openstats.exports.guidance import GuidanceSection, guidance_text, variables
 from openstats.exports.snippets import snippets
 from openstats.exports.zips import stream_zip
 from openstats.model import footnotes
 from openstats.model.metadata import VersionMeta
+from openstats.model.public import PublicDataSet
 from openstats.present import ees
 from openstats.present import questions as question_pages
 from openstats.present.changes import version_changes
@@ -339,19 +340,19 @@ def latest_releases(request: Request, rows: list[DataSetRow]) -> set[tuple[str, 
 def data_catalogue(request: Request, search: str = "", theme: str = "", publication: str = "",
                    release: str = "", geographic_level: str = "", sort: str = "",
                    page: str = "1") -> Response:
-    """Search, filters, sorting and paging run in the catalogue's database (listing.py);
+    """Search, filters, sorting and paging run in the catalogue's database (listing_search.py);
     the page's ten data sets are then shown from the published view like everywhere."""
     view = public_view(request)
     q = CatalogueQuery(search=search, theme=theme, publication=publication, release=release,
                        level=geographic_level, sort=sort,
                        page=int(page) if page.isdigit() and len(page) < 9 else 1,
                        page_size=PAGE_SIZE)
-    found = listing.search(platform(request).catalogue, q, view.at, view.moment,
+    found = listing_search.search(platform(request).catalogue, q, view.at, view.moment,
                            preview_releases(request))
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
     if q.page > pages:
         q = replace(q, page=pages)
-        found = listing.search(platform(request).catalogue, q, view.at, view.moment,
+        found = listing_search.search(platform(request).catalogue, q, view.at, view.moment,
                                preview_releases(request))
     rows = [data_set_row(d) for d in (view.latest(i) for i in found.data_set_ids) if d]
     # A search of several words may be a question: read it against what data sets hold.
@@ -365,7 +366,7 @@ def data_catalogue(request: Request, search: str = "", theme: str = "", publicat
                "releases": found.options.releases,
                "levels": sorted(((c, geography.BY_CODE[c].label) for c in found.options.levels
                                  if c in geography.BY_CODE), key=lambda t: t[1])}
-    chosen_sort = sort if sort in listing.SORTS else ""
+    chosen_sort = sort if sort in listing_search.SORTS else ""
     state = {k: v for k, v in {"search": search, "theme": theme, "publication": publication,
                                 "release": release, "geographic_level": geographic_level,
                                 "sort": chosen_sort}.items() if v}

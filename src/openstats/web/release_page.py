@@ -16,10 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from openstats import charts, http_cache
-from openstats.catalogue.published import PublicDataSet, PublicRelease, View
+from openstats.catalogue.published import View
 from openstats.dependencies import platform, public_view
 from openstats.model import footnotes
 from openstats.model.content import RELEASE_TYPE_GUIDANCE, DataBlock
+from openstats.model.public import PublicDataSet, PublicRelease
 from openstats.present import blocks, ees
 from openstats.present.pages import data_set_row, release_row
 from openstats.web import what_changed

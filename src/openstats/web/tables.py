@@ -5,7 +5,7 @@ query string, so every step and every table has a URL. The locations step is one
 its search button, its "select all" buttons and "Next step" all submit what is ticked,
 so searching never loses a choice; with JavaScript the search filters the list as the
 reader types and "select all" ticks in place. The table itself, its downloads, charts
-and permalinks are in `table_page`.
+and permalinks are in `table_page` and `permalink_pages`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import Request
 
 from openstats.catalogue import version_specs
-from openstats.catalogue.published import PublicDataSet, PublicRelease, View
+from openstats.catalogue.published import View
 from openstats.dependencies import version_diffs
+from openstats.model.public import PublicDataSet, PublicRelease
 from openstats.present.diffs import WhatChanged, what_changed
 
 FIRST_ROWS = 10  # observations shown on the page; the CSV has them all

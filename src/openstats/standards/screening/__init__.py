@@ -1,3 +1,5 @@
-"""The screener, as a package: SQL text (`sql`), background work (`background`), and the
-result of a screening (`result`). The checks themselves are still one class, in
-`openstats.standards.screener`; `screen` is the entry point either way."""
+"""The screener, as a package: `screen.screen` runs every check of the open data standards
+over a data CSV and its meta CSV. `engine` holds what the checks share (SQL over the loaded
+cells, the batch of row-by-row counts), `load` the loading of the cells, `checks/` the
+checks, one module per family; `sql` the SQL text the screener, the import and the query
+engine share, `background` the work it overlaps, `result` what a screening gives."""

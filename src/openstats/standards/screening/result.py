@@ -66,7 +66,7 @@ class Screening:
         # rowid thresholds: see row_number.
         self.skipped_rows: list[int] = []
         # Temporary tables of the distinct combinations of some columns' cells, by the
-        # columns they hold (see _Checks.group_cells).
+        # columns they hold (see Checker.group_cells).
         self.grouped: dict[str, set[str]] = {}
 
     def cells_of(self, columns: Iterable[str]) -> str:

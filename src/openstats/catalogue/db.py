@@ -183,7 +183,7 @@ class Catalogue:
             conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
-        self.snapshots.wait_kept(timeout=60)  # the snapshot being written to disk first
+        self.snapshots.stop_keeping(grace=5.0)  # a small snapshot is written whole first
         self.engine.dispose()
 
     @contextmanager

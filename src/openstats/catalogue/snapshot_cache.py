@@ -44,6 +44,7 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._keeping = threading.Lock()
         self._keeper: threading.Thread | None = None
+        self._stop_keeping = threading.Event()  # set when the process stops (stop_keeping)
         self._kept_generation: int | None = None
         self._serving_kept = False  # said once per outage in the log, not per request
 
@@ -106,10 +107,25 @@ class SnapshotCache:
             self._keeper.start()
 
     def wait_kept(self, timeout: float | None = None) -> None:
-        """Until the snapshot being kept is on disk (closing the catalogue waits for it)."""
+        """Until the snapshot being kept is on disk."""
         keeper = self._keeper
         if keeper is not None:
             keeper.join(timeout)
+
+    def stop_keeping(self, grace: float) -> None:
+        """When the process stops: let the keeping finish if it can within `grace` seconds,
+        else stop it after its current batch. At 50,000 data sets the first keeping writes
+        every version's record and can take minutes; a server must not take that long to
+        stop (it took 90 s in the sizing run). Stopping early is safe: the records written
+        so far are kept, the snapshot file stays the last one written whole, and the next
+        process carries on from what is there."""
+        keeper = self._keeper
+        if keeper is None:
+            return
+        keeper.join(grace)
+        if keeper.is_alive():
+            self._stop_keeping.set()
+            keeper.join()
 
     def _keep(self, snapshot: Snapshot) -> None:
         """Write the snapshot (and its versions' records) to disk, for outages to come.
@@ -120,6 +136,10 @@ class SnapshotCache:
         try:
             missing = sorted(set(snapshot.versions) - snapshot_file.kept_versions(folder))
             for start in range(0, len(missing), self.BATCH):
+                if self._stop_keeping.is_set():
+                    log.info("stopping: %d of %d versions' records kept; the next start "
+                             "carries on", start, len(missing))
+                    return
                 with self.catalogue.connect() as conn:
                     records = data_sets.stored_records(conn, missing[start:start + self.BATCH])
                 for version_id, record in records.items():

@@ -26,13 +26,14 @@ from tests.admin.helpers import PASSWORD, Browser, Person, in_process
 from tests.notify.helpers import PUBLICATION, write_manifest
 from tests.notify.receivers import smtp_server
 from tests.ops.helpers import environment, openstats
+from tests.support.catalogue import migrated_data_dir
 
 ALERTS = f"/find-statistics/{PUBLICATION}/email-alerts"
 
 
 def published_site(tmp_path: Path, smtp_url: str) -> Settings:
-    settings = Settings(data_dir=tmp_path / "data", smtp_url=smtp_url, scheduler_seconds=0,
-                        delivery_seconds=0, rate_limit=0)
+    settings = Settings(data_dir=migrated_data_dir(tmp_path), smtp_url=smtp_url,
+                        scheduler_seconds=0, delivery_seconds=0, rate_limit=0)
     platform = open_platform(settings)
     try:
         load_manifest(platform, write_manifest(tmp_path / "m", None))

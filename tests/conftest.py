@@ -172,6 +172,17 @@ def wait_until_up(base: str, seconds: float = 30.0) -> None:
 
 
 # --- the two tiers (tests/support/tiers.py): `make check` runs what is not `system` --------
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not system"` (`make check`), the folders whose every test is system tier
+    are not even imported: each worker would import them (Playwright and all) and analyse
+    their tests only to deselect them."""
+    if (config.getoption("markexpr") == "not system"
+            and collection_path.parent == tiers.TESTS
+            and collection_path.name in tiers.SYSTEM_FOLDERS):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if tiers.is_system(item):

@@ -15,10 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
+# The cheapest argon2 cost for every password this suite hashes, in this process and in
+# the servers and commands it starts (they inherit the environment): the strong default
+# takes about half a second a hash and the tests sign in thousands of times. Set before
+# anything imports openstats.catalogue.accounts, which reads it once.
+# tests/catalogue/test_passwords.py checks that the default stays strong.
+os.environ.update({"OPENSTATS_ARGON2_TIME_COST": "1", "OPENSTATS_ARGON2_MEMORY_KIB": "8",
+                   "OPENSTATS_ARGON2_PARALLELISM": "1"})
 
-from tests.support import tiers
+import pytest  # noqa: E402 - after the cost is set
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tests.support import tiers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OPENSTATS_SHARED_DIR", REPO.parent / "shared")).resolve()
@@ -164,6 +172,17 @@ def wait_until_up(base: str, seconds: float = 30.0) -> None:
 
 
 # --- the two tiers (tests/support/tiers.py): `make check` runs what is not `system` --------
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not system"` (`make check`), the folders whose every test is system tier
+    are not even imported: each worker would import them (Playwright and all) and analyse
+    their tests only to deselect them."""
+    if (config.getoption("markexpr") == "not system"
+            and collection_path.parent == tiers.TESTS
+            and collection_path.name in tiers.SYSTEM_FOLDERS):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if tiers.is_system(item):

@@ -19,6 +19,27 @@ def _env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id's cost: passes over memory, KiB of memory, lanes. The default is RFC 9106's
+    second recommendation (argon2-cffi's own default): about half a second per hash here."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+
+def password_hashing() -> PasswordHashing:
+    """The cost from OPENSTATS_ARGON2_* (lowered only by the test suite, which hashes and
+    checks passwords thousands of times; a hash records its own cost, so it verifies
+    under any setting)."""
+    strong = PasswordHashing()
+    return PasswordHashing(
+        time_cost=_env_int("OPENSTATS_ARGON2_TIME_COST", strong.time_cost),
+        memory_kib=_env_int("OPENSTATS_ARGON2_MEMORY_KIB", strong.memory_kib),
+        parallelism=_env_int("OPENSTATS_ARGON2_PARALLELISM", strong.parallelism))
+
+
 def _default_reference_dir() -> Path | None:
     value = os.environ.get("OPENSTATS_REFERENCE_DIR")
     return Path(value) if value else None

@@ -29,14 +29,15 @@ from openstats.sessions import COOKIE
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Browser, Person, in_process
 from tests.conftest import REFERENCE
+from tests.support.catalogue import migrated_data_dir
 
 NEW_PASSWORD = "a different horse battery staple"
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Browser, Settings]]:
-    settings = Settings(data_dir=tmp_path / "data", database_url="", reference_dir=REFERENCE,
-                        scheduler_seconds=0)
+    settings = Settings(data_dir=migrated_data_dir(tmp_path), database_url="",
+                        reference_dir=REFERENCE, scheduler_seconds=0)
     platform = open_platform(settings)
     accounts.create_user(platform.catalogue, "admin@example.org", PASSWORD, "admin")
     accounts.create_user(platform.catalogue, "pub@example.org", PASSWORD, "publisher")

@@ -25,6 +25,7 @@ from openstats.platform import open_platform
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person, in_process
 from tests.conftest import REFERENCE
+from tests.support.catalogue import migrated_data_dir
 
 ADMIN = "admin@example.org"
 ATTACKER, OWNER, PROXY = "198.51.100.7", "192.0.2.10", "192.0.2.250"
@@ -32,8 +33,8 @@ WRONG = "not the password at all"
 
 
 def site_for(tmp_path: Path, **settings: Any) -> Iterator[Any]:
-    config = Settings(data_dir=tmp_path / "data", database_url="", reference_dir=REFERENCE,
-                      scheduler_seconds=0, **settings)
+    config = Settings(data_dir=migrated_data_dir(tmp_path), database_url="",
+                      reference_dir=REFERENCE, scheduler_seconds=0, **settings)
     platform = open_platform(config)
     accounts.create_user(platform.catalogue, ADMIN, PASSWORD, "admin")
     accounts.create_user(platform.catalogue, "sso@example.org", None, "publisher")

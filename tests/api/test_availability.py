@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import LiveServer
-from tests.support.open_data import GAPS, open_data_site
+from tests.support.open_data import GAPS, gaps_ids, open_data_site
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +20,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def ids(site: LiveServer) -> dict[str, str]:
-    """Label or column -> public id, for the gaps data set."""
-    meta = httpx.get(f"{site.api}/v1/data-sets/{GAPS}/meta").json()
-    out = {o["label"]: o["id"] for f in meta["filters"] for o in f["options"]}
-    out |= {i["column"]: i["id"] for i in meta["indicators"]}
-    out |= {o["label"]: o["id"] for g in meta["locations"] for o in g["options"]}
-    out["colour"] = meta["filters"][0]["id"]
-    return out
+    return gaps_ids(site)
 
 
 def available(site: LiveServer, **params: Any) -> dict[str, Any]:

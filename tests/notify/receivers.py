@@ -170,7 +170,10 @@ def smtp_server(*, username: str = "", password: str = "",
               and (auth_data.login.decode(), auth_data.password.decode()) == (username, password))
         if ok:
             box.logins.append((username, password))
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers a refusal with 535 itself. (Its default, True,
+        # means "already answered", so a wrong password got no answer and the client
+        # waited out its whole timeout.)
+        return AuthResult(success=ok, handled=False)
 
     options: dict[str, Any] = {}
     if username:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+
 from openstats.demo import MANIFEST
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
@@ -66,3 +68,14 @@ meta = "{data.with_name('gaps.meta.csv')}"
     load_manifest(platform, folder / "samples.toml")
     platform.close()
     yield from serve(settings)
+
+
+def gaps_ids(site: LiveServer) -> dict[str, str]:
+    """The gaps data set's public ids, from its metadata: by option, indicator column and
+    place label, and "colour" for its one filter."""
+    meta = httpx.get(f"{site.api}/v1/data-sets/{GAPS}/meta").json()
+    out = {o["label"]: o["id"] for f in meta["filters"] for o in f["options"]}
+    out |= {i["column"]: i["id"] for i in meta["indicators"]}
+    out |= {o["label"]: o["id"] for g in meta["locations"] for o in g["options"]}
+    out["colour"] = meta["filters"][0]["id"]
+    return out

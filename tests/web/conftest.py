@@ -1,39 +1,32 @@
-"""A site for the quality and location pages' tests: the demo, two real DfE data sets
-published, and a third scheduled for 2099 (embargoed), loaded once per session."""
+"""The real site (tests/support/real_site.py) for the quality and location pages' tests,
+loaded once per session, with the in-process client and platform both files read it by."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from fastapi.testclient import TestClient
 
-from openstats.demo import MANIFEST
-from openstats.platform import open_platform
-from openstats.publishing.manifest import load_manifest
+from openstats.app import create_app
+from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
-from tests.conftest import REFERENCE
-from tests.real_data import SPC_ID, real_sets_manifest, spc_manifest
-
-DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
-APPRENTICES = "bbbbbbbb-2222-4000-8000-000000000001"  # provider rows, the `low` symbol
-WEEKLY = "bbbbbbbb-2222-4000-8000-000000000002"  # LA rows, `z`: embargoed until 2099
-PUBLIC = (DEMO, SPC_ID, APPRENTICES)
+from tests.support.real_site import build_real_site
 
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    folder = tmp_path_factory.mktemp("real-site")
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
-                        rate_limit=0, scheduler_seconds=0)
-    platform = open_platform(settings)
-    try:
-        load_manifest(platform, MANIFEST)
-        load_manifest(platform, spc_manifest(folder / "spc"))
-        load_manifest(platform, real_sets_manifest(
-            folder / "real", "Apprenticeships", "2024-01-01T09:30:00Z",
-            [(APPRENTICES, "app-provider-starts-202122-q4", "Apprenticeship starts")]))
-        load_manifest(platform, real_sets_manifest(
-            folder / "future", "Attendance", "2099-01-01T09:30:00Z",
-            [(WEEKLY, "ees_weekly_data", "Attendance in schools, weekly")]))
-    finally:
-        platform.close()
-    return settings
+    return build_real_site(tmp_path_factory.mktemp("real-site"))
 
+
+@pytest.fixture(scope="module")
+def client(real_site: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(real_site)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def platform(real_site: Settings) -> Iterator[Platform]:
+    p = open_platform(real_site)
+    yield p
+    p.close()

@@ -5,7 +5,6 @@ one that has it too, each linked into the table tool set to it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,34 +12,18 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from openstats.app import create_app
-from openstats.catalogue import data_sets
-from openstats.platform import Platform, open_platform
+from openstats.platform import Platform
 from openstats.settings import Settings
 from tests.api.conftest import serve
 from tests.real_data import SPC_ID
-from tests.web.conftest import DEMO, PUBLIC, WEEKLY
-
-
-@pytest.fixture(scope="module")
-def client(real_site: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(real_site)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def platform(real_site: Settings) -> Iterator[Platform]:
-    p = open_platform(real_site)
-    yield p
-    p.close()
+from tests.support.real_site import DEMO, PUBLIC, WEEKLY, latest_version
 
 
 def holders(p: Platform, ids: tuple[str, ...], level: str, code: str) -> dict[str, str]:
     """Of these data sets, those whose latest version has the place: id -> its public id."""
     out = {}
     for data_set_id in ids:
-        with p.catalogue.connect() as conn:
-            version = data_sets.versions(conn, data_set_id)[0]
+        version = latest_version(p, data_set_id)
         for loc in p.catalogue.metadata.get(version.id).locations:
             if loc.level == level and code in (loc.code, loc.secondary_code, loc.public_id):
                 out[data_set_id] = loc.public_id

@@ -5,7 +5,6 @@ gives; the warnings are the screener's own for the files; embargoed versions hav
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
 from openstats.app import create_app
-from openstats.catalogue import data_sets
 from openstats.catalogue.schema import version_quality
 from openstats.demo import MANIFEST
 from openstats.model.metadata import VersionMeta
@@ -25,7 +23,7 @@ from openstats.settings import Settings
 from openstats.standards.screening.screen import screen
 from tests.api.conftest import serve
 from tests.conftest import REFERENCE
-from tests.web.conftest import APPRENTICES, DEMO, PUBLIC, WEEKLY
+from tests.support.real_site import APPRENTICES, DEMO, PUBLIC, WEEKLY, latest_version
 
 # Written out here rather than read from standards/symbols.py: the test says what a
 # report must count, whatever that module holds.
@@ -33,22 +31,8 @@ SYMBOLS = ["c", "x", "z", "u", "low", "k", ":", "~", ".", "-", "..", "N/A", "n/a
 NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 
 
-@pytest.fixture(scope="module")
-def client(real_site: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(real_site)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def platform(real_site: Settings) -> Iterator[Platform]:
-    p = open_platform(real_site)
-    yield p
-    p.close()
-
-
 def latest(p: Platform, data_set_id: str) -> tuple[Path, VersionMeta]:
-    with p.catalogue.connect() as conn:
-        version = data_sets.versions(conn, data_set_id)[0]
+    version = latest_version(p, data_set_id)
     return (p.storage.file(version.storage_key, "data.parquet"),
             p.catalogue.metadata.get(version.id))
 

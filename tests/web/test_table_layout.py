@@ -160,6 +160,9 @@ def all_las(meta: dict) -> list[tuple[str, str]]:
             *(("indicators", i["id"]) for i in meta["indicators"])]
 
 
+# Its point is size (a cut over the page's cell limit still downloads in full, 20,000+
+# rows as CSV and as a workbook): about half a minute, so the system tier.
+@pytest.mark.system
 def test_a_cut_too_big_to_show_offers_its_files(client: TestClient, meta: dict) -> None:
     sel = all_las(meta)
     steps = client.get("/data-tables?" + urlencode([*sel, ("from", "filters")]))

@@ -19,9 +19,20 @@ from openstats.catalogue.schema import publication_roles, publications, users
 from openstats.catalogue.values import new_id, now
 from openstats.errors import AccountError
 from openstats.model.users import ROLES, Role, User
+from openstats.settings import PasswordHashing, password_hashing
 
 MIN_PASSWORD = 12
-_hasher = PasswordHasher()
+
+
+def hasher(cost: PasswordHashing) -> PasswordHasher:
+    """argon2id at `cost` (salt and hash lengths argon2-cffi's own)."""
+    return PasswordHasher(time_cost=cost.time_cost, memory_cost=cost.memory_kib,
+                          parallelism=cost.parallelism)
+
+
+# One cost for the whole process, read once: the accounts functions are called from the
+# server, the commands and the tests alike, and none of them carries Settings this deep.
+_hasher = hasher(password_hashing())
 
 
 def hash_password(password: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.query.engine import SOURCE, QueryEngine, Version, answer_warnings
+from openstats.query.engine import UNORDERED_SOURCE, QueryEngine, Version, answer_warnings
 from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
 
@@ -41,28 +41,41 @@ def availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availabi
 def _availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availability:
     p = engine.prepare(v, req)
     filters = v.meta["filters"]
-    parts = ["count(*)", "list(DISTINCT geographic_level)", "list(DISTINCT location_id)",
-             "list(DISTINCT time_period_id)",
-             *(f"list(DISTINCT {q(f['column'])})" for f in filters),
+    # Which ids occur, as one bit per id (DuckDB's bitstring_agg over the id's known range):
+    # a plain aggregate, where eight list(DISTINCT ...) aggregates cost ~15 ms of
+    # DuckDB's machinery even for a few thousand matching rows (23 ms -> 14 ms at 10M
+    # rows). A row's geographic level is its own location's level, so the levels come
+    # from the locations and need no aggregate of their own.
+    id_columns = [("location_id", max(v.location_by_id, default=0)),
+                  ("time_period_id", max(v.period_by_id, default=0)),
+                  *((q(f["column"]), max((o["id"] for o in f["options"]), default=0))
+                    for f in filters)]
+    parts = ["count(*)",
+             *(f"bitstring_agg({column}::INTEGER, 0, {top})" for column, top in id_columns),
              # A value is any non-blank cell: numbers and symbols (c, x, z, ...) alike.
              *(f"bool_or({q(i['column'])} IS NOT NULL AND trim({q(i['column'])}) <> '')"
                for i in p.indicators)]
     # An aggregate without GROUP BY: always exactly one row.
     [row] = engine.cursor().sql(
-        f"SELECT {', '.join(parts)} FROM {SOURCE} WHERE {p.where}",
+        f"SELECT {', '.join(parts)} FROM {UNORDERED_SOURCE} WHERE {p.where}",
         params=[str(v.parquet), *p.compiler.params]).fetchall()
-    # list() of no rows is NULL, not an empty list.
-    rows, levels, locations, times = (int(row[0]), set(row[1] or ()), set(row[2] or ()),
-                                      set(row[3] or ()))
-    option_sets = [set(ids or ()) for ids in row[4:4 + len(filters)]]
-    has_value = row[4 + len(filters):]
+    rows = int(row[0])
+    # bitstring_agg of no rows is NULL: nothing occurs.
+    locations, times, *option_sets = (_ids(bits) for bits in row[1:1 + len(id_columns)])
+    has_value = row[1 + len(id_columns):]
+    levels = {v.location_by_id[i]["level"] for i in locations}
     return Availability(
         rows=rows,
         levels=[code for code in v.meta["geographic_levels"] if code in levels],
         locations=[loc["public_id"] for loc in v.meta["locations"] if loc["id"] in locations],
-        time_period_ids=sorted((t for t in times if t is not None), key=v.ordinal.__getitem__),
+        time_period_ids=sorted(times, key=v.ordinal.__getitem__),
         options={f["public_id"]: [o["public_id"] for o in f["options"] if o["id"] in ids]
                  for f, ids in zip(filters, option_sets, strict=True)},
         indicators=[i["public_id"] for i, ok in zip(p.indicators, has_value, strict=True)
                     if ok],
         warnings=answer_warnings(p.compiler, req, rows))
+
+
+def _ids(bits: str | None) -> set[int]:
+    """The ids whose bit is set in a bitstring_agg answer (bit i is id i)."""
+    return {i for i, bit in enumerate(bits or "") if bit == "1"}

@@ -280,6 +280,10 @@ class QueryEngine:
 
 
 SOURCE = "read_parquet(?, file_row_number = true)"
+# The same rows without their place in the file, for answers that keep no order (counts,
+# distinct values): asking DuckDB for file_row_number made an availability answer at 10M
+# rows take 32 ms instead of 23 ms.
+UNORDERED_SOURCE = "read_parquet(?)"
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,6 @@ class SnapshotCache:
                                             name="keep-snapshot", daemon=True)
             self._keeper.start()
 
-    def wait_kept(self, timeout: float | None = None) -> None:
-        """Until the snapshot being kept is on disk."""
-        keeper = self._keeper
-        if keeper is not None:
-            keeper.join(timeout)
-
     def stop_keeping(self, grace: float) -> None:
         """When the process stops: let the keeping finish if it can within `grace` seconds,
         else stop it after its current batch. At 50,000 data sets the first keeping writes

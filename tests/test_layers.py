@@ -7,6 +7,7 @@ Read from the source with `ast` (imports and calls), so a function-level import 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "openstats"
@@ -32,6 +33,7 @@ MAY_HOLD_A_TRANSACTION = {
 RUNS_SQL = {"execute", "exec_driver_sql", "scalar", "scalars"}
 
 
+@functools.cache  # parsing all of src/ takes a second or two; the checks only read the trees
 def modules() -> list[tuple[str, ast.Module]]:
     return [(str(path.relative_to(SRC)), ast.parse(path.read_text(encoding="utf-8")))
             for path in sorted(SRC.rglob("*.py")) if not path.is_relative_to(CATALOGUE)]

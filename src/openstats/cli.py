@@ -30,6 +30,9 @@ app = typer.Typer(help="openstats: publish official statistics as open data.",
 err = Console(stderr=True)
 out = Console()
 
+# How long `serve` keeps an idle HTTP connection open (see serve).
+KEEP_ALIVE_SECONDS = 75
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data folder (default: $OPENSTATS_DATA_DIR or ./.openstats)"),
@@ -320,7 +323,12 @@ def serve(
                     timeout_graceful_shutdown=round(graceful_timeout),
                     # The C HTTP parser and libuv event loop (both dependencies): about
                     # a millisecond less per request than h11 and asyncio's own loop.
-                    http="httptools", loop="uvloop")
+                    http="httptools", loop="uvloop",
+                    # Keep idle connections open longer than the clients and proxies that
+                    # reuse them (httpx 5 s, nginx and load balancers 60 s). With uvicorn's
+                    # own 5 s, a client reusing a connection just as the server closed it got
+                    # "server disconnected without a response" (seen once under load in CI).
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS)
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -70,3 +71,21 @@ def test_load_demo_twice_is_harmless(tmp_path: Path) -> None:
         done = subprocess.run(openstats("load-demo", "--data-dir", str(tmp_path)), env=env,
                               capture_output=True, text=True, check=True)
         assert expected in done.stdout
+
+
+def test_idle_connection_outlives_the_clients_keep_alive(server: str) -> None:
+    """A connection left idle for longer than httpx keeps one (5 s) still answers.
+
+    Clients reuse idle connections until their own expiry; a server that closes sooner
+    races them, and the request sent as it closes is lost ("server disconnected without
+    sending a response"). With uvicorn's default of 5 s this fails: the second request
+    reads an empty answer.
+    """
+    host, port = server.removeprefix("http://").split(":")
+    request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        for pause in (6.5, 0):
+            conn.sendall(request)
+            answer = conn.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+            time.sleep(pause)

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from openstats.app import create_app
+from openstats.cli import KEEP_ALIVE_SECONDS
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
@@ -131,7 +132,9 @@ def serve(settings: Settings) -> Iterator[LiveServer]:
     """Run the app on a free loopback port in a thread until the generator is closed."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning",
+                                           # as `openstats serve`: no keep-alive race
+                                           timeout_keep_alive=KEEP_ALIVE_SECONDS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"

@@ -295,7 +295,7 @@ def test_csv_cells_never_become_formulas_and_numbers_stay() -> None:
     import pyarrow as pa
 
     from openstats.exports.flat_table import _safe_values
-    from openstats.formulas import neutralise
+    from openstats.standards.formulas import neutralise
 
     cells = ["-5", "=1+1", "12", "@x", "c", "-1,234.5", "+3", "-", "\tx", "＝1", "low"]
     assert _safe_values(pa.chunked_array([cells])).to_pylist() == [neutralise(c) for c in cells]

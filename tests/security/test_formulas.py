@@ -20,11 +20,11 @@ from odf.namespaces import OFFICENS, TABLENS
 from odf.table import TableCell
 from openpyxl import load_workbook
 
-from openstats import formulas
 from openstats.catalogue import accounts, audit
 from openstats.catalogue.db import Catalogue
 from openstats.platform import open_platform
 from openstats.settings import Settings
+from openstats.standards import formulas
 from tests.api.conftest import LiveServer
 from tests.security.hostile import DATA_SET_ID, DDE, FORMULA
 from tests.security.test_xss import table_path

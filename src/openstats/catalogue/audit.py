@@ -13,8 +13,8 @@ from sqlalchemy.engine import Connection
 
 from openstats.catalogue.schema import audit_log
 from openstats.catalogue.values import now, utc
-from openstats.formulas import neutralise_row
 from openstats.model.users import User
+from openstats.standards.formulas import neutralise_row
 
 
 @dataclass(frozen=True)

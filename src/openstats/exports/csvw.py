@@ -15,8 +15,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from openstats.formulas import neutralise_row
 from openstats.standards import geography
+from openstats.standards.formulas import neutralise_row
 from openstats.standards.symbols import OBSOLETE_SYMBOLS, SYMBOLS
 
 CONTEXT = "http://www.w3.org/ns/csvw"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -24,10 +23,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from openstats.exports import labels
-from openstats.formulas import NUMBER, TRIGGERS
 from openstats.query.json_rows import fragments
 from openstats.query.observations import Observations
 from openstats.standards import geography
+from openstats.standards.formulas import STARTS_LIKE_A_FORMULA, WHOLE_NUMBER
 
 
 def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
@@ -97,8 +96,8 @@ def _safe_values(values: pa.ChunkedArray) -> pa.Array:
     array = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if not pa.types.is_string(array.type):
         array = pc.cast(array, pa.string())
-    starts = pc.match_substring_regex(array, "^[" + re.escape("".join(TRIGGERS)) + "]")
-    number = pc.and_(pc.match_substring_regex(array, f"^(?:{NUMBER.pattern})$"),
+    starts = pc.match_substring_regex(array, STARTS_LIKE_A_FORMULA)
+    number = pc.and_(pc.match_substring_regex(array, WHOLE_NUMBER),
                      pc.match_substring_regex(array, "[0-9]"))
     risky = pc.fill_null(pc.and_(starts, pc.invert(number)), False)
     if not pc.any(risky).as_py():

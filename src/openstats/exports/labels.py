@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from openstats.formulas import neutralise
 from openstats.query.json_rows import fragments
 from openstats.standards import geography, time_periods
+from openstats.standards.formulas import neutralise
 from openstats.standards.symbols import NUMBER_PATTERN
 
 

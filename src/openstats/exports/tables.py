@@ -8,7 +8,7 @@
 - XLSX of a selection too big to show: the flat rows in a write-only workbook spooled to
   a temporary file, so memory stays bounded whatever the size.
 
-Labels come from publishers' files, so no text may become a formula (`formulas.py`): in
+Labels come from publishers' files, so no text may become a formula (`standards/formulas.py`): in
 CSV a risky text cell gets OWASP's leading `'`; in XLSX and ODS text cells are typed as
 text (XLSX also with Excel's "quote prefix" mark on risky ones), which no spreadsheet
 evaluates, so those files show the text exactly as written.
@@ -34,8 +34,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from openstats.formulas import neutralise_row, risky
 from openstats.query.pivot import Cell, Table, number_of
+from openstats.standards.formulas import neutralise_row, risky
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit: bigger flat downloads go on to a next sheet
 UNIT_AFFIX = {"%": ("", "%"), "£": ("£", ""), "£m": ("£", "m"), "pp": ("", "pp")}

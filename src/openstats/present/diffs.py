@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from openstats import formulas
 from openstats.ingest import diff
 from openstats.model.catalogue import DiffCounts
 from openstats.present import ees
 from openstats.query.diffs import Diff, DiffRow
-from openstats.standards import geography
+from openstats.standards import formulas, geography
 
 
 def summary(d: Diff) -> dict[str, Any]:
@@ -60,7 +59,7 @@ def csv_header(d: Diff) -> list[str]:
 
 def csv_rows(rows: Iterable[DiffRow]) -> Iterator[list[str]]:
     """Rows for csv_header's columns; labels from publishers' files stay text in
-    spreadsheets (formulas.py)."""
+    spreadsheets (standards/formulas.py)."""
     for r in rows:
         cells = [r.change, r.time_period.period, r.time_period.identifier,
                  geography.BY_CODE[r.level].label, r.location.code, r.location.name,

@@ -208,9 +208,11 @@ RULES: dict[str, Rule] = _rules(
      "NULL or NA came from the software that made the file; use a GSS symbol or a "
      "label.", "general_null"),
     ("data.formula", W, "Text starts like a spreadsheet formula",
-     "Cells starting with =, +, -, @, a tab or a carriage return are run as formulas by "
-     "spreadsheets that open a download (CSV injection). Reword the text, e.g. put it in "
-     "words or start with a letter.", ""),
+     "Cells starting with =, +, -, @ (or their full-width forms), a tab, a carriage return "
+     "or a line break are run as formulas by spreadsheets that open a download (CSV "
+     "injection), unless the cell is a plain number such as -5 or +3. Reword the text, "
+     "e.g. put it in words or start with a letter; downloads of tables put a ' in front "
+     "of such text.", ""),
     ("data.markup", W, "Text looks like HTML",
      "Labels and filter values are shown exactly as typed, tags included. Remove the "
      "HTML; write plain text.", ""),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from openstats.standards import geography
+from openstats.standards import formulas, geography
 from openstats.standards.screening.engine import Checker
+from openstats.standards.screening.sql import q
 
-# Text a spreadsheet would take for a formula (CSV injection): =, +, @, a tab or carriage
-# return first, or a minus that does not start a number. RE2 and Python read it alike.
-FORMULA = re.compile(r"^[=+@\t\r]|^-[^0-9. ]")
+# Text a spreadsheet would take for a formula (CSV injection) is what standards/formulas.py
+# says it is: the same cells a download neutralises, in the data file (risky_sql) and in
+# the meta file (risky).
 FORMULA_MESSAGE = ("'{value}' in {column} starts like a spreadsheet formula: a spreadsheet "
                    "opening a download could run it.")
 # An HTML tag or comment: '<' and a letter, '/' or '!', up to a '>'. "<5" is not one.
@@ -24,7 +25,7 @@ def check_text_cells(ck: Checker) -> None:
     they only warn: a spreadsheet opening a download would run a formula, and markup
     in a label is almost always pasted by mistake."""
     for c in text_columns(ck):
-        ck.add_matches("data.formula", FORMULA.pattern, c, FORMULA_MESSAGE)
+        ck.add_rows("data.formula", formulas.risky_sql(q(c)), c, FORMULA_MESSAGE)
         ck.add_matches("data.markup", MARKUP.pattern, c, MARKUP_MESSAGE)
 
 
@@ -41,7 +42,7 @@ def text_columns(ck: Checker) -> list[str]:
 
 def check_text(ck: Checker, text: str, file: str, row: int, column: str) -> None:
     """Formula and markup warnings for one piece of text from the meta file."""
-    if FORMULA.search(text):
+    if formulas.risky(text):
         ck.r.add("data.formula", file, FORMULA_MESSAGE.format(value=text, column=column),
                  row=row, column=column, value=text)
     if MARKUP.search(text):

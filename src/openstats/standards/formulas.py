@@ -14,7 +14,9 @@ Where this applies: the table tool's CSV, XLSX and ODS downloads (`exports/table
 the audit log CSV. Where it does not, on purpose: the data and meta files a publisher
 uploaded are served byte for byte (their SHA-256 is published and tested); changing a
 cell there would break that promise and the open data standards' file, so those files
-are what the publisher wrote, as EES serves them too.
+are what the publisher wrote, as EES serves them too. The screener warns about the same
+cells, by the same rule (`risky_sql` is `risky` for DuckDB), so that a publisher learns
+which of their labels a download will change, and of no others.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", 
 NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?")
 
 
+# The same two tests as regular expressions that Python, RE2 (DuckDB) and Arrow all read
+# alike: for the vectorised and SQL forms of `risky` below and in exports/flat_table.py.
+_IN_A_CLASS = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "-": "\\-"}
+STARTS_LIKE_A_FORMULA = "^[" + "".join(_IN_A_CLASS.get(c, c) for c in TRIGGERS) + "]"
+WHOLE_NUMBER = f"^(?:{NUMBER.pattern})$"
+
+
 def is_plain_number(text: str) -> bool:
     return bool(text) and any(c.isdigit() for c in text) and NUMBER.fullmatch(text) is not None
 
@@ -34,6 +43,17 @@ def is_plain_number(text: str) -> bool:
 def risky(text: str) -> bool:
     """True when a spreadsheet could read this text cell as a formula."""
     return text.startswith(TRIGGERS) and not is_plain_number(text)
+
+
+def risky_sql(column: str) -> str:
+    """`risky` as a DuckDB condition on a text column (a quoted name or an expression)."""
+    return (f"(regexp_matches({column}, {_sql_text(STARTS_LIKE_A_FORMULA)}) AND NOT "
+            f"(regexp_matches({column}, {_sql_text(WHOLE_NUMBER)}) AND "
+            f"regexp_matches({column}, '[0-9]')))")
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def neutralise(text: str) -> str:

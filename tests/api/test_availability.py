@@ -91,3 +91,13 @@ def test_paging_and_sorts_are_refused_by_name(site: LiveServer) -> None:
     bad = httpx.get(f"{site.api}/v1/data-sets/{GAPS}/availability",
                     params={"timePeriods.eq": "2020"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "timePeriods.eq"
+
+
+def test_post_refuses_unknown_query_parameters_by_name(site: LiveServer) -> None:
+    url = f"{site.api}/v1/data-sets/{GAPS}/availability"
+    answer = httpx.post(url, params={"pageSize": "5", "dataSetVersion": "1.*"}, json={})
+    assert answer.status_code == 400
+    assert [(e["code"], e["path"]) for e in answer.json()["errors"]] == [
+        ("UnknownField", "pageSize")]
+    # The two it takes, in any case EES accepts, are not refused.
+    assert httpx.post(url, params={"datasetversion": "1.*"}, json={}).status_code == 200

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from openstats import http_cache
 from openstats.api import openapi
 from openstats.api.answers import answer, not_found, problem
-from openstats.api.params import DataSetId, VersionSpec, hidden
+from openstats.api.params import DataSetId, VersionSpec, hidden, unknown_params
 from openstats.api.queries import json_body
 from openstats.api.versions import choose
 from openstats.dependencies import platform
@@ -110,8 +110,7 @@ async def availability_post(
     row, errors = choose(request, dataSetId, dataSetVersion)
     if row is None and not errors:
         return not_found()
-    errors += [Problem("UnknownField", k) for k in request.query_params
-               if k.lower() not in ("datasetversion", "asof")]
+    errors += unknown_params(request, ("dataSetVersion", "asOf"))
     if row is None:
         return problem(400, errors)
     read = await json_body(request)

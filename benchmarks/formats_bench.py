@@ -1,13 +1,14 @@
 """The `formats` step of `make bench`: the query's open formats against its JSON answer,
-and the availability endpoint (issue 15), over the generated data set.
+and the availability endpoint (issue 15), over the generated data set, on each shape.
 
 The data set is loaded by `openstats load` with a manifest of its own; one `openstats
-serve` (one worker) answers; this process sends sequential GETs. The query is every
-regional row of the latest year: one page of the JSON answer (`pageSize=10000`), so the
-JSON answer and each file hold the same rows. Each format's median is reported as a
-ratio of the JSON answer's median (goal: at most 1.5x). Availability is asked what the
-table tool asks after its locations step (one local authority) and after its time step
-(England's own rows in the latest year); goal: median at most 20 ms.
+serve` (one worker) answers; this process sends sequential GETs. Each query asks for the
+rows of one area in one year (QUERIES: a region's local authorities in the mixed shape,
+a local authority's schools in the time shape): one page of the JSON answer
+(`pageSize=10000`), so the JSON answer and each file hold the same rows. Each format's
+median is reported as a ratio of the JSON answer's median (goal: at most 1.5x).
+Availability is asked what the table tool asks after its locations step (one local
+authority) and after its time step (that and one year); goal: median at most 20 ms.
 """
 
 from __future__ import annotations
@@ -51,32 +52,45 @@ def _timed(port: int, paths: list[str], samples: int) -> tuple[float, int, float
     return statistics.median(ms for ms, _ in runs), runs[0][1], cold
 
 
-def _paths(port: int) -> tuple[list[str], dict[str, list[str]]]:
+# Per shape (generate.py): the rows each query asks for, and the level of the rows the
+# availability questions look at, so that each shape's queries return a page of a few
+# thousand rows. The mixed shape has every level: a region's local authorities in a year.
+# The time shape has school rows only: one local authority's schools in a year.
+QUERIES = {
+    "mixed": ("the local authority rows of one region in one year", "LA", "REG"),
+    "time": ("the school rows of one local authority in one year", "SCH", "LA"),
+}
+
+
+def _paths(port: int, shape: str) -> tuple[list[str], dict[str, list[str]]]:
     """The queries (without format) and the availability questions, from the metadata:
-    one local authority level query per region and year, and availability per LA."""
+    one query per area and year (QUERIES), and availability per local authority."""
+    _, level, area_level = QUERIES[shape]
     meta = get_json(port, f"/api/v1/data-sets/{DATA_SET_ID}/meta")
     periods = [f"{t['period']}|{t['code']}" for t in meta["timePeriods"]]
-    regions = next(g["options"] for g in meta["locations"] if g["level"]["code"] == "REG")
+    areas = next(g["options"] for g in meta["locations"] if g["level"]["code"] == area_level)
     las = next(g["options"] for g in meta["locations"] if g["level"]["code"] == "LA")
     base = f"/api/v1/data-sets/{DATA_SET_ID}"
     queries = [f"{base}/query?" + urllib.parse.urlencode(
-        {"geographicLevels.eq": "LA", "locations.eq": f"REG|id|{region['id']}",
+        {"geographicLevels.eq": level, "locations.eq": f"{area_level}|id|{area['id']}",
          "timePeriods.eq": period, "pageSize": "10000"})
-        for period in reversed(periods) for region in regions]
+        for period in reversed(periods) for area in areas]
 
     def ask(params: dict[str, str]) -> str:
         return f"{base}/availability?" + urllib.parse.urlencode(params)
 
     return queries, {
         "after the locations step (one local authority)": [ask(
-            {"geographicLevels.eq": "LA", "locations.eq": f"LA|id|{la['id']}"}) for la in las],
+            {"geographicLevels.eq": level, "locations.eq": f"LA|id|{la['id']}"})
+            for la in las],
         "after the time step (one local authority, one year)": [ask(
-            {"geographicLevels.eq": "LA", "locations.eq": f"LA|id|{la['id']}",
+            {"geographicLevels.eq": level, "locations.eq": f"LA|id|{la['id']}",
              "timePeriods.eq": periods[n % len(periods)]}) for n, la in enumerate(las)]}
 
 
 def run_step(args: Any, openstats: list[str], data: Path, meta: Path, context: str,
-             write: Callable[[str, str, str], None], marks: tuple[str, str]) -> bool:
+             write: Callable[[str, str, str], None], marks: tuple[str, str],
+             shape: str = "mixed") -> bool:
     """Load, serve, time, report (and write README.md's section unless --no-readme); True
     when the step ran cleanly and met its goals."""
     stem = data.name[: -len(".csv")]
@@ -102,7 +116,7 @@ def run_step(args: Any, openstats: list[str], data: Path, meta: Path, context: s
     samples = max(5, args.api_samples // 10)
     try:
         server.wait_ready()
-        queries, questions = _paths(port)
+        queries, questions = _paths(port, shape)
         json_ms, json_size, json_cold = _timed(port, queries, samples)
         # Counted after the timing: asked first, it made the JSON's "cold" request a warm one.
         rows = get_json(port, queries[WARMUP])["paging"]["totalResults"]
@@ -116,7 +130,7 @@ def run_step(args: Any, openstats: list[str], data: Path, meta: Path, context: s
     lines = [
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {context}.",
         "",
-        f"Queries: the local authority rows of one region in one year of `{data.name}` "
+        f"Queries: {QUERIES[shape][0]} of `{data.name}` "
         f"({args.rows:,} rows; {rows:,} rows in the first timed one), one page of the JSON "
         f"answer; one server worker; median of {samples} sequential requests after "
         f"{WARMUP} warm-up ones, each a different region and year (the same list for each "

@@ -336,9 +336,9 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
     if "release" in steps and shape == "mixed":
         api_ok = release_bench.run_step(args, openstats, data, meta, context(), write_readme,
                                         markers("release-results", shape)) and api_ok
-    if "formats" in steps and shape == "mixed":
+    if "formats" in steps:
         api_ok = formats_bench.run_step(args, openstats, data, meta, context(), write_readme,
-                                        markers("formats-results", shape)) and api_ok
+                                        markers("formats-results", shape), shape) and api_ok
     if "diff" in steps and shape == "mixed":
         peer = next((r.seconds for r in results if r.step == "peer" and r.exit_code == 0),
                     None)

@@ -113,3 +113,25 @@ def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
     platform = open_platform(Settings(data_dir=tmp_path / "data", database_url=""))
     yield platform.catalogue
     platform.close()
+
+
+def test_query_files_neutralise_csv_but_keep_parquet_as_published(hostile: LiveServer) -> None:
+    """The label arrays are kept per version (exports/flat_table.py): the CSV's neutralised
+    ones and Parquet's as-published ones are kept apart, whichever is asked first."""
+    import pyarrow.parquet as pq
+
+    url = f"{hostile.api}/v1/data-sets/{DATA_SET_ID}/query"
+    # Another sort each round: a new answer (answers are cached per query and format).
+    for sort, order in (("timePeriod|Asc", ("csv", "parquet")),
+                        ("timePeriod|Desc", ("parquet", "csv"))):
+        for fmt in order:
+            answer = httpx.get(url, params={"format": fmt, "sorts": sort}, timeout=60)
+            assert answer.status_code == 200, answer.text[:300]
+            if fmt == "csv":
+                rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+                cells = [c for row in rows for c in row]
+                assert "'" + FORMULA in cells and FORMULA not in cells
+            else:
+                table = pq.read_table(io.BytesIO(answer.content))
+                cells = [c for column in table.columns for c in column.to_pylist()]
+                assert FORMULA in cells and "'" + FORMULA not in cells

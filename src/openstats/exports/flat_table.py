@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from openstats.exports import labels
+from openstats.query.engine import Version
 from openstats.query.json_rows import fragments
 from openstats.query.observations import Observations
 from openstats.standards import geography
@@ -31,33 +33,57 @@ from openstats.standards.formulas import STARTS_LIKE_A_FORMULA, WHOLE_NUMBER
 
 def flat(obs: Observations, *, safe: bool) -> list[tuple[str, pa.Array]]:
     """The columns other than the indicators: (name, text array) in order."""
-    meta = obs.version.meta
+    v = obs.version
+    meta = v.meta
     times = obs.ids("time_period_id")
-    out = [("time_period", labels.take(labels.by_id(meta["time_periods"],
-                                                    lambda t: str(t["period"])), times)),
-           ("time_identifier", labels.take(labels.by_id(meta["time_periods"],
-                                                        labels.time_label), times))]
+    out = [("time_period", labels.take(v.derived(("flat", "time_period"), partial(
+               labels.by_id, meta["time_periods"], _period)), times)),
+           ("time_identifier", labels.take(v.derived(("flat", "time_identifier"), partial(
+               labels.by_id, meta["time_periods"], labels.time_label)), times))]
     names = {code: labels.level_label(code) for code in meta["geographic_levels"]}
     out.append(("geographic_level", _level_labels(obs.ids("geographic_level"), names)))
-    locations = meta["locations"]
-    # Every level's columns, as in the data file: the same header for every batch.
+    # Every level's columns, as in the data file: the same header for every batch. The
+    # label arrays depend on the version alone, so each is made once per version (a
+    # version may hold tens of thousands of schools).
     for level in geography.LEVELS:
         column = f"loc_{level.code}"
         if column not in obs.table.column_names:
             continue
         ids = obs.ids(column)
-        own = [loc for loc in locations if loc["level"] == level.code]
         for code_column in level.code_columns:
-            codes = [{"id": loc["id"], "code": labels.location_code(loc, code_column)}
-                     for loc in own]
-            out.append((code_column, labels.take(labels.by_id(
-                codes, lambda c: str(c["code"]), safe=safe), ids)))
-        out.append((level.name_column, labels.take(labels.by_id(
-            own, lambda loc: str(loc["name"] or ""), safe=safe), ids)))
+            out.append((code_column, labels.take(v.derived(
+                ("flat", code_column, safe),
+                partial(_code_labels, v, level.code, code_column, safe)), ids)))
+        out.append((level.name_column, labels.take(v.derived(
+            ("flat", level.name_column, safe), partial(_name_labels, v, level.code, safe)),
+            ids)))
     for f in obs.filters:
-        out.append((f["column"], labels.take(labels.by_id(
-            f["options"], lambda o: str(o["label"]), safe=safe), obs.ids(f["column"]))))
+        out.append((f["column"], labels.take(v.derived(
+            ("flat", f["column"], safe), partial(labels.by_id, f["options"], _label,
+                                                 safe=safe)), obs.ids(f["column"]))))
     return out
+
+
+def _period(t: dict[str, Any]) -> str:
+    return str(t["period"])
+
+
+def _label(o: dict[str, Any]) -> str:
+    return str(o["label"])
+
+
+def _own(v: Version, level: str) -> list[dict[str, Any]]:
+    return [loc for loc in v.meta["locations"] if loc["level"] == level]
+
+
+def _code_labels(v: Version, level: str, code_column: str, safe: bool) -> pa.Array:
+    codes = [{"id": loc["id"], "code": labels.location_code(loc, code_column)}
+             for loc in _own(v, level)]
+    return labels.by_id(codes, lambda c: str(c["code"]), safe=safe)
+
+
+def _name_labels(v: Version, level: str, safe: bool) -> pa.Array:
+    return labels.by_id(_own(v, level), lambda loc: str(loc["name"] or ""), safe=safe)
 
 
 def _level_labels(codes: pa.Array, names: dict[str, str]) -> pa.Array:

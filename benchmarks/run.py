@@ -339,7 +339,7 @@ def run_shape(args: argparse.Namespace, steps: list[str], shape: str) -> bool:
     if "formats" in steps:
         api_ok = formats_bench.run_step(args, openstats, data, meta, context(), write_readme,
                                         markers("formats-results", shape), shape) and api_ok
-    if "diff" in steps and shape == "mixed":
+    if "diff" in steps:
         peer = next((r.seconds for r in results if r.step == "peer" and r.exit_code == 0),
                     None)
         api_ok = diff_bench.run_step(args, openstats, data, meta, context(), peer,

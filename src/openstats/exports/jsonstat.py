@@ -45,8 +45,7 @@ def dataset(obs: Observations, *, label: str, href: str = "") -> dict[str, Any]:
     time_items = sorted((t for t in v.meta["time_periods"] if t["id"] in present_times),
                         key=lambda t: v.ordinal[t["id"]])
     locs = obs.ids("location_id")
-    present_locs = set(locs.unique().to_pylist())
-    loc_items = [loc for loc in v.meta["locations"] if loc["id"] in present_locs]
+    loc_items = v.locations_in_order(locs.unique().to_pylist())
     dims: list[tuple[str, dict[str, Any], list[int], pa.Array]] = [
         ("timePeriod", _dimension("Time period", [(
             f"{labels.api_period(t)}|{t['code']}",

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -48,7 +50,8 @@ def chunks(parts: Iterable[Observations], data_set_id: str, version: str
 
 
 def table(obs: Observations, data_set_id: str, version: str) -> pa.Table:
-    meta = obs.version.meta
+    v = obs.version
+    meta = v.meta
     n, k = obs.table.num_rows, len(obs.indicators)
     # Observation-major: each row's indicators one after another, as in the JSON answer.
     rows = np.repeat(np.arange(n, dtype=np.int64), k)
@@ -57,17 +60,21 @@ def table(obs: Observations, data_set_id: str, version: str) -> pa.Table:
         "STRUCTURE": labels.constant("dataflow", n * k),
         "STRUCTURE_ID": labels.constant(structure_id(data_set_id, version), n * k),
         "ACTION": labels.constant("I", n * k),
-        "TIME_PERIOD": labels.take(labels.by_id(meta["time_periods"], labels.api_period), times),
-        "TIME_IDENTIFIER": labels.take(labels.by_id(meta["time_periods"],
-                                                    lambda t: str(t["code"])), times),
+        # The id -> code arrays depend on the version alone: made once per version (one
+        # may hold 70,000 schools), as the flat formats' labels are.
+        "TIME_PERIOD": labels.take(v.derived(("sdmx", "TIME_PERIOD"), partial(
+            labels.by_id, meta["time_periods"], labels.api_period)), times),
+        "TIME_IDENTIFIER": labels.take(v.derived(("sdmx", "TIME_IDENTIFIER"), partial(
+            labels.by_id, meta["time_periods"], _code)), times),
         "GEOGRAPHIC_LEVEL": obs.ids("geographic_level"),
-        "LOCATION": labels.take(labels.by_id(meta["locations"], lambda loc: loc["public_id"]),
-                                obs.ids("location_id")),
+        "LOCATION": labels.take(v.derived(("sdmx", "LOCATION"), partial(
+            labels.by_id, meta["locations"], _public_id)), obs.ids("location_id")),
     }
     for name in ("TIME_PERIOD", "TIME_IDENTIFIER", "GEOGRAPHIC_LEVEL", "LOCATION"):
         columns[name] = pc.take(columns[name], rows)
     for f in obs.filters:
-        options = labels.by_id(f["options"], lambda o: o["public_id"])
+        options = v.derived(("sdmx", f["column"]), partial(labels.by_id, f["options"],
+                                                           _public_id))
         columns[component_id(f["column"])] = pc.take(
             labels.take(options, obs.ids(f["column"])), rows)
     columns["INDICATOR"] = pc.take(fragments([i["public_id"] for i in obs.indicators]),
@@ -87,6 +94,14 @@ def table(obs: Observations, data_set_id: str, version: str) -> pa.Table:
     columns["DECIMALS"] = pc.take(pa.array([labels.decimals(i) for i in obs.indicators],
                                            pa.int64()), np.tile(np.arange(k, dtype=np.int64), n))
     return pa.table(columns)
+
+
+def _code(t: dict[str, Any]) -> str:
+    return str(t["code"])
+
+
+def _public_id(item: dict[str, Any]) -> str:
+    return str(item["public_id"])
 
 
 def _taken(parts: list[pa.Array], order: np.ndarray, kind: pa.DataType) -> pa.Array:

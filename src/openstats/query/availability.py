@@ -68,21 +68,13 @@ def _availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availab
     return Availability(
         rows=rows,
         levels=[code for code in v.meta["geographic_levels"] if code in levels],
-        # In the version's order, from the few found: a version may list 70,000 schools.
-        locations=[v.location_by_id[i]["public_id"]
-                   for i in sorted(locations, key=_location_order(v).__getitem__)],
+        locations=[loc["public_id"] for loc in v.locations_in_order(locations)],
         time_period_ids=sorted(times, key=v.ordinal.__getitem__),
         options={f["public_id"]: [o["public_id"] for o in f["options"] if o["id"] in ids]
                  for f, ids in zip(filters, option_sets, strict=True)},
         indicators=[i["public_id"] for i, ok in zip(p.indicators, has_value, strict=True)
                     if ok],
         warnings=answer_warnings(p.compiler, req, rows))
-
-
-def _location_order(v: Version) -> dict[int, int]:
-    """Each location id's place in the version's list of locations."""
-    return v.derived(("location order",), lambda: {
-        loc["id"]: n for n, loc in enumerate(v.meta["locations"])})
 
 
 def _ids(bits: str | None) -> set[int]:

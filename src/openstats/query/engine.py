@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -86,6 +86,13 @@ class Version:
         if found is None:
             found = self._shapes[key] = _shape(self, indicator_columns, debug)
         return found
+
+    def locations_in_order(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """The locations with these ids, in the version's own order (its metadata's list),
+        found without walking that list: a version may hold 70,000 schools."""
+        order = self.derived(("location order",), lambda: {
+            loc["id"]: n for n, loc in enumerate(self.meta["locations"])})
+        return [self.location_by_id[i] for i in sorted(ids, key=order.__getitem__)]
 
     def row_count(self, cursor: duckdb.DuckDBPyConnection) -> int:
         return sum(count for _, count in self.rows_by_time(cursor))

@@ -27,13 +27,16 @@ class Platform:
 
 
 def open_platform(settings: Settings, *, sweep: bool = False,
-                  serve_without_database: bool = False) -> Platform:
+                  serve_without_database: bool = False,
+                  storage: Storage | None = None) -> Platform:
     """Open (and migrate) the catalogue and storage; `sweep` removes orphan files (of
     versions, and of uploads a crash or a walk-away left). A server passes
     `serve_without_database`: started during a database outage, it serves what was last
-    published (kept in data_dir/published) until the database answers."""
+    published (kept in data_dir/published) until the database answers. `storage` is one
+    the caller opened already (`openstats import` screens a new pair in it first)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    storage = open_storage(settings)  # first: a bad storage setting fails before any work
+    if storage is None:
+        storage = open_storage(settings)  # first: a bad storage setting fails before any work
     catalogue = Catalogue(settings.sqlalchemy_url, migrate_now=settings.auto_migrate,
                           pool_size=settings.db_pool_size,
                           max_overflow=settings.db_max_overflow,

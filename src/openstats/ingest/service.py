@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection
 
 from openstats.catalogue import data_sets, locks, public_ids, quality, releases, version_diffs
 from openstats.catalogue.db import Catalogue
-from openstats.errors import ScreeningFailed
 from openstats.faults import crash_point
 from openstats.ingest import diff
 from openstats.ingest.build import PARQUET, build_version
 from openstats.ingest.changes import NONE, Changes, compare
 from openstats.ingest.quality import count_cells
+from openstats.ingest.screened import refuse_blocked, screened
 from openstats.model.catalogue import DataSetVersion, DiffCounts
 from openstats.model.metadata import VersionMeta
 from openstats.model.quality import VersionQuality
@@ -32,8 +32,7 @@ from openstats.standards import gzipped
 from openstats.standards.csvfile import scan_bytes
 from openstats.standards.findings import Report
 from openstats.standards.screening.result import Screening
-from openstats.standards.screening.screen import screen
-from openstats.storage import Storage, space
+from openstats.storage import Storage
 
 
 @dataclass
@@ -94,20 +93,11 @@ def _plain_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def screen_for_import(settings: Settings, storage: Storage, data: Path,
-                      meta: Path) -> Screening:
-    return screen(data, meta, reference_dir=settings.reference_dir, workdir=storage.staging,
-                  memory_limit=settings.memory_limit)
-
-
 def prepare(catalogue: Catalogue, storage: Storage, s: Screening, *, data_set_id: str,
             publication_id: str | None, title: str,
             replaces: str | None = None) -> PreparedVersion:
     """Build the version folder in staging, with the diff from the version before it."""
-    if not s.report.ok:
-        raise ScreeningFailed(
-            f"{s.data_path.name} has {len(s.report.errors)} blocking "
-            "findings; nothing was imported.", s.report)
+    refuse_blocked(s)
     staged = storage.stage()
     try:
         metadata = VersionMeta.from_json(build_version(s, staged))
@@ -251,13 +241,20 @@ def import_pair(catalogue: Catalogue, storage: Storage, settings: Settings, data
                 write_catalogue(conn, [])
         return ImportResult(data_set_id, latest.version, False, latest.row_count, None,
                             latest.id)
-    needed, doing = space.needed_for(data, meta), f"importing {data.name}"
-    space.check_room(storage.staging, needed, doing)
-    with space.reported(storage.staging, needed, doing), \
-            screen_for_import(settings, storage, data, meta) as s:
-        crash_point("import.screened")
-        prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
-                           publication_id=publication_id, title=title, replaces=replaces)
-        recorded = commit(catalogue, storage, [prepared], write_catalogue)[0]
-        return ImportResult(data_set_id, recorded.version.version, True, s.row_count,
-                            s.report, recorded.version.id)
+    with screened(settings, storage, data, meta) as s:
+        return import_screened(catalogue, storage, s, data_set_id=data_set_id,
+                               publication_id=publication_id, title=title,
+                               replaces=replaces, write_catalogue=write_catalogue)
+
+
+def import_screened(catalogue: Catalogue, storage: Storage, s: Screening, *,
+                    data_set_id: str, publication_id: str | None, title: str,
+                    replaces: str | None = None,
+                    write_catalogue: Callable[[Connection, list[RecordedVersion]], None]
+                    | None = None) -> ImportResult:
+    """Import a pair screened by `screened` (inside its block) as a new version."""
+    prepared = prepare(catalogue, storage, s, data_set_id=data_set_id,
+                       publication_id=publication_id, title=title, replaces=replaces)
+    recorded = commit(catalogue, storage, [prepared], write_catalogue)[0]
+    return ImportResult(data_set_id, recorded.version.version, True, s.row_count,
+                        s.report, recorded.version.id)

@@ -29,12 +29,12 @@ from openstats.catalogue.db import bump_generation
 from openstats.catalogue.releases import ReleaseWords
 from openstats.catalogue.values import now
 from openstats.errors import ManifestError, ScreeningFailed
+from openstats.ingest.screened import screen_for_import
 from openstats.ingest.service import (
     PreparedVersion,
     RecordedVersion,
     commit,
     prepare,
-    screen_for_import,
     unchanged_version,
 )
 from openstats.model.catalogue import (

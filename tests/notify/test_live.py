@@ -211,9 +211,13 @@ def test_the_servers_scheduler_announces_a_release_after_its_time(tmp_path: Path
         finally:
             platform.close()
         with live_server(settings) as live:
+            looked = 0
             while datetime.now(UTC) < when:
                 assert changes(live) == [] and receiver.got == []
+                looked += 1
                 time.sleep(0.3)
+            # Else "nothing before its moment" was never checked (a slow start-up).
+            assert looked, "the server started after the release's moment"
             [hit] = wait_for(lambda: receiver.delivered())
             [event] = changes(live)
             assert hit.json()["id"] == event["id"]

@@ -1,7 +1,7 @@
 """Spreadsheet formula injection: text we write into CSV or spreadsheet files stays text.
 
-A cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
-programs skip before looking) is read as a formula when a CSV file is opened in Excel,
+A cell that starts with `=`, `+`, `-` or `@` (or a tab, carriage return or line break,
+which some programs skip before looking) is read as a formula when a CSV file is opened in Excel,
 LibreOffice or Google Sheets; a label such as `=HYPERLINK("http://evil", "Click")` or
 `=cmd|' /C calc'!A0` would then run. Following OWASP's advice, such text cells get a
 single quote in front (`'=HYPERLINK(...)`), which spreadsheets read as "this is text".
@@ -22,6 +22,8 @@ which of their labels a download will change, and of no others.
 from __future__ import annotations
 
 import re
+
+from openstats.standards.screening.sql import lit
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # A plain number as we format or store them: sign, digits with optional thousands commas,
@@ -47,13 +49,9 @@ def risky(text: str) -> bool:
 
 def risky_sql(column: str) -> str:
     """`risky` as a DuckDB condition on a text column (a quoted name or an expression)."""
-    return (f"(regexp_matches({column}, {_sql_text(STARTS_LIKE_A_FORMULA)}) AND NOT "
-            f"(regexp_matches({column}, {_sql_text(WHOLE_NUMBER)}) AND "
+    return (f"(regexp_matches({column}, {lit(STARTS_LIKE_A_FORMULA)}) AND NOT "
+            f"(regexp_matches({column}, {lit(WHOLE_NUMBER)}) AND "
             f"regexp_matches({column}, '[0-9]')))")
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def neutralise(text: str) -> str:

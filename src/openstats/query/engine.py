@@ -64,7 +64,6 @@ class Version:
     period_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
     ordinal: dict[int, int] = field(default_factory=dict)  # time id -> EES ordinal
     location_levels: set[str] = field(default_factory=set)
-    _shapes: dict[tuple[tuple[str, ...], bool], json_rows.Shape] = field(default_factory=dict)
     _rows_by_time: list[tuple[int, int]] | None = None
     _derived: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
@@ -81,11 +80,8 @@ class Version:
     def shape(self, indicator_columns: tuple[str, ...], debug: bool) -> json_rows.Shape:
         """How this version's answer rows are written (json_rows.py), made once per
         choice of indicators and debug labels."""
-        key = (indicator_columns, debug)
-        found = self._shapes.get(key)
-        if found is None:
-            found = self._shapes[key] = _shape(self, indicator_columns, debug)
-        return found
+        return self.derived(("shape", indicator_columns, debug),
+                            lambda: _shape(self, indicator_columns, debug))
 
     def locations_in_order(self, ids: Iterable[int]) -> list[dict[str, Any]]:
         """The locations with these ids, in the version's own order (its metadata's list),

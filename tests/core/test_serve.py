@@ -86,6 +86,27 @@ def test_idle_connection_outlives_the_clients_keep_alive(server: str) -> None:
     with socket.create_connection((host, int(port)), timeout=10) as conn:
         for pause in (6.5, 0):
             conn.sendall(request)
-            answer = conn.recv(65536)
+            answer = read_response(conn)
             assert answer.startswith(b"HTTP/1.1 200"), answer
             time.sleep(pause)
+
+
+def read_response(conn: socket.socket) -> bytes:
+    """One whole HTTP response (headers and its Content-Length of body), or what came
+    before the server closed the connection. A single recv may return part of it, and
+    the rest would then be read as the next request's answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body

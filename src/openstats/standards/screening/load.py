@@ -18,6 +18,11 @@ from openstats.standards.screening.sql import DATA, blank, case, lit
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 # The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
 MAX_LINE_BYTES = 10_000_000
+# Files up to this size are loaded and checked on one DuckDB thread. DuckDB shares a scan
+# out among its threads by row groups of 122,880 rows, and a file this small cannot fill
+# one (that would be 8 bytes a row, less than its time and level cells take): the other
+# threads had nothing to do but wait on each other, about a tenth of a small screening.
+ONE_THREAD_BYTES = 1_000_000
 
 
 def load_cells(ck: Checker, source: Path | None = None) -> bool:
@@ -38,8 +43,9 @@ def load_cells(ck: Checker, source: Path | None = None) -> bool:
     # must not first checkpoint it, i.e. write every table compressed into the file, which
     # took 4-5 s of a 10-million-row import.
     con.execute("PRAGMA disable_checkpoint_on_shutdown")
-    if ck.threads:
-        con.execute(f"SET threads = {int(ck.threads)}")
+    threads = ck.threads or (1 if ck.s.csv_path.stat().st_size <= ONE_THREAD_BYTES else None)
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     ck.s.con = con
     columns = {name: "VARCHAR" for name in ck.s.header}
     ck.unreadable = None

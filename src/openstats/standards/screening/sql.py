@@ -28,8 +28,18 @@ def blank(column: str) -> str:
 
 
 def case(expression: str, mapping: dict[str, str]) -> str:
-    branches = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {expression} {branches} END)"
+    """SQL giving the value `mapping` has for `expression`'s value (NULL: none, or NULL).
+
+    Written as a lookup in two list constants rather than a CASE: DuckDB plans a CASE of
+    n branches as n comparisons, each with its own copy of `expression`, and the checks
+    use the time identifiers' (91 branches) several times a screening. Planning those
+    CASEs cost more than the rest of a small file's screening queries together; finding
+    the position in a list is one function call. Keys are distinct (a dict's), so the
+    first position is the only one, as the CASE's first matching branch was.
+    """
+    keys = ", ".join(lit(k) for k in mapping)
+    values = ", ".join(lit(v) for v in mapping.values())
+    return f"([{values}][list_position([{keys}], {expression})])"
 
 
 # SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).

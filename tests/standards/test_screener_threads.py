@@ -14,17 +14,18 @@ from openstats.standards.screening.screen import screen
 from .pairs import base
 
 
-def threads_used(tmp_path: Path, copies: int, **options: object) -> tuple[int, int]:
+def threads_used(tmp_path: Path, copies: int, threads: int | None = None) -> tuple[int, int]:
     """The threads of the screening of the base pair with its rows `copies` times over,
     and the data file's size."""
     pair = base()
     pair.rows = [row[:] for _ in range(copies) for row in pair.rows]
     data, meta = pair.write(tmp_path)
-    with screen(data, meta, workdir=tmp_path, **options) as screening:  # type: ignore[arg-type]
+    with screen(data, meta, workdir=tmp_path, threads=threads) as screening:
         assert screening.report.row_count == len(pair.rows)
         assert screening.con is not None
-        threads = screening.con.execute("SELECT current_setting('threads')").fetchone()
-        return int(threads[0]), data.stat().st_size  # type: ignore[index]
+        used = screening.con.execute("SELECT current_setting('threads')").fetchone()
+        assert used is not None
+        return int(used[0]), data.stat().st_size
 
 
 def test_a_small_file_is_screened_on_one_thread(tmp_path: Path) -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import duckdb
 
 from openstats.standards import geography, time_periods
-from openstats.standards.screening.sql import LEVEL_CODE, TIME_CODE, case
+from openstats.standards.screening.sql import LEVEL_CODE, TIME_CODE, lookup
 
 
-def test_case_gives_each_keys_value_and_null_for_anything_else() -> None:
+def test_lookup_gives_each_keys_value_and_null_for_anything_else() -> None:
     mapping = {"a": "1", "b": "2", "it's": "3"}
     con = duckdb.connect()
-    rows = con.execute(f"SELECT x, {case('x', mapping)} FROM (VALUES ('a'), ('b'), "
+    rows = con.execute(f"SELECT x, {lookup('x', mapping)} FROM (VALUES ('a'), ('b'), "
                        "('it''s'), ('c'), (''), ('A'), (NULL)) v(x) ORDER BY ALL").fetchall()
     assert rows == [("", None), ("A", None), ("a", "1"), ("b", "2"), ("c", None),
                     ("it's", "3"), (None, None)]

@@ -13,7 +13,7 @@ import duckdb
 from openstats.standards.csvfile import ByteScan, find_blank_lines, normalise_line_endings
 from openstats.standards.findings import CAP_PER_RULE
 from openstats.standards.screening.engine import Checker
-from openstats.standards.screening.sql import DATA, blank, case, lit
+from openstats.standards.screening.sql import DATA, blank, lit, lookup
 
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 # The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
@@ -43,7 +43,8 @@ def load_cells(ck: Checker, source: Path | None = None) -> bool:
     # must not first checkpoint it, i.e. write every table compressed into the file, which
     # took 4-5 s of a 10-million-row import.
     con.execute("PRAGMA disable_checkpoint_on_shutdown")
-    threads = ck.threads or (1 if ck.s.csv_path.stat().st_size <= ONE_THREAD_BYTES else None)
+    path = source or ck.s.csv_path  # the file the parser reads, whose size decides
+    threads = ck.threads or (1 if path.stat().st_size <= ONE_THREAD_BYTES else None)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     ck.s.con = con
@@ -57,7 +58,7 @@ def load_cells(ck: Checker, source: Path | None = None) -> bool:
             f"rejects_scan = 'reject_scans', max_line_size = {MAX_LINE_BYTES}, "
             # Never decompress: a .gz or .zst name must not unpack a bomb.
             "encoding = 'utf-8', compression = 'none')",
-            [str(source or ck.s.csv_path), columns],
+            [str(path), columns],
         )
     except duckdb.InvalidInputException as e:
         # What the parser cannot get past at all (a lone carriage return, binary
@@ -142,8 +143,8 @@ def report_rejects(ck: Checker) -> list[int]:
         "TOO MANY COLUMNS": ("file.ragged_row", 2),
         "LINE SIZE OVER MAXIMUM": ("file.line_too_long", 2),
     }
-    rule_of = case("error_type", {k: v[0] for k, v in kinds.items()})
-    rank = case("error_type", {k: str(v[1]) for k, v in kinds.items()})
+    rule_of = lookup("error_type", {k: v[0] for k, v in kinds.items()})
+    rank = lookup("error_type", {k: str(v[1]) for k, v in kinds.items()})
     ck.s.con.execute(
         "CREATE TEMP TABLE bad_lines AS SELECT line, "
         f"arg_min(coalesce({rule_of}, 'file.ragged_row'), "

@@ -27,7 +27,7 @@ def blank(column: str) -> str:
     return f"({q(column)} IS NULL OR trim({q(column)}) = '')"
 
 
-def case(expression: str, mapping: dict[str, str]) -> str:
+def lookup(expression: str, mapping: dict[str, str]) -> str:
     """SQL giving the value `mapping` has for `expression`'s value (NULL: none, or NULL).
 
     Written as a lookup in two list constants rather than a CASE: DuckDB plans a CASE of
@@ -43,7 +43,7 @@ def case(expression: str, mapping: dict[str, str]) -> str:
 
 
 # SQL expressions mapping a row's level / time identifier to the API code (NULL: unknown).
-LEVEL_CODE = case("lower(trim(geographic_level))",
+LEVEL_CODE = lookup("lower(trim(geographic_level))",
                    {k: v.code for k, v in geography.BY_LABEL.items()})
-TIME_CODE = case("lower(trim(time_identifier))",
+TIME_CODE = lookup("lower(trim(time_identifier))",
                   {k: v.code for k, v in time_periods.BY_LABEL.items()})

@@ -7,7 +7,7 @@ from typing import Any
 
 from openstats.standards import time_periods
 from openstats.standards.screening.engine import Checker
-from openstats.standards.screening.sql import TIME_CODE, blank, case
+from openstats.standards.screening.sql import TIME_CODE, blank, lookup
 
 
 def check_time(ck: Checker) -> None:
@@ -38,7 +38,7 @@ def check_time(ck: Checker) -> None:
                      column="time_identifier", value=identifier.label, count=count)
     # Periods: the SQL finds rows with a bad shape for their identifier; Python words it.
     # Rows whose identifier is blank or unknown still need a 4- or 6-digit period.
-    digits = case("lower(trim(time_identifier))",
+    digits = lookup("lower(trim(time_identifier))",
                    {k: str(v.digits) for k, v in time_periods.BY_LABEL.items()})
     bad = (
         "(time_period IS NULL OR NOT regexp_full_match(time_period, "

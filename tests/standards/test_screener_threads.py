@@ -1,6 +1,7 @@
-"""How many DuckDB threads a screening uses: one for a file too small to share out
-(standards/screening/load.py, ONE_THREAD_BYTES), DuckDB's own choice for a larger one,
-and always the number the caller asks for."""
+"""How a screening's DuckDB is set up: a file too small to share out among threads
+(standards/screening/load.py, SMALL_FILE_BYTES) is loaded on one thread into a database
+in memory; a larger one on DuckDB's own choice of threads into a database file, which
+can spill out of memory; and the threads are always the number the caller asks for."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from pathlib import Path
 
 import duckdb
 
-from openstats.standards.screening.load import ONE_THREAD_BYTES
+from openstats.standards.screening.load import SMALL_FILE_BYTES
 from openstats.standards.screening.screen import screen
 
 from .pairs import base
 
 
-def threads_used(tmp_path: Path, copies: int, threads: int | None = None) -> tuple[int, int]:
+def threads_used(tmp_path: Path, copies: int, threads: int | None = None
+                 ) -> tuple[int, int, str]:
     """The threads of the screening of the base pair with its rows `copies` times over,
-    and the data file's size."""
+    the data file's size, and the file its database is in ("" for one in memory)."""
     pair = base()
     pair.rows = [row[:] for _ in range(copies) for row in pair.rows]
     data, meta = pair.write(tmp_path)
@@ -24,17 +26,22 @@ def threads_used(tmp_path: Path, copies: int, threads: int | None = None) -> tup
         assert screening.report.row_count == len(pair.rows)
         assert screening.con is not None
         used = screening.con.execute("SELECT current_setting('threads')").fetchone()
-        assert used is not None
-        return int(used[0]), data.stat().st_size
+        database = screening.con.execute(
+            "SELECT coalesce(path, '') FROM duckdb_databases() "
+            "WHERE database_name = current_database()").fetchone()
+        assert used is not None and database is not None
+        return int(used[0]), data.stat().st_size, str(database[0])
 
 
-def test_a_small_file_is_screened_on_one_thread(tmp_path: Path) -> None:
-    assert threads_used(tmp_path, 1) == (1, len(base().data_text()))
+def test_a_small_file_is_screened_on_one_thread_in_memory(tmp_path: Path) -> None:
+    assert threads_used(tmp_path, 1) == (1, len(base().data_text()), "")
 
 
 def test_a_larger_file_keeps_duckdbs_threads(tmp_path: Path) -> None:
-    threads, size = threads_used(tmp_path, 2 * ONE_THREAD_BYTES // len(base().data_text()))
-    assert size > ONE_THREAD_BYTES
+    threads, size, database = threads_used(
+        tmp_path, 2 * SMALL_FILE_BYTES // len(base().data_text()))
+    assert size > SMALL_FILE_BYTES
+    assert database.endswith(".duckdb") and database.startswith(str(tmp_path))
     default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()
     assert default is not None and threads == default[0]
 

@@ -204,9 +204,9 @@ def test_a_session_nobody_ends_still_expires(tmp_path: Path) -> None:
     catalogue.close()
 
 
-def test_migrations_make_the_schema_of_schema_py(database_url: str) -> None:
-    catalogue = Catalogue(database_url)  # migrates to head
-    engine = create_engine(database_url)
+def test_migrations_make_the_schema_of_schema_py(empty_database_url: str) -> None:
+    catalogue = Catalogue(empty_database_url)  # migrates to head
+    engine = create_engine(empty_database_url)
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
@@ -218,10 +218,10 @@ def test_migrations_make_the_schema_of_schema_py(database_url: str) -> None:
             if not getattr(d[1], "name", "").startswith(full_text)] == []
 
 
-def test_migration_0006_keeps_accounts_and_goes_back(database_url: str) -> None:
+def test_migration_0006_keeps_accounts_and_goes_back(empty_database_url: str) -> None:
     """Upgrading a catalogue that has accounts (at 0004) keeps them and their
     publications; downgrading 0006 restores the old columns."""
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0004")
         conn.execute(text("INSERT INTO users (id, email, name, role, failed_logins, created) "
@@ -232,7 +232,7 @@ def test_migration_0006_keeps_accounts_and_goes_back(database_url: str) -> None:
                           "contact_team_name, contact_team_email, contact_name, "
                           "contact_telephone) VALUES ('p1', 't1', 'P', 'p', '', '', '', '', '')"))
         conn.execute(text("INSERT INTO publication_roles VALUES ('u1', 'p1')"))
-    catalogue = Catalogue(database_url)  # migrates to head
+    catalogue = Catalogue(empty_database_url)  # migrates to head
     with catalogue.connect() as conn:
         user = accounts.user_by_email(conn, "a@example.org")
         assert "failed_logins" not in {c["name"] for c in inspect(conn).get_columns("users")}

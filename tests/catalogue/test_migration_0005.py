@@ -22,8 +22,8 @@ META = json.dumps(tiny_meta().to_json())
 
 
 @pytest.fixture
-def at_0004(database_url: str) -> Iterator[str]:
-    engine = create_engine(database_url)
+def at_0004(empty_database_url: str) -> Iterator[str]:
+    engine = create_engine(empty_database_url)
     with engine.begin() as conn:
         command.upgrade(migrate.alembic_config(conn), "0004")
         rows = {
@@ -68,7 +68,7 @@ def at_0004(database_url: str) -> Iterator[str]:
             "selection, position, created) VALUES ('f', 'featured', 'd', NULL, 'Table', '', "
             "'{}', 0, :created)"), {"created": T0})
     engine.dispose()
-    yield database_url
+    yield empty_database_url
 
 
 def test_history_becomes_release_versions(at_0004: str) -> None:

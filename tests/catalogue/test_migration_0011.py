@@ -10,8 +10,8 @@ from openstats.catalogue import migrate
 from openstats.catalogue.schema import version_diffs
 
 
-def test_upgrade_and_downgrade(database_url: str) -> None:
-    engine = create_engine(database_url)
+def test_upgrade_and_downgrade(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
     with engine.begin() as conn:
         command.upgrade(migrate.alembic_config(conn), "0011")
     found = inspect(engine)

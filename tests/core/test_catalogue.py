@@ -16,9 +16,9 @@ from openstats.model.catalogue import Contact
 from tests.support.catalogue import add_version, approve, make_release, tiny_meta
 
 
-def test_migrations_create_every_table_and_reach_head(database_url: str) -> None:
-    catalogue = Catalogue(database_url)
-    Catalogue(database_url).close()  # a second start migrates nothing and breaks nothing
+def test_migrations_create_every_table_and_reach_head(empty_database_url: str) -> None:
+    catalogue = Catalogue(empty_database_url)
+    Catalogue(empty_database_url).close()  # a second start migrates nothing and breaks nothing
     with catalogue.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
         current = MigrationContext.configure(conn).get_current_revision()
@@ -67,13 +67,13 @@ def test_slugify() -> None:
 
 
 
-def test_processes_starting_together_on_a_new_database(database_url: str) -> None:
+def test_processes_starting_together_on_a_new_database(empty_database_url: str) -> None:
     """Several processes opening a new catalogue at once all start cleanly: one migrates
     (SQLite's write lock, or PostgreSQL's advisory lock), the others find it done."""
     import subprocess
     import sys
 
-    url = database_url
+    url = empty_database_url
     script = f"from openstats.catalogue.db import Catalogue; Catalogue({url!r}).close()"
     runs = [subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE,
                              text=True) for _ in range(4)]

@@ -75,7 +75,7 @@ def test_one_event_per_version_never_before_its_time(database_url: str,
         platform.close()
 
 
-def test_migration_0013_goes_back_and_forth(database_url: str) -> None:
+def test_migration_0013_goes_back_and_forth(empty_database_url: str) -> None:
     """Down to 0012 drops the notification tables (and nothing else); up makes them again."""
     from alembic import command
     from sqlalchemy import create_engine, inspect
@@ -83,8 +83,8 @@ def test_migration_0013_goes_back_and_forth(database_url: str) -> None:
     from openstats.catalogue.db import Catalogue
     from openstats.catalogue.migrate import alembic_config
 
-    Catalogue(database_url).close()  # migrates to head
-    engine = create_engine(database_url)
+    Catalogue(empty_database_url).close()  # migrates to head
+    engine = create_engine(empty_database_url)
     tables = {"release_events", "webhooks", "subscriptions", "deliveries"}
     try:
         with engine.begin() as conn:

@@ -29,8 +29,9 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           timeout=180)
 
 
-def test_db_upgrade_migrates_an_empty_database_once(database_url: str, tmp_path: Path) -> None:
-    env = environment(OPENSTATS_DATABASE_URL=database_url, OPENSTATS_DATA_DIR=str(tmp_path))
+def test_db_upgrade_migrates_an_empty_database_once(empty_database_url: str,
+                                                   tmp_path: Path) -> None:
+    env = environment(OPENSTATS_DATABASE_URL=empty_database_url, OPENSTATS_DATA_DIR=str(tmp_path))
     head = migrate.head_revision()
     # A process told not to migrate refuses an empty database, and says what to run.
     refused = run("publish", "--due", env={**env, "OPENSTATS_AUTO_MIGRATE": "false"})
@@ -39,7 +40,7 @@ def test_db_upgrade_migrates_an_empty_database_once(database_url: str, tmp_path:
         done = run("db", "upgrade", env=env)
         assert done.returncode == 0, done.stderr
         assert f"schema revision {head}" in done.stdout
-    catalogue = Catalogue(database_url, migrate_now=False)  # checks, and finds head
+    catalogue = Catalogue(empty_database_url, migrate_now=False)  # checks, and finds head
     with catalogue.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(head,)]
     catalogue.close()
@@ -68,8 +69,9 @@ def test_postgresql_connections_are_pooled(postgres_url: str, tmp_path: Path) ->
     platform.close()
 
 
-def test_loads_started_together_build_the_demo_once(database_url: str, tmp_path: Path) -> None:
-    env = environment(OPENSTATS_DATABASE_URL=database_url, OPENSTATS_DATA_DIR=str(tmp_path))
+def test_loads_started_together_build_the_demo_once(empty_database_url: str,
+                                                    tmp_path: Path) -> None:
+    env = environment(OPENSTATS_DATABASE_URL=empty_database_url, OPENSTATS_DATA_DIR=str(tmp_path))
     runs = [subprocess.Popen(openstats("load-demo"), env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [r.communicate(timeout=180) for r in runs]
@@ -84,7 +86,7 @@ def test_loads_started_together_build_the_demo_once(database_url: str, tmp_path:
     assert len(said) == 2, said
     for states in said.values():
         assert sorted(states) == ["new version 1.0", "unchanged 1.0", "unchanged 1.0"]
-    catalogue = Catalogue(database_url)
+    catalogue = Catalogue(empty_database_url)
     assert catalogue.counts()["data_set_versions"] == 2
     catalogue.close()
     assert len(list((tmp_path / "files" / "versions").iterdir())) == 2

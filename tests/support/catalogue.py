@@ -21,7 +21,7 @@ from openstats.model.metadata import VersionMeta
 
 
 @cache
-def _empty_catalogue() -> Path:
+def empty_catalogue() -> Path:
     """An empty SQLite catalogue at the newest schema, made once per test process."""
     folder = tempfile.mkdtemp(prefix="openstats-empty-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -34,10 +34,10 @@ def migrated_data_dir(folder: Path) -> Path:
     """`folder`/data with an empty catalogue already at the newest schema, for sites that
     many tests make afresh: migrating a new SQLite file takes about half a second, copying
     a migrated one a millisecond. (Migrating from nothing is tested where it is the point:
-    the `database_url` fixture's new files, tests/catalogue/test_migration_*.)"""
+    with the `empty_database_url` fixture, tests/catalogue/test_migration_*.)"""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True)
-    shutil.copyfile(_empty_catalogue(), data_dir / "catalogue.sqlite")
+    shutil.copyfile(empty_catalogue(), data_dir / "catalogue.sqlite")
     return data_dir
 
 

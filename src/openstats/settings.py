@@ -62,10 +62,13 @@ class Settings:
     # The S3 API's address for servers other than AWS (MinIO, Ceph, moto, ...).
     s3_endpoint_url: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_S3_ENDPOINT_URL", ""))
-    # Seconds to wait for the S3 API to answer a request (each of up to five attempts):
-    # a store that hangs fails an import after about five times this, not never.
+    # Seconds to wait for the S3 API to answer a request (each of up to s3_attempts):
+    # a store that hangs fails an import after about s3_attempts times this, not never.
     s3_timeout: float = field(
         default_factory=lambda: float(os.environ.get("OPENSTATS_S3_TIMEOUT", "60")))
+    # Attempts at each S3 request (the first and its retries, with back-off between).
+    s3_attempts: int = field(
+        default_factory=lambda: int(os.environ.get("OPENSTATS_S3_ATTEMPTS", "5")))
     # DuckDB's memory cap for screening and import; it spills to disk beyond it.
     memory_limit: str = field(
         default_factory=lambda: os.environ.get("OPENSTATS_MEMORY_LIMIT", "512MB")

@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from openstats.catalogue import data_sets, publications
+from openstats.catalogue import data_sets, migrate, publications
 from openstats.catalogue.db import Catalogue
 from openstats.catalogue.migrate import alembic_config
 from openstats.catalogue.publications import slugify
@@ -25,6 +25,10 @@ def test_migrations_create_every_table_and_reach_head(empty_database_url: str) -
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert {"themes", "publications", "releases", "data_sets", "data_set_versions"} <= tables
     assert current == head
+    # The schema check at every start reads both without Alembic (catalogue/migrate.py).
+    assert migrate.head_revision() == head
+    with catalogue.engine.connect() as conn:
+        assert migrate.revision_of(conn) == current
     catalogue.close()
 
 

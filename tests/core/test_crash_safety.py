@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -76,12 +77,38 @@ def other_b() -> Pair:
     return Pair(data_name="others.csv", meta_name="others.meta.csv")
 
 
-@pytest.fixture
-def world(tmp_path: Path, database_url: str) -> World:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url,
+def new_world(tmp: Path, database_url: str) -> World:
+    settings = Settings(data_dir=tmp / "data", database_url=database_url,
                         reference_dir=REFERENCE, secret_key="crash-tests")
-    w = World(settings, {**openstats_env(settings.data_dir, database_url, REFERENCE),
-                         "OPENSTATS_SECRET_KEY": "crash-tests"}, tmp_path)
+    return World(settings, {**openstats_env(settings.data_dir, database_url, REFERENCE),
+                            "OPENSTATS_SECRET_KEY": "crash-tests"}, tmp)
+
+
+@pytest.fixture(scope="module")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The world on SQLite, built once for this file: each SQLite test gets a copy of its
+    files (building it migrates a catalogue, hashes a password and imports a pair, about
+    two seconds, for a dozen tests). A PostgreSQL world is a schema, built for each test."""
+    tmp = tmp_path_factory.mktemp("world")
+    return build_world(new_world(tmp, f"sqlite:///{tmp / 'catalogue.sqlite'}"))
+
+
+@pytest.fixture
+def world(tmp_path: Path, database_url: str, sqlite_world: World) -> World:
+    w = new_world(tmp_path, database_url)
+    if not database_url.startswith("sqlite:"):
+        return build_world(w)
+    template = sqlite_world.tmp
+    assert database_url == f"sqlite:///{tmp_path / 'catalogue.sqlite'}"  # as the template's
+    shutil.copytree(sqlite_world.settings.data_dir, w.settings.data_dir)
+    for db_file in template.glob("catalogue.sqlite*"):
+        shutil.copy2(db_file, tmp_path / db_file.name)
+    w.publication_id, w.release_id = sqlite_world.publication_id, sqlite_world.release_id
+    return w
+
+
+def build_world(w: World) -> World:
+    """One published data set (A 1.0) in release 2025 of a publication, and an admin."""
     platform = w.platform()
     try:
         catalogue = platform.catalogue

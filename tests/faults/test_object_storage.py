@@ -117,11 +117,17 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[S3S
         forwarder.listener.close()
 
 
+# Each request waits 2 s for an answer and is tried twice (a first retry, with its back-off):
+# a hanging or absent store then fails an import in seconds, not the minutes of the
+# defaults (60 s, 5 attempts), and every failure path is the same.
+TIMEOUT, ATTEMPTS = 2, 2
+
+
 def world(tmp_path: Path, server: S3Server, forwarder: Forwarder) -> tuple[Settings, str]:
     bucket = server.new_bucket()
     settings = Settings(data_dir=tmp_path / "data", database_url="", reference_dir=REFERENCE,
                         storage_url=f"s3://{bucket}/stats", s3_endpoint_url=forwarder.address,
-                        s3_timeout=2)
+                        s3_timeout=TIMEOUT, s3_attempts=ATTEMPTS)
     platform = open_platform(settings)
     load_manifest(platform, MANIFEST)  # cached here: its build is the cached copy
     platform.close()
@@ -131,7 +137,7 @@ def world(tmp_path: Path, server: S3Server, forwarder: Forwarder) -> tuple[Setti
 def run_import(settings: Settings, data: Path, meta: Path) -> subprocess.CompletedProcess[str]:
     env = environment(**S3_ENV, OPENSTATS_STORAGE_URL=settings.storage_url,
                       OPENSTATS_S3_ENDPOINT_URL=settings.s3_endpoint_url,
-                      OPENSTATS_S3_TIMEOUT="2")
+                      OPENSTATS_S3_TIMEOUT=str(TIMEOUT), OPENSTATS_S3_ATTEMPTS=str(ATTEMPTS))
     return subprocess.run(openstats("import", str(data), str(meta), "--data-dir",
                                     str(settings.data_dir)),
                           env=env, capture_output=True, text=True, timeout=600)

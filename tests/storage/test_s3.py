@@ -422,6 +422,14 @@ def test_a_bad_storage_setting_is_named(tmp_path: Path, url: str, endpoint: str,
     assert str(caught.value).startswith(f"{setting}: ")
 
 
+def test_no_attempts_at_a_request_is_a_bad_storage_setting(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", storage_url="s3://bucket/prefix",
+                        s3_attempts=0)
+    with pytest.raises(SettingsError, match="at least 1") as caught:
+        open_platform(settings)
+    assert caught.value.where == "OPENSTATS_S3_ATTEMPTS"
+
+
 def test_the_cli_names_a_bad_storage_setting(tmp_path: Path) -> None:
     data, meta = write_pair(tmp_path / "pair")
     env = {**os.environ, "OPENSTATS_STORAGE_URL": "s3://"}

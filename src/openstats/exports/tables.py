@@ -17,22 +17,13 @@ evaluates, so those files show the text exactly as written.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import IO, Any
-
-from odf.number import Number, NumberStyle
-from odf.number import Text as NumberText
-from odf.opendocument import OpenDocumentSpreadsheet
-from odf.style import Style, TableCellProperties, TextProperties
-from odf.table import CoveredTableCell, TableCell, TableRow
-from odf.table import Table as OdsTable
-from odf.text import P
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from openstats.query.pivot import Cell, Table, number_of
 from openstats.standards.formulas import neutralise_row, risky
@@ -131,6 +122,31 @@ def excel_format(decimals: int | None, unit: str) -> str:
     return (f'"{before}"' if before else "") + body + (f'"{after}"' if after else "")
 
 
+@functools.cache
+def _spreadsheet() -> SimpleNamespace:
+    """openpyxl's and odfpy's parts, imported on the first XLSX or ODS written, not with
+    this module: every page of the table tool imports it, and every `openstats serve`
+    with the app, while only a spreadsheet download needs them (about 0.2 s of each
+    server's start). The one lazy import of this module."""
+    from odf.number import Number, NumberStyle
+    from odf.number import Text as NumberText
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableCellProperties, TextProperties
+    from odf.table import CoveredTableCell, TableCell, TableRow
+    from odf.table import Table as OdsTable
+    from odf.text import P
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    return SimpleNamespace(
+        Workbook=Workbook, WriteOnlyCell=WriteOnlyCell, Alignment=Alignment, Font=Font,
+        OpenDocumentSpreadsheet=OpenDocumentSpreadsheet, Style=Style,
+        TableCellProperties=TableCellProperties, TextProperties=TextProperties,
+        NumberStyle=NumberStyle, Number=Number, NumberText=NumberText, OdsTable=OdsTable,
+        TableRow=TableRow, TableCell=TableCell, CoveredTableCell=CoveredTableCell, P=P)
+
+
 # --- XLSX ------------------------------------------------------------------------------
 def _text(sheet: Any, row: int, column: int, value: str) -> Any:
     cell = sheet.cell(row=row, column=column, value=value)
@@ -141,10 +157,11 @@ def _text(sheet: Any, row: int, column: int, value: str) -> Any:
 
 
 def to_xlsx(table: Table, notes: TableNotes) -> bytes:
-    book = Workbook()
+    x = _spreadsheet()
+    book = x.Workbook()
     sheet: Any = book.active
     sheet.title = "Table"
-    bold = Font(bold=True)
+    bold = x.Font(bold=True)
     for r, line in enumerate(grid(table, notes), start=1):
         for c, sc in enumerate(line, start=1):
             if sc.covered:
@@ -156,7 +173,7 @@ def to_xlsx(table: Table, notes: TableNotes) -> bytes:
                 cell = _text(sheet, r, c, str(sc.value or ""))
                 if sc.kind in ("title", "header"):
                     cell.font = bold
-                    cell.alignment = Alignment(vertical="top", wrap_text=sc.kind == "header")
+                    cell.alignment = x.Alignment(vertical="top", wrap_text=sc.kind == "header")
             if sc.colspan > 1 or sc.rowspan > 1:
                 sheet.merge_cells(start_row=r, start_column=c, end_row=r + sc.rowspan - 1,
                                   end_column=c + sc.colspan - 1)
@@ -174,7 +191,8 @@ def flat_xlsx(header: list[str], rows: Iterable[list[str]],
     `decimals` maps an indicator column to its (decimal places, unit): those cells are
     numbers where the value is one, and text (symbols) where it is not.
     """
-    book = Workbook(write_only=True)
+    x = _spreadsheet()
+    book = x.Workbook(write_only=True)
     sheet: Any = book.create_sheet("Data")
     formats = {i: excel_format(*decimals[name]) for i, name in enumerate(header)
                if name in decimals}
@@ -183,7 +201,7 @@ def flat_xlsx(header: list[str], rows: Iterable[list[str]],
     def text(value: str) -> Any:
         if not risky(value):
             return value
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = x.WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         cell.quotePrefix = True
         return cell
@@ -200,7 +218,7 @@ def flat_xlsx(header: list[str], rows: Iterable[list[str]],
             if number is None:
                 line.append(text(value))
             else:
-                cell = WriteOnlyCell(sheet, value=number)
+                cell = x.WriteOnlyCell(sheet, value=number)
                 cell.number_format = formats[i]
                 line.append(cell)
         sheet.append(line)
@@ -222,36 +240,37 @@ def file_chunks(handle: IO[bytes], size: int = 1 << 16) -> Iterator[bytes]:
 
 # --- ODS -------------------------------------------------------------------------------
 def to_ods(table: Table, notes: TableNotes) -> bytes:
-    doc = OpenDocumentSpreadsheet()
-    bold = Style(name="bold", family="table-cell")
-    bold.addElement(TextProperties(fontweight="bold"))
-    bold.addElement(TableCellProperties(verticalalign="top"))
+    x = _spreadsheet()
+    doc = x.OpenDocumentSpreadsheet()
+    bold = x.Style(name="bold", family="table-cell")
+    bold.addElement(x.TextProperties(fontweight="bold"))
+    bold.addElement(x.TableCellProperties(verticalalign="top"))
     doc.automaticstyles.addElement(bold)
-    styles: dict[tuple[int | None, str], Style] = {}
+    styles: dict[tuple[int | None, str], Any] = {}
 
-    def number_style(decimals: int | None, unit: str) -> Style:
+    def number_style(decimals: int | None, unit: str) -> Any:
         key = (decimals, unit)
         if key not in styles:
             n = len(styles)
-            data = NumberStyle(name=f"num{n}")
+            data = x.NumberStyle(name=f"num{n}")
             before, after = UNIT_AFFIX.get(unit, ("", ""))
             if before:
-                data.addElement(NumberText(text=before))
-            data.addElement(Number(decimalplaces=decimals if decimals is not None else 2,
+                data.addElement(x.NumberText(text=before))
+            data.addElement(x.Number(decimalplaces=decimals if decimals is not None else 2,
                                    minintegerdigits=1, grouping="true"))
             if after:
-                data.addElement(NumberText(text=after))
+                data.addElement(x.NumberText(text=after))
             doc.automaticstyles.addElement(data)
-            styles[key] = Style(name=f"cell{n}", family="table-cell", datastylename=data)
+            styles[key] = x.Style(name=f"cell{n}", family="table-cell", datastylename=data)
             doc.automaticstyles.addElement(styles[key])
         return styles[key]
 
-    sheet = OdsTable(name="Table")
+    sheet = x.OdsTable(name="Table")
     for line in grid(table, notes):
-        tr = TableRow()
+        tr = x.TableRow()
         for sc in line:
             if sc.covered:
-                tr.addElement(CoveredTableCell())
+                tr.addElement(x.CoveredTableCell())
                 continue
             spans: dict[str, Any] = {}
             if sc.colspan > 1:
@@ -259,13 +278,13 @@ def to_ods(table: Table, notes: TableNotes) -> bytes:
             if sc.rowspan > 1:
                 spans["numberrowsspanned"] = sc.rowspan
             if sc.kind == "number" and isinstance(sc.value, float):
-                tc = TableCell(valuetype="float", value=sc.value,
+                tc = x.TableCell(valuetype="float", value=sc.value,
                                stylename=number_style(sc.decimals, sc.unit), **spans)
-                tc.addElement(P(text=_shown(sc)))
+                tc.addElement(x.P(text=_shown(sc)))
             else:
                 extra = {"stylename": bold} if sc.kind in ("title", "header") else {}
-                tc = TableCell(valuetype="string", **spans, **extra)
-                tc.addElement(P(text=str(sc.value or "")))
+                tc = x.TableCell(valuetype="string", **spans, **extra)
+                tc.addElement(x.P(text=str(sc.value or "")))
             tr.addElement(tc)
         sheet.addElement(tr)
     doc.spreadsheet.addElement(sheet)

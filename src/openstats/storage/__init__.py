@@ -20,6 +20,7 @@ from openstats.storage.local import LocalStorage
 
 STORAGE_URL = "OPENSTATS_STORAGE_URL"
 ENDPOINT_URL = "OPENSTATS_S3_ENDPOINT_URL"
+ATTEMPTS = "OPENSTATS_S3_ATTEMPTS"
 # Lenient on purpose: S3-compatible servers allow some names AWS no longer does.
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]")
 
@@ -105,10 +106,13 @@ def open_storage(settings: Settings) -> Storage:
                                 "s3://BUCKET/PREFIX, or unset the endpoint", STORAGE_URL)
         return LocalStorage(settings.data_dir / "files")
     bucket, prefix = parse_s3_url(url)
+    if settings.s3_attempts < 1:
+        raise SettingsError(f"{settings.s3_attempts} attempts: at least 1 is needed", ATTEMPTS)
     from openstats.storage.s3 import S3Storage  # boto3 is imported only when it is used
 
     return S3Storage(bucket, prefix, cache=settings.data_dir / "files",
-                     endpoint_url=endpoint or None, timeout=settings.s3_timeout)
+                     endpoint_url=endpoint or None, timeout=settings.s3_timeout,
+                     attempts=settings.s3_attempts)
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:

@@ -19,9 +19,10 @@ committing the catalogue row, so even a sweep with a short grace cannot publish 
 with missing files.
 
 When the store is away (refused, cut, or hanging: each request waits at most
-`OPENSTATS_S3_TIMEOUT`), reads of cached files go on, errors say `StorageUnavailable`
-(the app answers 503), and an upload that failed part way is taken back; if even that
-cannot reach the store, its key is noted and its objects go at the next upload or start.
+`OPENSTATS_S3_TIMEOUT`, `OPENSTATS_S3_ATTEMPTS` times), reads of cached files go on,
+errors say `StorageUnavailable` (the app answers 503), and an upload that failed part way
+is taken back; if even that cannot reach the store, its key is noted and its objects go at
+the next upload or start.
 
 Longer than most modules: the one bucket layout's writes, reads, shared uploads and
 sweeps belong together.
@@ -61,9 +62,10 @@ CHUNK = 1 << 20
 
 class S3Storage:
     def __init__(self, bucket: str, prefix: str, *, cache: Path, endpoint_url: str | None = None,
-                 grace: timedelta = GRACE, timeout: float = 60.0) -> None:
+                 grace: timedelta = GRACE, timeout: float = 60.0, attempts: int = 5) -> None:
         """`cache` is a local folder for staging and cached files (data_dir/files);
-        `timeout` bounds each request's wait for an answer."""
+        `timeout` bounds each request's wait for an answer, and each request is tried
+        `attempts` times (with back-off) before it fails."""
         self.bucket = bucket
         self.prefix = prefix
         self.endpoint_url = endpoint_url
@@ -76,7 +78,7 @@ class S3Storage:
         # removed then: no catalogue row can name them, so they go as soon as it answers.
         self.abandoned = Path(cache) / "s3-abandoned"
         self.abandoned.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": 5},
+        options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": attempts},
                                    "connect_timeout": min(5.0, timeout),
                                    "read_timeout": timeout}
         if endpoint_url:

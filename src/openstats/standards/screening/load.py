@@ -160,8 +160,9 @@ def report_rejects(ck: Checker) -> list[int]:
         "AS message, "
         f"arg_min(column_name, (coalesce(CAST({rank} AS INTEGER), 3), column_idx)) "
         "AS column_name FROM rejects GROUP BY line")
-    # The first lines of each rule and how many it has, in one query.
-    order = ("file.encoding", "file.unclosed_quote", "file.ragged_row", "file.line_too_long")
+    # The first lines of each rule and how many it has, in one query; the rules in the
+    # order `kinds` names them.
+    order = dict.fromkeys(rule for rule, _ in kinds.values())
     rule_rank = lookup("rule", {rule: str(i) for i, rule in enumerate(order)})
     rows = ck.sql("SELECT rule, line, message, column_name, count(*) OVER (PARTITION BY rule) "
                   "FROM bad_lines QUALIFY row_number() OVER (PARTITION BY rule ORDER BY line) "

@@ -48,3 +48,33 @@ def test_a_larger_file_keeps_duckdbs_threads(tmp_path: Path) -> None:
 
 def test_the_callers_threads_win(tmp_path: Path) -> None:
     assert threads_used(tmp_path, 1, threads=2)[0] == 2
+
+
+def test_small_screenings_share_an_instance_but_not_their_cells(tmp_path: Path) -> None:
+    """Small files' databases are attached to one kept DuckDB instance (database.py):
+    screenings running at once each see only their own rows, and closing one detaches
+    its database, so the instance does not grow with every upload."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from openstats.standards.screening import database
+
+    def rows_seen(copies: int) -> tuple[int, str]:
+        pair = base()
+        pair.rows = [row[:] for _ in range(copies) for row in pair.rows]
+        folder = tmp_path / f"pair-{copies}"
+        folder.mkdir()
+        data, meta = pair.write(folder)
+        with screen(data, meta, workdir=folder) as screening:
+            assert screening.con is not None and screening.attached is not None
+            (count,) = screening.con.execute("SELECT count(*) FROM data").fetchone() or (0,)
+            return count, screening.attached
+
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(rows_seen, range(1, 9)))
+    rows = len(base().rows)
+    assert [count for count, _ in seen] == [rows * copies for copies in range(1, 9)]
+    assert len({name for _, name in seen}) == 8  # a database each
+    kept = database._kept("512MB")
+    left = kept.execute("SELECT database_name FROM duckdb_databases() "
+                        "WHERE database_name LIKE 'screening_%'").fetchall()
+    assert left == []

@@ -12,8 +12,9 @@ import duckdb
 
 from openstats.standards.csvfile import ByteScan, find_blank_lines, normalise_line_endings
 from openstats.standards.findings import CAP_PER_RULE
+from openstats.standards.screening.database import open_cells
 from openstats.standards.screening.engine import Checker
-from openstats.standards.screening.sql import DATA, blank, lit, lookup
+from openstats.standards.screening.sql import DATA, blank, lookup
 
 MAX_SKIPPED_ROWS = 1_000_000  # blank or rejected rows tracked for row numbering
 # The longest line the parser reads (about 10 MB); longer lines are rejected, one by one.
@@ -28,6 +29,8 @@ MAX_LINE_BYTES = 10_000_000
 #   for each statement and its removal: a tiny pair's screening took 190 ms with the
 #   file and 74 ms without, for about the same CPU (measured here, 2026-12-03). A
 #   larger file keeps its database file, so that the table can spill out of memory.
+#   That database is attached to a DuckDB instance the process keeps for small files
+#   rather than to an instance of its own (database.py says why).
 SMALL_FILE_BYTES = 1_000_000
 
 
@@ -37,23 +40,12 @@ def load_cells(ck: Checker, source: Path | None = None) -> bool:
     Findings come later (see load), once the byte scan's findings are in the report.
     """
     if ck.s.con is not None:  # a second attempt: start from an empty database
-        ck.s.con.close()
-        ck.s.con = None
+        ck.s.close_cells()
     ck.attempts += 1
     path = source or ck.s.csv_path  # the file the parser reads, whose size decides
     small = path.stat().st_size <= SMALL_FILE_BYTES
-    con = duckdb.connect(":memory:" if small else
-                         str(ck.s.workdir / f"screen-{ck.attempts}.duckdb"))
-    con.execute(f"SET memory_limit = {lit(ck.memory_limit)}")
-    con.execute(f"SET temp_directory = {lit(str(ck.s.workdir / 'spill'))}")
-    con.execute("SET preserve_insertion_order = true")
-    # The database is thrown away after screening and import (Screening.close): closing it
-    # must not first checkpoint it, i.e. write every table compressed into the file, which
-    # took 4-5 s of a 10-million-row import.
-    con.execute("PRAGMA disable_checkpoint_on_shutdown")
-    threads = ck.threads or (1 if small else None)
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
+    con, ck.s.attached = open_cells(ck.s.workdir, ck.attempts, small, ck.memory_limit,
+                                    ck.threads)
     ck.s.con = con
     columns = {name: "VARCHAR" for name in ck.s.header}
     ck.unreadable = None
@@ -71,16 +63,14 @@ def load_cells(ck: Checker, source: Path | None = None) -> bool:
         # What the parser cannot get past at all (a lone carriage return, binary
         # bytes): no cells to check.
         ck.unreadable = str(e).splitlines()[0].removeprefix("Invalid Input Error: ")
-        con.close()
-        ck.s.con = None
+        ck.s.close_cells()
         return False
     except duckdb.OutOfMemoryException:
         # Very wide rows or huge cells: say so rather than crash the screening.
         ck.unreadable = (f"reading it needs more than the {ck.memory_limit} of "
                             "memory the screener may use; its rows or cells are "
                             "unusually large")
-        con.close()
-        ck.s.con = None
+        ck.s.close_cells()
         return False
     return True
 

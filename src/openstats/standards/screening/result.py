@@ -14,6 +14,7 @@ import duckdb
 
 from openstats.standards.csvfile import ByteScan
 from openstats.standards.findings import Report
+from openstats.standards.screening.database import close_cells
 from openstats.standards.screening.sql import DATA
 
 
@@ -59,6 +60,7 @@ class Screening:
         self.data_scan: ByteScan | None = None
         self.meta_scan: ByteScan | None = None
         self.con: duckdb.DuckDBPyConnection | None = None
+        self.attached: str | None = None  # its database's name in a shared instance
         self.row_count = 0
         self.lookups_checked = False
         self.meta_read = False  # the meta file could be parsed (its rows may still be bad)
@@ -93,10 +95,15 @@ class Screening:
     def indicators(self) -> list[MetaColumn]:
         return [m for m in self.meta if m.is_indicator]
 
-    def close(self) -> None:
+    def close_cells(self) -> None:
+        """Close the connection to the loaded cells (and their database)."""
         if self.con is not None:
-            self.con.close()
-            self.con = None
+            con, self.con = self.con, None
+            close_cells(con, self.attached)
+            self.attached = None
+
+    def close(self) -> None:
+        self.close_cells()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self) -> Screening:

@@ -19,10 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Text, case, exists, func, literal, select, union_all
+from sqlalchemy import Text, bindparam, case, exists, func, select, union_all
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
 from openstats.catalogue.values import utc
@@ -182,7 +185,7 @@ def read(catalogue: Catalogue, question: str, at: datetime,
     return catalogue.listings.get(key, answer)  # type: ignore[no-any-return]
 
 
-def _visible(at: datetime, listing: Any = catalogue_listing) -> Any:
+def _visible(at: datetime | BindParameter[Any], listing: Any = catalogue_listing) -> Any:
     c = listing.c
     return (c.visible_from <= at) & ((c.visible_until.is_(None)) | (c.visible_until > at))
 
@@ -195,7 +198,6 @@ def _shown(conn: Connection, phrases: set[str], at: datetime) -> dict[str, str]:
     """Each of `phrases` that a data set shown at `at` has, with the kind of its first
     row. One short walk of the index per phrase: it stops at the first shown row, where
     a DISTINCT over every row of "2022" or "england" would read 50,000 of them."""
-    t, c = catalogue_listing_terms.c, catalogue_listing.c
     # Each phrase as a parameter of its own (not one list unnested): PostgreSQL then plans
     # each walk knowing its phrase, and a phrase no data set has is one probe of the phrase
     # index. Given a list, it planned for an average phrase, and when its statistics said
@@ -204,14 +206,29 @@ def _shown(conn: Connection, phrases: set[str], at: datetime) -> dict[str, str]:
     found: dict[str, str] = {}
     ordered = sorted(phrases)
     for start in range(0, len(ordered), SHOWN_BATCH):
-        walks = [select(literal(p, Text).label("phrase"),
-                        select(t.kind).join(catalogue_listing, c.id == t.listing_id)
-                        .where(t.phrase == p, _visible(at))
-                        .order_by(t.data_set_id).limit(1).scalar_subquery().label("kind"))
-                 for p in ordered[start:start + SHOWN_BATCH]]
-        found |= {r.phrase: r.kind for r in conn.execute(union_all(*walks))
+        part = ordered[start:start + SHOWN_BATCH]
+        params: dict[str, object] = {f"p{i}": p for i, p in enumerate(part)}
+        found |= {r.phrase: r.kind for r in conn.execute(_shown_walks(len(part)),
+                                                         {**params, "at": at})
                   if r.kind is not None}
     return found
+
+
+@lru_cache(maxsize=SHOWN_BATCH)
+def _shown_walks(n: int) -> CompoundSelect[Any]:
+    """_shown's statement for `n` phrases, bound as p0..p{n-1} and the moment as `at`.
+    Built once per n: making the statement anew for every question (a subquery per
+    phrase) cost more than running it."""
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    at = bindparam("at", type_=catalogue_listing.c.visible_from.type)
+    walks = []
+    for i in range(n):
+        phrase = bindparam(f"p{i}", type_=Text)
+        walks.append(select(phrase.label("phrase"),
+                            select(t.kind).join(catalogue_listing, c.id == t.listing_id)
+                            .where(t.phrase == phrase, _visible(at))
+                            .order_by(t.data_set_id).limit(1).scalar_subquery().label("kind")))
+    return union_all(*walks)
 
 
 def _ranked(conn: Connection, weights: dict[str, int], at: datetime, limit: int) -> list[str]:

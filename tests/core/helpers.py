@@ -6,6 +6,7 @@ from pathlib import Path
 
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
+from tests.support.catalogue import migrated_data_dir
 
 TINY_DATA = (
     "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
@@ -39,8 +40,10 @@ def write_pair(folder: Path, data: str = TINY_DATA, meta: str = TINY_META,
 
 
 def make_settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    reference_dir=REFERENCE)
+    """Settings of a site in `tmp_path`/data; with database_url "", its own SQLite
+    catalogue, copied already migrated (tests/support/catalogue.migrated_data_dir)."""
+    data_dir = migrated_data_dir(tmp_path) if not database_url else tmp_path / "data"
+    return Settings(data_dir=data_dir, database_url=database_url, reference_dir=REFERENCE)
 
 
 def files_under(folder: Path) -> list[Path]:

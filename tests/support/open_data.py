@@ -15,6 +15,7 @@ from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import LiveServer, manifest_text, serve
 from tests.conftest import REFERENCE
+from tests.support.catalogue import migrated_data_dir
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 ABSENCE = "22222222-0000-4000-8000-000000000001"  # ees-tests/absence_school
@@ -48,7 +49,8 @@ def write_gaps(folder: Path) -> tuple[Path, Path]:
 
 
 def open_data_site(folder: Path) -> Iterator[LiveServer]:
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+    settings = Settings(data_dir=migrated_data_dir(folder), database_url="",
+                        reference_dir=REFERENCE,
                         rate_limit=0)
     platform = open_platform(settings)
     load_manifest(platform, MANIFEST)

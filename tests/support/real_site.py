@@ -14,6 +14,7 @@ from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE
 from tests.real_data import SPC_ID, real_sets_manifest, spc_manifest
+from tests.support.catalogue import migrated_data_dir
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 APPRENTICES = "bbbbbbbb-2222-4000-8000-000000000001"  # provider rows, the `low` symbol
@@ -23,7 +24,8 @@ PUBLIC = (DEMO, SPC_ID, APPRENTICES)
 
 def build_real_site(folder: Path) -> Settings:
     """Load the four data sets into a new site in `folder`: its settings."""
-    settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
+    settings = Settings(data_dir=migrated_data_dir(folder), database_url="",
+                        reference_dir=REFERENCE,
                         rate_limit=0, scheduler_seconds=0)
     platform = open_platform(settings)
     try:

@@ -1,5 +1,5 @@
 """A signed-in browser-like client for the publishing side (cookies, CSRF tokens), over
-real HTTP or in-process (FastAPI's TestClient, which is an httpx client too)."""
+real HTTP or in-process (FastAPI's InProcessClient, which is an httpx client too)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.settings import Settings
+from tests.support.inprocess import InProcessClient
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,14 +67,14 @@ def in_process(settings: Settings) -> Iterator[Browser]:
     """The app on `settings`, in this process: `browser(address)` makes a new browser
     (own cookies) whose requests come from that client address."""
     app = create_app(settings)
-    browsers: list[TestClient] = []
+    browsers: list[InProcessClient] = []
 
     def browser(address: str = "192.0.2.1") -> Person:
-        client = TestClient(app, follow_redirects=False, client=(address, 50000))
+        client = InProcessClient(app, follow_redirects=False, client=(address, 50000))
         browsers.append(client)
         return Person(client)
 
-    with TestClient(app):  # runs the app's start-up and shut-down
+    with InProcessClient(app):  # runs the app's start-up and shut-down
         try:
             yield browser
         finally:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.demo import MANIFEST
@@ -23,6 +22,7 @@ from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.conftest import serve
 from tests.conftest import REFERENCE
+from tests.support.inprocess import InProcessClient
 
 DS = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 URL = f"/api/v1/data-sets/{DS}"
@@ -65,7 +65,7 @@ def manifest_with(folder: Path, name: str, data: str, published: str | None = No
 @dataclass
 class Site:
     settings: Settings
-    client: TestClient
+    client: InProcessClient
     amended_at: datetime  # when the amendment (1.1) went public
 
 
@@ -84,7 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                                           "2099-01-01T09:30:00Z"))
     platform.close()
     app = create_app(settings)
-    with TestClient(app) as client:
+    with InProcessClient(app) as client:
         yield Site(settings, client, before)
 
 
@@ -199,7 +199,7 @@ def test_other_pairs_are_computed_when_asked(tmp_path: Path) -> None:
     load_manifest(platform, manifest_with(tmp_path / "m", "middle", middle))
     load_manifest(platform, manifest_with(tmp_path / "a", "amended", amended_data()))
     platform.close()
-    with TestClient(create_app(settings)) as client:
+    with InProcessClient(create_app(settings)) as client:
         site = Site(settings, client, datetime.now(UTC))
         versions = [v["version"] for v in client.get(f"{URL}/versions").json()["results"]]
         assert versions == ["1.2", "1.1", "1.0"]

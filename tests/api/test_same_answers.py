@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SAMPLES, SHARED
+from tests.support.inprocess import InProcessClient
 
 EXPECTED = Path(__file__).with_name("same_answers.json")
 SAMPLE_NAMES = ["absence_school", "seven_filters", "dates", "grouped-filters-and-indicators",
@@ -142,7 +142,7 @@ def answers(folder: Path) -> dict[str, dict[str, list[Any]]]:
     finally:
         platform.close()
     out: dict[str, dict[str, list[Any]]] = {}
-    with TestClient(create_app(settings)) as client:
+    with InProcessClient(create_app(settings)) as client:
         for i, (name, _, _) in enumerate(pairs):
             base = f"/api/v1/data-sets/22222222-0000-4000-8000-{i:012d}"
             meta = client.get(f"{base}/meta").json()

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.catalogue import questions
@@ -20,6 +19,7 @@ from openstats.present.questions import reading_page
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SHARED
+from tests.support.inprocess import InProcessClient
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
 PUPILS = "aaaaaaaa-1111-4000-8000-000000000001"
@@ -130,7 +130,7 @@ def test_what_matched_is_named_in_the_catalogues_words(platform: Platform) -> No
 
 def test_answers_open_the_table_tool_set_to_what_matched(platform: Platform) -> None:
     settings = platform.settings
-    client = TestClient(create_app(settings))
+    client = InProcessClient(create_app(settings))
     page = client.get("/data-catalogue", params={"search": "black african pupils in Camden"})
     assert page.status_code == 200
     assert "We read your question as" in page.text and "Camden (Local authority)" in page.text

@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.cli import app as cli
@@ -26,6 +25,7 @@ from openstats.standards.findings import Report
 from openstats.standards.screening.screen import screen
 from tests.conftest import REFERENCE, SHARED
 from tests.core.helpers import write_pair
+from tests.support.inprocess import InProcessClient
 
 REAL = SHARED / "real" / "ees_weekly_data"
 DATA_SET = "33333333-0000-4000-8000-000000000001"
@@ -125,7 +125,7 @@ def test_a_manifest_loads_a_gzipped_file_and_downloads_give_the_csv(tmp_path: Pa
         assert platform.catalogue.metadata.get_json(found.version_id)["row_count"] == 5885
     finally:
         platform.close()
-    with TestClient(create_app(settings)) as client:
+    with InProcessClient(create_app(settings)) as client:
         plain = client.get(f"/api/v1/data-sets/{DATA_SET}/csv",
                            headers={"Accept-Encoding": "identity"})
         assert plain.status_code == 200 and "content-encoding" not in plain.headers

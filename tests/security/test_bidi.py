@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.platform import open_platform
@@ -27,6 +26,7 @@ from openstats.standards.bidi import CONTROLS, FSI, PDI, isolate, visible
 from openstats.standards.screening.screen import screen
 from tests.conftest import REFERENCE
 from tests.security.test_xss import crawl
+from tests.support.inprocess import InProcessClient
 
 RLO, LRE, PDF, RLI, LRM = "\u202e", "\u202a", "\u202c", "\u2067", "\u200e"
 DATA_SET_ID = "44444444-0000-4000-8000-000000000001"
@@ -115,7 +115,7 @@ indicators = ["pupils", "rate"]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessClient, Path]]:
     folder = tmp_path_factory.mktemp("bidi")
     settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
                         scheduler_seconds=0, rate_limit=0)
@@ -123,11 +123,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     files = folder / "files"
     load_manifest(platform, write_release(files))
     platform.close()
-    with TestClient(create_app(settings), follow_redirects=True) as client:
+    with InProcessClient(create_app(settings), follow_redirects=True) as client:
         yield client, files
 
 
-def test_the_screener_warns_about_each_control(site: tuple[TestClient, Path],
+def test_the_screener_warns_about_each_control(site: tuple[InProcessClient, Path],
                                                tmp_path: Path) -> None:
     _, files = site
     with screen(files / "bidi.csv", files / "bidi.meta.csv", reference_dir=REFERENCE,
@@ -143,7 +143,7 @@ def test_the_screener_warns_about_each_control(site: tuple[TestClient, Path],
     assert "[U+202E RIGHT-TO-LEFT OVERRIDE]" in label.message and label.value == LABEL
 
 
-def test_public_pages_keep_every_control_inside_its_text(site: tuple[TestClient, Path]
+def test_public_pages_keep_every_control_inside_its_text(site: tuple[InProcessClient, Path]
                                                         ) -> None:
     client, _ = site
     pages = crawl(client, ["/", "/data-catalogue", "/find-statistics/bidi-publication",
@@ -172,7 +172,7 @@ def test_public_pages_keep_every_control_inside_its_text(site: tuple[TestClient,
     assert FSI + PUBLICATION.replace(PDI, "") + PDI in home  # the stray close dropped
 
 
-def test_downloads_keep_the_text_as_published(site: tuple[TestClient, Path]) -> None:
+def test_downloads_keep_the_text_as_published(site: tuple[InProcessClient, Path]) -> None:
     client, files = site
     # A table from the table tool, as CSV: one row per observation, the cells holding the
     # labels exactly as published (the caption is a page's, not the data's).
@@ -206,7 +206,7 @@ def test_isolate() -> None:
     assert acting_outside(isolate(f"x{PDI}{PDI}{RLO}{RLI}y")) == []
 
 
-def test_finalize_leaves_markup_and_ids_alone(site: tuple[TestClient, Any]) -> None:
+def test_finalize_leaves_markup_and_ids_alone(site: tuple[InProcessClient, Any]) -> None:
     from markupsafe import Markup
 
     from openstats.web.pages import templates

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.platform import Platform, open_platform
 from openstats.settings import Settings
+from tests.support.inprocess import InProcessClient
 from tests.support.real_site import build_real_site
 
 
@@ -20,8 +20,8 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def client(real_site: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(real_site)) as c:
+def client(real_site: Settings) -> Iterator[InProcessClient]:
+    with InProcessClient(create_app(real_site)) as c:
         yield c
 
 

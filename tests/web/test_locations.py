@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.platform import Platform
 from openstats.settings import Settings
 from tests.api.conftest import serve
 from tests.real_data import SPC_ID
+from tests.support.inprocess import InProcessClient
 from tests.support.real_site import DEMO, PUBLIC, WEEKLY, latest_version
 
 
@@ -49,7 +49,7 @@ def listed(html: str) -> dict[str, str]:
     ("LA", "E08000025", "Birmingham"),
 ])
 def test_lists_exactly_the_public_data_sets_with_the_place(
-        client: TestClient, platform: Platform, level: str, code: str, name: str) -> None:
+        client: InProcessClient, platform: Platform, level: str, code: str, name: str) -> None:
     expected = holders(platform, PUBLIC, level, code)
     assert expected  # the place is in at least one public data set
     # The embargoed weekly attendance data has every LA and England too: never listed.
@@ -69,12 +69,12 @@ def test_lists_exactly_the_public_data_sets_with_the_place(
         assert query["step"] == ["time"]
 
 
-def test_england_is_in_the_demo_and_the_real_data(client: TestClient) -> None:
+def test_england_is_in_the_demo_and_the_real_data(client: InProcessClient) -> None:
     found = listed(client.get("/locations/NAT/E92000001").text)
     assert {DEMO, SPC_ID} <= set(found)
 
 
-def test_the_table_tool_link_opens_set_to_the_place(client: TestClient) -> None:
+def test_the_table_tool_link_opens_set_to_the_place(client: InProcessClient) -> None:
     link = listed(client.get("/locations/LA/E09000007").text)[SPC_ID]
     step = client.get(link)
     assert step.status_code == 200
@@ -83,7 +83,7 @@ def test_the_table_tool_link_opens_set_to_the_place(client: TestClient) -> None:
     assert "Choose time period" in text  # the step after locations
 
 
-def test_a_location_named_by_its_public_id(client: TestClient, platform: Platform) -> None:
+def test_a_location_named_by_its_public_id(client: InProcessClient, platform: Platform) -> None:
     public_id = holders(platform, (SPC_ID,), "LA", "E09000007")[SPC_ID]
     found = listed(client.get(f"/locations/LA/{public_id}").text)
     assert SPC_ID in found
@@ -91,20 +91,20 @@ def test_a_location_named_by_its_public_id(client: TestClient, platform: Platfor
     assert listed(client.get(f"/locations/REG/{public_id}").text) == {}
 
 
-def test_unknown_level_is_a_clear_404(client: TestClient) -> None:
+def test_unknown_level_is_a_clear_404(client: InProcessClient) -> None:
     page = client.get("/locations/COUNTY/E09000007")
     assert page.status_code == 404
     assert "There is no geographic level “COUNTY”" in unescape(page.text)
     assert "LA</span>: Local authority" in page.text
 
 
-def test_lower_case_level_redirects(client: TestClient) -> None:
+def test_lower_case_level_redirects(client: InProcessClient) -> None:
     answer = client.get("/locations/la/E09000007", follow_redirects=False)
     assert answer.status_code == 308
     assert answer.headers["location"] == "/locations/LA/E09000007"
 
 
-def test_known_level_without_data_sets_says_so(client: TestClient) -> None:
+def test_known_level_without_data_sets_says_so(client: InProcessClient) -> None:
     for path in ("/locations/LA/E09999999", "/locations/PCON/E14000530",
                  "/locations/LA/%25", "/locations/LA/E0900000_"):
         page = client.get(path)
@@ -113,7 +113,7 @@ def test_known_level_without_data_sets_says_so(client: TestClient) -> None:
         assert listed(page.text) == {}, path
 
 
-def test_question_answers_link_places_to_their_pages(client: TestClient) -> None:
+def test_question_answers_link_places_to_their_pages(client: InProcessClient) -> None:
     html = client.get("/data-catalogue", params={"search": "pupils in Camden"}).text
     assert 'href="/locations/LA/E09000007">Camden</a>' in html
 

@@ -15,13 +15,13 @@ from html import unescape
 from urllib.parse import urlencode
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SAMPLES
+from tests.support.inprocess import InProcessClient
 from tests.web.html_table import read_table
 
 MONTHLY, WEEKLY, TERMLY = (f"22222222-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
@@ -78,7 +78,7 @@ meta = "{name}.meta.csv"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessClient]:
     folder = tmp_path_factory.mktemp("periods")
     for name in ("monthly_simple", "termly_simple"):
         for suffix in (".csv", ".meta.csv"):
@@ -92,7 +92,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     platform = open_platform(settings)
     load_manifest(platform, folder / "periods.toml")
     platform.close()
-    with TestClient(create_app(settings)) as client:
+    with InProcessClient(create_app(settings)) as client:
         yield client
 
 
@@ -101,7 +101,7 @@ def text(html: str) -> str:
 
 
 @pytest.mark.parametrize("data_set", [MONTHLY, WEEKLY, TERMLY], ids=["M", "W", "T"])
-def test_periods_read_as_the_api_labels_them(site: TestClient, data_set: str) -> None:
+def test_periods_read_as_the_api_labels_them(site: InProcessClient, data_set: str) -> None:
     meta = site.get(f"/api/v1/data-sets/{data_set}/meta").json()
     # The API: each period's label, in its own order; the same set as the table's.
     assert sorted(t["label"] for t in meta["timePeriods"]) == sorted(LABELS[data_set])
@@ -130,7 +130,7 @@ def test_periods_read_as_the_api_labels_them(site: TestClient, data_set: str) ->
     assert f"{first} to {last}" in text(page.text)  # what was chosen, in the summary
 
 
-def test_the_release_page_gives_each_data_sets_periods_by_label(site: TestClient) -> None:
+def test_the_release_page_gives_each_data_sets_periods_by_label(site: InProcessClient) -> None:
     page = text(site.get(RELEASE).text)
     for labels in LABELS.values():
         assert f"{labels[0]} to {labels[-1]}" in page

@@ -11,7 +11,6 @@ from typing import Any
 import duckdb
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
 from openstats.app import create_app
@@ -23,6 +22,7 @@ from openstats.settings import Settings
 from openstats.standards.screening.screen import screen
 from tests.api.conftest import serve
 from tests.conftest import REFERENCE
+from tests.support.inprocess import InProcessClient
 from tests.support.real_site import APPRENTICES, DEMO, PUBLIC, WEEKLY, latest_version
 
 # Written out here rather than read from standards/symbols.py: the test says what a
@@ -63,7 +63,7 @@ def direct_count(parquet: Path, meta: VersionMeta) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("data_set_id", PUBLIC)
-def test_api_report_equals_a_direct_count(client: TestClient, platform: Platform,
+def test_api_report_equals_a_direct_count(client: InProcessClient, platform: Platform,
                                           data_set_id: str) -> None:
     parquet, meta = latest(platform, data_set_id)
     expected = direct_count(parquet, meta)
@@ -89,7 +89,7 @@ def test_api_report_equals_a_direct_count(client: TestClient, platform: Platform
             assert i["values"]["count"] == want["numbers"], i["column"]
 
 
-def test_symbols_are_counted_in_real_data(client: TestClient) -> None:
+def test_symbols_are_counted_in_real_data(client: InProcessClient) -> None:
     """The apprenticeship starts carry `low` (27,295 cells of starts and 47,153 of
     achievements in DfE's file, counted in the CSV as published)."""
     body = client.get(f"/api/v1/data-sets/{APPRENTICES}/versions/1.0/quality").json()
@@ -99,7 +99,7 @@ def test_symbols_are_counted_in_real_data(client: TestClient) -> None:
     assert {"symbol": "low", "meaning": "rounds to 0, but is not 0"} in body["symbols"]
 
 
-def test_warnings_are_the_screeners_for_the_files(client: TestClient) -> None:
+def test_warnings_are_the_screeners_for_the_files(client: InProcessClient) -> None:
     """The demo's files warn (a filter with no Total, one with a single option): the report
     keeps exactly what screening them gives."""
     data = MANIFEST.parent / "e1_re_referrals.csv"
@@ -115,7 +115,7 @@ def test_warnings_are_the_screeners_for_the_files(client: TestClient) -> None:
         [f.message for f in report.warnings]
 
 
-def test_page_shows_the_same_numbers(client: TestClient) -> None:
+def test_page_shows_the_same_numbers(client: InProcessClient) -> None:
     body = client.get(f"/api/v1/data-sets/{APPRENTICES}/versions/1.0/quality").json()
     page = client.get(f"/data-catalogue/data-set/{APPRENTICES}/quality")
     assert page.status_code == 200
@@ -136,14 +136,14 @@ def test_page_shows_the_same_numbers(client: TestClient) -> None:
     assert f'href="/data-catalogue/data-set/{APPRENTICES}/quality"' in data_set_page
 
 
-def test_demo_page_lists_its_warnings(client: TestClient) -> None:
+def test_demo_page_lists_its_warnings(client: InProcessClient) -> None:
     html = client.get(f"/data-catalogue/data-set/{DEMO}/quality").text
     assert 'data-rule="data.filter.no_default"' in html
     assert 'data-rule="data.filter.single_option"' in html
     assert "Filter &#39;referral_type&#39; has 1 option(s)." in html
 
 
-def test_embargoed_and_unknown_versions_have_no_report(client: TestClient) -> None:
+def test_embargoed_and_unknown_versions_have_no_report(client: InProcessClient) -> None:
     assert client.get(f"/api/v1/data-sets/{WEEKLY}/versions/1.0/quality").status_code == 404
     assert client.get(f"/data-catalogue/data-set/{WEEKLY}/quality").status_code == 404
     assert client.get(f"/api/v1/data-sets/{DEMO}/versions/9.0/quality").status_code == 404
@@ -153,7 +153,7 @@ def test_embargoed_and_unknown_versions_have_no_report(client: TestClient) -> No
     assert bad.json()["errors"][0]["path"] == "colour"
 
 
-def test_openapi_marks_it_as_an_extension(client: TestClient) -> None:
+def test_openapi_marks_it_as_an_extension(client: InProcessClient) -> None:
     doc = client.get("/api/openapi.json").json()
     op = doc["paths"]["/api/v1/data-sets/{dataSetId}/versions/{dataSetVersion}/quality"]["get"]
     assert op["x-openstats-extension"] is True
@@ -178,7 +178,7 @@ def test_a_version_imported_before_reports_is_counted_when_asked(
     p.close()
     parquet, meta = latest(platform, DEMO)
     expected = direct_count(parquet, meta)
-    with TestClient(create_app(settings)) as c:
+    with InProcessClient(create_app(settings)) as c:
         body = c.get(f"/api/v1/data-sets/{DEMO}/versions/1.0/quality").json()
         html = c.get(f"/data-catalogue/data-set/{DEMO}/quality").text
     assert body["screening"] == {"kept": False, "warningCount": 0, "warnings": []}

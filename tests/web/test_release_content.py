@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats import demo
 from openstats.app import create_app
@@ -25,6 +24,7 @@ from openstats.query.engine import Version
 from openstats.query.pivot import format_value as pivot_format
 from openstats.settings import Settings
 from tests.conftest import REFERENCE, SHARED
+from tests.support.inprocess import InProcessClient
 
 SEED = "/find-statistics/children-in-need-a-focus-on-re-referrals/2024"
 PUPILS = "/find-statistics/school-pupils-and-their-characteristics/2021-22"
@@ -33,7 +33,7 @@ SPC = "5bc9e6a3-0e3c-4d53-9d2e-6f6b64c1a001"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessClient]:
     folder = tmp_path_factory.mktemp("release-content")
     settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE,
                         rate_limit=0)
@@ -41,7 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     load_manifest(platform, demo.MANIFEST)
     load_manifest(platform, demo.real_manifest(SHARED, folder / "build"))
     platform.close()
-    with TestClient(create_app(settings)) as client:
+    with InProcessClient(create_app(settings)) as client:
         yield client
 
 
@@ -60,7 +60,7 @@ def blocks_of(html: str) -> list[str]:
                       html, re.DOTALL)
 
 
-def api_values(client: TestClient, data_set: str, spec: dict[str, Any],
+def api_values(client: InProcessClient, data_set: str, spec: dict[str, Any],
                indicator: str) -> dict[str, str]:
     """The API's answer for a spec, as location code (or period) -> value."""
     meta = client.get(f"/api/v1/data-sets/{data_set}/meta").json()
@@ -83,7 +83,7 @@ def api_values(client: TestClient, data_set: str, spec: dict[str, Any],
     return out
 
 
-def test_tile_table_and_chart_show_the_api_numbers(site: TestClient) -> None:
+def test_tile_table_and_chart_show_the_api_numbers(site: InProcessClient) -> None:
     html = site.get(SEED).text
     # The tile: referrals after a CINO earlier referral, England, 2017.
     api = api_values(site, E1, {"locations": ["NAT|code|E92000001"],
@@ -109,7 +109,7 @@ def test_tile_table_and_chart_show_the_api_numbers(site: TestClient) -> None:
     assert "<svg" in first
 
 
-def test_the_real_map_shows_every_local_authority_as_the_api_does(site: TestClient) -> None:
+def test_the_real_map_shows_every_local_authority_as_the_api_does(site: InProcessClient) -> None:
     html = site.get(PUPILS).text
     other = "Known or believed to be other than English"
     api = api_values(site, SPC, {"locations": ["LA"],
@@ -129,7 +129,7 @@ def test_the_real_map_shows_every_local_authority_as_the_api_does(site: TestClie
     assert re.findall(r"data-key-stat-value>([^<]*)<", html) == ["8,418,013", "19.5"]
 
 
-def test_release_page_layout(site: TestClient) -> None:
+def test_release_page_layout(site: InProcessClient) -> None:
     html = site.get(SEED).text
     order = ["Reporting year 2024", 'id="release-type"', 'id="latest-tag"',
              'id="release-dates"', 'id="release-summary"', 'id="headlines"',
@@ -144,7 +144,7 @@ def test_release_page_layout(site: TestClient) -> None:
         "Re-referrals by level of intervention", "Shares of all referrals"]
 
 
-def test_chart_downloads(site: TestClient) -> None:
+def test_chart_downloads(site: InProcessClient) -> None:
     html = site.get(SEED).text
     url = re.search(r'href="(/find-statistics/[^"]+/chart)\.svg"', html)
     assert url
@@ -155,7 +155,7 @@ def test_chart_downloads(site: TestClient) -> None:
     assert site.get(f"{SEED}/data-blocks/nope/chart.svg").status_code == 404
 
 
-def test_methodology_glossary_and_pre_release_list(site: TestClient) -> None:
+def test_methodology_glossary_and_pre_release_list(site: InProcessClient) -> None:
     m = site.get("/methodology/children-in-need-re-referrals-methodology")
     assert m.status_code == 200 and "Reading the percentages" in m.text
     g = site.get("/glossary").text
@@ -182,7 +182,7 @@ CIN, SPC_TITLE = ("Children in need: A focus on re-referrals",
     ("?release_type=ad-hoc-statistics", [CIN]),
     ("?search=nothing+like+this", []),
 ])
-def test_find_statistics(site: TestClient, query: str, titles: list[str]) -> None:
+def test_find_statistics(site: InProcessClient, query: str, titles: list[str]) -> None:
     html = site.get(f"/find-statistics{query}").text
     found = [unescape(t) for t in re.findall(
         r'<h3 class="govuk-heading-m govuk-!-margin-bottom-1"><a class="govuk-link" '
@@ -190,7 +190,7 @@ def test_find_statistics(site: TestClient, query: str, titles: list[str]) -> Non
     assert found == titles
 
 
-def test_find_statistics_pages(site: TestClient) -> None:
+def test_find_statistics_pages(site: InProcessClient) -> None:
     from openstats.catalogue import finding
 
     view = site.app.state.platform.catalogue.snapshots.view()  # type: ignore[attr-defined]

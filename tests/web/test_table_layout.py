@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from fastapi.testclient import TestClient
 from odf import opendocument, table
 from openpyxl import load_workbook
 
 from openstats.app import create_app
 from tests.real_data import SPC, SPC_ID, loaded_site
+from tests.support.inprocess import InProcessClient
 from tests.web.html_table import read_table
 
 SCHOOL_TYPES = ["State-funded primary", "State-funded secondary", "State-funded special school"]
@@ -30,13 +30,13 @@ ETHNICITIES = ["White - White British", "Asian - Indian", "Black - Black African
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with TestClient(create_app(loaded_site(tmp_path_factory.mktemp("spc")))) as c:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessClient]:
+    with InProcessClient(create_app(loaded_site(tmp_path_factory.mktemp("spc")))) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def meta(client: TestClient) -> dict[str, Any]:
+def meta(client: InProcessClient) -> dict[str, Any]:
     return client.get(f"/api/v1/data-sets/{SPC_ID}/meta").json()  # type: ignore[no-any-return]
 
 
@@ -72,7 +72,7 @@ def text(html: str) -> str:
 
 
 # --- 1. layout ---------------------------------------------------------------------------
-def test_the_issue_example_is_laid_out_as_ees_does(client: TestClient, meta: dict) -> None:
+def test_the_issue_example_is_laid_out_as_ees_does(client: InProcessClient, meta: dict) -> None:
     page = client.get("/data-tables/table?" + urlencode(example(meta)))
     assert page.status_code == 200
     t = read_table(page.text, "data-table")
@@ -98,7 +98,7 @@ def test_the_issue_example_is_laid_out_as_ees_does(client: TestClient, meta: dic
                      r'tabindex="0" role="region"', page.text)
 
 
-def test_eight_or_more_periods_share_the_axes_by_size(client: TestClient, meta: dict) -> None:
+def test_eight_or_more_periods_share_the_axes_by_size(client: InProcessClient, meta: dict) -> None:
     # Seven periods: still periods across, indicators down.
     sel = [(k, v) for k, v in example(meta, ["Barnet", "Camden"]) if k not in ("start", "end")]
     sel += [("start", "2015/2016|AY"), ("end", "2021/2022|AY")]
@@ -108,7 +108,7 @@ def test_eight_or_more_periods_share_the_axes_by_size(client: TestClient, meta: 
     assert [c.text for c in t.body[0] if c.tag == "th"][-1] == "Headcount"
 
 
-def test_layout_chosen_by_the_reader_stays_in_the_url(client: TestClient, meta: dict) -> None:
+def test_layout_chosen_by_the_reader_stays_in_the_url(client: InProcessClient, meta: dict) -> None:
     moved = [*example(meta), ("layout", "1"), ("place_location", "cols"),
              ("order_location", "1"), ("place_time", "rows"), ("order_time", "2")]
     answer = client.get("/data-tables/table?" + urlencode(moved))
@@ -120,7 +120,7 @@ def test_layout_chosen_by_the_reader_stays_in_the_url(client: TestClient, meta: 
 
 
 # --- 5. locations ------------------------------------------------------------------------
-def test_las_are_grouped_under_regions_with_select_all(client: TestClient, meta: dict) -> None:
+def test_las_are_grouped_under_regions_with_select_all(client: InProcessClient, meta: dict) -> None:
     page = client.get(f"/data-tables?dataSetId={SPC_ID}").text
     assert re.search(r"<h2[^>]*>London</h2>\s*<button[^>]*value=\"LA\|London\"[^>]*>"
                      r"Select all 33 London options", page)
@@ -133,7 +133,7 @@ def test_las_are_grouped_under_regions_with_select_all(client: TestClient, meta:
     assert "Barnet" in london and "33 selected" in chosen
 
 
-def test_search_keeps_what_was_ticked(client: TestClient, meta: dict) -> None:
+def test_search_keeps_what_was_ticked(client: InProcessClient, meta: dict) -> None:
     las = la_ids(meta)
     params = [("dataSetId", SPC_ID), ("from", "locations"), ("locations", las["Barnet"]),
               ("locations", las["Birmingham"]), ("location_search", "Camden"),
@@ -163,7 +163,7 @@ def all_las(meta: dict) -> list[tuple[str, str]]:
 # Its point is size (a cut over the page's cell limit still downloads in full, 20,000+
 # rows as CSV and as a workbook): about half a minute, so the system tier.
 @pytest.mark.system
-def test_a_cut_too_big_to_show_offers_its_files(client: TestClient, meta: dict) -> None:
+def test_a_cut_too_big_to_show_offers_its_files(client: InProcessClient, meta: dict) -> None:
     sel = all_las(meta)
     steps = client.get("/data-tables?" + urlencode([*sel, ("from", "filters")]))
     assert steps.status_code == 200 and "/data-tables/table?" in str(steps.url)
@@ -190,7 +190,7 @@ def test_a_cut_too_big_to_show_offers_its_files(client: TestClient, meta: dict) 
     assert isinstance(sheet_rows[1][-2], int | float)  # headcount is a number
 
 
-def test_flat_csv_is_one_row_per_observation_as_published(client: TestClient, meta: dict
+def test_flat_csv_is_one_row_per_observation_as_published(client: InProcessClient, meta: dict
                                                           ) -> None:
     answer = client.get("/data-tables/table.csv?" + urlencode(example(meta)))
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
@@ -207,7 +207,7 @@ def test_flat_csv_is_one_row_per_observation_as_published(client: TestClient, me
 
 
 # --- 4. spreadsheets ---------------------------------------------------------------------
-def test_xlsx_and_ods_hold_the_table_as_shown_with_numbers(client: TestClient, meta: dict
+def test_xlsx_and_ods_hold_the_table_as_shown_with_numbers(client: InProcessClient, meta: dict
                                                             ) -> None:
     query = urlencode(example(meta))
     caption = text(client.get("/data-tables/table?" + query).text.split(
@@ -234,7 +234,7 @@ def test_xlsx_and_ods_hold_the_table_as_shown_with_numbers(client: TestClient, m
 
 
 # --- 7. permalinks -----------------------------------------------------------------------
-def test_permalink_share_box_and_csv(client: TestClient, meta: dict) -> None:
+def test_permalink_share_box_and_csv(client: InProcessClient, meta: dict) -> None:
     made = client.post("/data-tables/permalink", content=urlencode(example(meta)),
                        headers={"content-type": "application/x-www-form-urlencoded"},
                        follow_redirects=False)
@@ -255,7 +255,7 @@ def test_permalink_share_box_and_csv(client: TestClient, meta: dict) -> None:
 
 
 # --- 6. charts ---------------------------------------------------------------------------
-def test_chart_choices_and_legends(client: TestClient, meta: dict) -> None:
+def test_chart_choices_and_legends(client: InProcessClient, meta: dict) -> None:
     query = urlencode(example(meta))
     page = client.get("/data-tables/table?" + query).text
     wide = page.split('class="app-chart--wide">')[1].split("</svg>")[0]
@@ -286,7 +286,7 @@ def test_chart_choices_and_legends(client: TestClient, meta: dict) -> None:
     assert svg_file.headers["content-type"].startswith("image/svg+xml")
 
 
-def test_a_map_of_local_authorities(client: TestClient, meta: dict) -> None:
+def test_a_map_of_local_authorities(client: InProcessClient, meta: dict) -> None:
     sel = [(k, v) for k, v in all_las(meta) if not k.startswith("filter_")]
     sel = [(k, v) for k, v in sel if k not in ("start", "end")] + [
         ("start", "2021/2022|AY"), ("end", "2021/2022|AY"),
@@ -302,7 +302,7 @@ def test_a_map_of_local_authorities(client: TestClient, meta: dict) -> None:
 
 
 # --- 17, 18: compatibility ---------------------------------------------------------------
-def test_v1_0_paths_answer_as_v1(client: TestClient) -> None:
+def test_v1_0_paths_answer_as_v1(client: InProcessClient) -> None:
     for prefix in ("/api", "/statistics"):
         v1 = client.get(f"{prefix}/v1/data-sets/{SPC_ID}/meta")
         v10 = client.get(f"{prefix}/v1.0/data-sets/{SPC_ID}/meta")
@@ -313,7 +313,7 @@ def test_v1_0_paths_answer_as_v1(client: TestClient) -> None:
     assert client.get("/api/v1.0/publications?page=1").status_code == 200
 
 
-def test_data_set_csv_url_serves_the_file(client: TestClient) -> None:
+def test_data_set_csv_url_serves_the_file(client: InProcessClient) -> None:
     page = client.get(f"/data-catalogue/data-set/{SPC_ID}").text
     url = f"http://testserver/data-catalogue/data-set/{SPC_ID}/csv"
     assert f'value="{url}"' in page and 'data-copy="csv-url"' in page
@@ -327,7 +327,7 @@ def unzip_names(data: bytes) -> list[str]:
     return zipfile.ZipFile(io.BytesIO(data)).namelist()
 
 
-def test_catalogue_results_as_ees(client: TestClient) -> None:
+def test_catalogue_results_as_ees(client: InProcessClient) -> None:
     page = client.get("/data-catalogue?search=pupils&theme=pupils-and-schools").text
     body = text(page)
     assert "1 data set for “pupils”" in body
@@ -339,7 +339,7 @@ def test_catalogue_results_as_ees(client: TestClient) -> None:
     assert "theme=&" in unescape(tags[1][0]) or unescape(tags[1][0]).endswith("theme=")
 
 
-def test_data_set_page_links_and_featured_tables(client: TestClient) -> None:
+def test_data_set_page_links_and_featured_tables(client: InProcessClient) -> None:
     page = client.get(f"/data-catalogue/data-set/{SPC_ID}").text
     publication = "/find-statistics/school-pupils-and-their-characteristics"
     assert f'<a class="govuk-link" href="{publication}">' in page
@@ -353,7 +353,7 @@ def test_data_set_page_links_and_featured_tables(client: TestClient) -> None:
     assert names == sorted(names) and names[0] == "ethnicity"
 
 
-def test_navigation(client: TestClient, tmp_path: Path) -> None:
+def test_navigation(client: InProcessClient, tmp_path: Path) -> None:
     home = client.get("/").text
     nav = home.split('class="govuk-service-navigation__list"')[1].split("</ul>")[0]
     assert re.findall(r'href="([^"]+)">([^<]+)</a>', nav) == [

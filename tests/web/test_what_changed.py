@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from openstats.app import create_app
 from openstats.demo import MANIFEST
@@ -18,6 +17,7 @@ from openstats.publishing.manifest import load_manifest
 from openstats.settings import Settings
 from tests.api.test_diffs import DS, amended_data, manifest_with
 from tests.conftest import REFERENCE
+from tests.support.inprocess import InProcessClient
 from tests.web.html_table import read_table
 
 PAGE = f"/data-catalogue/data-set/{DS}"
@@ -25,18 +25,18 @@ RELEASE = "/find-statistics/children-in-need-a-focus-on-re-referrals/2024"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessClient]:
     folder = tmp_path_factory.mktemp("what-changed")
     settings = Settings(data_dir=folder / "data", database_url="", reference_dir=REFERENCE)
     platform = open_platform(settings)
     load_manifest(platform, MANIFEST)
     load_manifest(platform, manifest_with(Path(folder) / "amend", "amended", amended_data()))
     platform.close()
-    with TestClient(create_app(settings)) as c:
+    with InProcessClient(create_app(settings)) as c:
         yield c
 
 
-def test_data_set_page_says_what_changed(client: TestClient) -> None:
+def test_data_set_page_says_what_changed(client: InProcessClient) -> None:
     page = client.get(PAGE)
     assert page.status_code == 200
     assert 'href="#what-changed">What changed in this version</a>' in page.text
@@ -57,7 +57,7 @@ def test_data_set_page_says_what_changed(client: TestClient) -> None:
     assert rows[3][5:7] == ["141760", "141761"] and rows[4][7:9] == ["33.2", "c"]
 
 
-def test_the_csv_link_is_stable_and_downloads_the_diff(client: TestClient) -> None:
+def test_the_csv_link_is_stable_and_downloads_the_diff(client: InProcessClient) -> None:
     page = client.get(PAGE).text
     link = f"/api/v1/data-sets/{DS}/versions/1.1/diff/csv?from=1.0"
     assert f'href="{link}"' in page
@@ -68,12 +68,12 @@ def test_the_csv_link_is_stable_and_downloads_the_diff(client: TestClient) -> No
     assert [r["change"] for r in rows] == ["added", "added", "removed", "changed", "changed"]
 
 
-def test_a_first_version_has_no_such_section(client: TestClient) -> None:
+def test_a_first_version_has_no_such_section(client: InProcessClient) -> None:
     page = client.get(PAGE, params={"version": "1.0"})
     assert page.status_code == 200 and 'id="what-changed"' not in page.text
 
 
-def test_release_updates_link_to_what_changed(client: TestClient) -> None:
+def test_release_updates_link_to_what_changed(client: InProcessClient) -> None:
     page = client.get(RELEASE)
     assert page.status_code == 200
     updates = page.text[page.text.index('id="updates"'):]

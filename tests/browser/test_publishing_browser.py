@@ -29,8 +29,8 @@ from tests.conftest import REFERENCE
 
 # The release is first scheduled an hour ahead (the checks that it is hidden then take the
 # time they take), then brought forward to LEAD ahead. From choosing that moment to the
-# first check that the release is not yet public took 1.0-1.5 s (the latter beside another
-# test file).
+# checks that the release is not yet public (by httpx and in the reader's browser) took
+# 0.7 s at load average 4.4 on 2 cores.
 FIRST = timedelta(hours=1)
 LEAD = timedelta(seconds=4)
 

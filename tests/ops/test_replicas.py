@@ -29,6 +29,7 @@ from tests.ops.helpers import environment, start
 from tests.support.publishing import make_release
 
 DEMO = "d9d4f804-df1b-48cf-a117-a8c8a4924ce0"
+TICK = 0.25  # seconds between each replica's scheduler runs
 
 
 def demo_releases(catalogue: Catalogue) -> list[str]:
@@ -53,7 +54,7 @@ def published_entries(catalogue: Catalogue) -> list[str]:
 def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_path: Path) -> None:
     env = environment(OPENSTATS_DATABASE_URL=postgres_url,
                       OPENSTATS_DATA_DIR=str(tmp_path / "data"),
-                      OPENSTATS_SCHEDULER_SECONDS="1")
+                      OPENSTATS_SCHEDULER_SECONDS=str(TICK))
     replicas = [start(tmp_path, name, env, load_demo=True) for name in ("a", "b")]
     a, b = replicas
     catalogue: Catalogue | None = None
@@ -91,7 +92,7 @@ def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_pat
                           headers={"If-None-Match": latest_list.headers["etag"]})
         assert again.status_code == 200 and "Replicated statistics" in again.text
 
-        # A release due in a few seconds, with both replicas' schedulers ticking every second.
+        # A release due in a few seconds, with both replicas' schedulers ticking every TICK.
         later_release = make_release(person, "Scheduled replicated statistics")
         import_upload(person, upload(person, later_release, DEMO_DATA.read_bytes(),
                                      DEMO_META.read_bytes(), "Scheduled"), later_release)
@@ -104,7 +105,7 @@ def test_two_replicas_start_together_and_publish_once(postgres_url: str, tmp_pat
         while later_release not in published_entries(catalogue):
             assert time.monotonic() < deadline, "no scheduler recorded the publication"
             time.sleep(0.2)
-        time.sleep(3)  # three more ticks of each scheduler: none may record it again
+        time.sleep(4 * TICK)  # four more ticks of each scheduler: none may record it again
         assert sorted(published_entries(catalogue)) == sorted([now_release, later_release])
         [later_set] = data_set_ids(person, later_release)
         for r in replicas:

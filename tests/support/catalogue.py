@@ -4,9 +4,10 @@ release, a data set and a version without screening files."""
 from __future__ import annotations
 
 import atexit
+import math
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection
 from openstats.catalogue import content, data_sets, publications, releases
 from openstats.catalogue.db import Catalogue, bump_generation
 from openstats.catalogue.releases import ReleaseWords
+from openstats.catalogue.values import now
 from openstats.model.catalogue import Contact, ReleaseDataSet, ReleaseVersion
 from openstats.model.metadata import VersionMeta
 
@@ -82,6 +84,34 @@ def approve(catalogue: Catalogue, rv: ReleaseVersion, when: datetime) -> None:
     with catalogue.transaction() as conn:
         releases.schedule(conn, rv, when, approved_by=None)
         bump_generation(conn, rv.release_id)
+
+
+# How far ahead a test schedules a release whose "nothing before its moment" checks take a
+# time of their own: far enough for any machine. The test then moves the moment to just
+# ahead (`reschedule`) once they have run.
+FAR_AHEAD = timedelta(hours=1)
+
+
+def moment_in(seconds: float) -> datetime:
+    """The first whole second at least `seconds` from now (release moments are to the
+    second), in UTC."""
+    return datetime.fromtimestamp(math.ceil(datetime.now(UTC).timestamp() + seconds), UTC)
+
+
+def reschedule(catalogue: Catalogue, release_id: str, seconds: float) -> datetime:
+    """Move a scheduled release's moment to `seconds` from now (`moment_in`), as a publisher
+    does who brings it forward: in one transaction its latest version, approved for a
+    moment still to come, is approved for the new one (by whoever approved it), and the
+    generation moves, which is how every running process learns of it
+    (publishing/workflow.py approve). The new moment."""
+    when = moment_in(seconds)
+    with catalogue.transaction(immediate=True) as conn:
+        latest = releases.latest_version(conn, release_id)
+        assert latest is not None and latest.scheduled_after(now()), \
+            "only a release scheduled for a moment still to come can be moved"
+        releases.schedule(conn, latest, when, latest.approved_by)
+        bump_generation(conn, release_id)
+    return when
 
 
 def storage_keys(catalogue: Catalogue) -> set[str]:

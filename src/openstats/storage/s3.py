@@ -78,7 +78,10 @@ class S3Storage:
         # removed then: no catalogue row can name them, so they go as soon as it answers.
         self.abandoned = Path(cache) / "s3-abandoned"
         self.abandoned.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {"retries": {"mode": "standard", "max_attempts": attempts},
+        # botocore's `max_attempts` counts the retries only: `total_max_attempts` is the
+        # first request and its retries, which is what `attempts` says.
+        options: dict[str, Any] = {"retries": {"mode": "standard",
+                                               "total_max_attempts": attempts},
                                    "connect_timeout": min(5.0, timeout),
                                    "read_timeout": timeout}
         if endpoint_url:
@@ -91,9 +94,9 @@ class S3Storage:
         # Credentials and region come from the standard AWS_* variables and files.
         session = boto3.session.Session()
         self.client = session.client("s3", endpoint_url=endpoint_url, config=Config(**options))
-        # Readiness probes want a quick answer, not five retries with back-off.
+        # Readiness probes want a quick answer, not five attempts with back-off.
         self.probe = session.client("s3", endpoint_url=endpoint_url, config=Config(**(
-            options | {"retries": {"mode": "standard", "max_attempts": 1}})))
+            options | {"retries": {"mode": "standard", "total_max_attempts": 1}})))
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
 

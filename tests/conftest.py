@@ -179,13 +179,16 @@ def wait_until_up(base: str, seconds: float = 30.0) -> None:
     import httpx
 
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
+    # One client for all the looks: httpx.get makes a client, and with it an SSL context
+    # from the CA bundle, for each request (some 25 ms of CPU, every 50 ms of the wait).
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            try:
+                if client.get(base + "/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
     pytest.fail(f"no server answered {base}/healthz within {seconds:g} s")
 
 

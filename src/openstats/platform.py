@@ -4,15 +4,19 @@ the catalogue database's upkeep the command line runs without a platform (`opens
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from openstats.catalogue import data_sets, listing
 from openstats.catalogue.db import Catalogue
 from openstats.errors import CatalogueUnavailable, StorageError
 from openstats.publishing.upload_folders import sweep_uploads
-from openstats.query.engine import QueryEngine
 from openstats.settings import Settings
 from openstats.storage import Storage, open_storage
+
+if TYPE_CHECKING:  # imported when first used (start-up time of every command)
+    from openstats.query.engine import QueryEngine
 
 
 @dataclass
@@ -20,7 +24,22 @@ class Platform:
     settings: Settings
     catalogue: Catalogue
     storage: Storage
-    engine: QueryEngine
+    _engine: QueryEngine | None = field(default=None, init=False, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                         repr=False)
+
+    @property
+    def engine(self) -> QueryEngine:
+        """The query engine, made at its first use: only serving and presenting query
+        version files, and `openstats import`, `publish` or `user` never load it
+        (pyarrow and the query modules, about a tenth of such a command's start-up)."""
+        with self._engine_lock:
+            if self._engine is None:
+                # Here, not at the top: the import is what the laziness saves.
+                from openstats.query.engine import QueryEngine
+
+                self._engine = QueryEngine()
+            return self._engine
 
     def close(self) -> None:
         self.catalogue.close()
@@ -53,7 +72,7 @@ def open_platform(settings: Settings, *, sweep: bool = False,
             # the catalogue nobody knows which versions are orphans: nothing is removed.
             logging.getLogger("openstats").warning("storage sweep skipped: %s", e)
         sweep_uploads(settings.data_dir / "uploads")
-    return Platform(settings, catalogue, storage, QueryEngine())
+    return Platform(settings, catalogue, storage)
 
 
 def upgrade_database(settings: Settings) -> str:

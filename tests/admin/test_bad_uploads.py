@@ -137,7 +137,7 @@ def test_bad_upload_is_refused_and_stores_nothing(
     kept = uploads / str(answer.url.path).rsplit("/", 1)[1]
     assert sorted(p.name for p in kept.iterdir()) == sorted(KEPT)  # no file of it is kept
     assert person.get(str(answer.url.path)).text.count("cannot be imported") == 1  # again
-    assert httpx.get(server.base + "/healthz").status_code == 200
+    assert person.client.get("/healthz").status_code == 200  # one client: see conftest
 
 
 # --- file names ---------------------------------------------------------------------------

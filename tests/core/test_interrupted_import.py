@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,10 +21,14 @@ import pytest
 from openstats.catalogue import data_sets
 from openstats.platform import open_platform
 from openstats.settings import Settings
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, postgres_schema
 from tests.core.helpers import files_under, write_big_pair
+from tests.support.catalogue import empty_catalogue
 
-ROWS = 300_000
+# Enough rows that the import's phases (screening, the build, the commit) each last a
+# while; the delays below are scaled to how long the import takes, so more rows would
+# only make every run longer.
+ROWS = 100_000
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +37,61 @@ def big_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return write_big_pair(tmp_path_factory.mktemp("big"), ROWS)
 
 
-# Seeded, so a failure can be replayed: one delay drawn in each of six equal slices of
-# 0.3-6.5 s, from early in screening, through the build, to near the commit.
+# Seeded, so a failure can be replayed: one moment drawn in each of six equal slices of
+# the import, from 0.3 s (the command still loading, or screening) to the time a whole
+# run of it takes on this machine now, on this kind of database (the build, then the
+# commit). Fixed delays in seconds went stale: once imports got faster, four of six fell
+# after the import had finished.
 SEED = 20_250_808
-DELAYS = [round(random.Random(SEED + i).uniform(0.3 + i * 1.03, 0.3 + (i + 1) * 1.03), 2)
-          for i in range(6)]
+SLICES = 6
+EARLIEST = 0.3
+IMPORT_SECONDS: dict[str, float] = {}  # a whole import's wall time, by database kind
+
+
+def delays(import_seconds: float) -> list[float]:
+    width = max(import_seconds - EARLIEST, 0.1) / SLICES
+    return [round(random.Random(SEED + i).uniform(EARLIEST + i * width,
+                                                  EARLIEST + (i + 1) * width), 2)
+            for i in range(SLICES)]
+
+
+def import_command(data: Path, meta: Path) -> list[str]:
+    return [sys.executable, "-m", "openstats.cli", "import", str(data), str(meta)]
+
+
+def timed_import(data: Path, meta: Path, tmp: Path, database_url: str) -> float:
+    """The wall time of one whole import of the pair into a platform of its own."""
+    env = {**os.environ, "OPENSTATS_REFERENCE_DIR": str(REFERENCE),
+           "OPENSTATS_DATA_DIR": str(tmp / "timed"), "OPENSTATS_DATABASE_URL": database_url}
+    start = time.monotonic()
+    done = subprocess.run(import_command(data, meta), env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def import_seconds(big_pair: tuple[Path, Path], database_url: str,
+                   tmp_path_factory: pytest.TempPathFactory) -> float:
+    """How long a whole import takes on this database kind: timed once per file for each,
+    into a catalogue of its own (a copy of the migrated SQLite file, or a new schema)."""
+    kind = database_url.split(":")[0]
+    if kind not in IMPORT_SECONDS:
+        tmp = tmp_path_factory.mktemp("timed")
+        if kind == "sqlite":
+            shutil.copyfile(empty_catalogue(), tmp / "catalogue.sqlite")
+            IMPORT_SECONDS[kind] = timed_import(*big_pair, tmp,
+                                                f"sqlite:///{tmp / 'catalogue.sqlite'}")
+        else:
+            with postgres_schema() as url:
+                IMPORT_SECONDS[kind] = timed_import(*big_pair, tmp, url)
+    return IMPORT_SECONDS[kind]
 
 
 def run_and_interrupt(data: Path, meta: Path, env: dict[str, str], sig: int,
                       delay: float) -> int:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "openstats.cli", "import", str(data), str(meta)], env=env,
+        import_command(data, meta), env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         # A shell without job control starts background jobs with SIGINT ignored, and a
         # child inherits that: it would finish every import as if never interrupted.
@@ -75,7 +124,8 @@ def check_after_restart(settings: Settings) -> int:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_import_leaves_nothing(big_pair: tuple[Path, Path], tmp_path: Path,
-                                           database_url: str, sig: int) -> None:
+                                           database_url: str, import_seconds: float,
+                                           sig: int) -> None:
     """Six imports into one platform, each interrupted at a seeded moment, then one that
     runs to its end: SQLite and PostgreSQL alike."""
     data, meta = big_pair
@@ -84,7 +134,9 @@ def test_interrupted_import_leaves_nothing(big_pair: tuple[Path, Path], tmp_path
     env = {**os.environ, "OPENSTATS_REFERENCE_DIR": str(REFERENCE),
            "OPENSTATS_DATA_DIR": str(settings.data_dir), "OPENSTATS_DATABASE_URL": database_url}
     completed = versions = 0
-    for delay in DELAYS:
+    moments = delays(import_seconds)
+    print(f"a whole import took {import_seconds:.2f} s: interrupting at {moments}")
+    for delay in moments:
         code = run_and_interrupt(data, meta, env, sig, delay)
         now = check_after_restart(settings)
         # Shown with `pytest -s`: the figures of docs/reliability.md.
@@ -98,11 +150,10 @@ def test_interrupted_import_leaves_nothing(big_pair: tuple[Path, Path], tmp_path
             # process tidies up): the whole version. Never anything in between.
             assert now in (versions, versions + 1), f"interrupted at {delay}s: {now}"
         versions = now
-    assert completed < len(DELAYS), "every run finished before it could be interrupted"
+    assert completed < SLICES, "every run finished before it could be interrupted"
     # And the same import, run again without interruption, succeeds.
     env.pop("OPENSTATS_CRASH_AT", None)
-    finished = subprocess.run([sys.executable, "-m", "openstats.cli", "import", str(data),
-                               str(meta)], env=env, capture_output=True, text=True,
-                              timeout=300)
+    finished = subprocess.run(import_command(data, meta), env=env, capture_output=True,
+                              text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert check_after_restart(settings) == versions + 1

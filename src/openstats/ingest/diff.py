@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from openstats.catalogue.public_ids import location_key
 from openstats.model.catalogue import DiffCounts as Counts
 from openstats.model.metadata import VersionMeta
@@ -239,6 +237,10 @@ def counts_of(con: Any, path: Path) -> Counts:
 
 
 def _mapping(con: Any, name: str, pairs: list[tuple[int, int | None]]) -> None:
+    # Imported here, not at the top: every `openstats import` loads this module, and
+    # only an import with a version before it to compare needs pyarrow (start-up cost).
+    import pyarrow as pa
+
     table = pa.table({"old_id": pa.array([p[0] for p in pairs], pa.int32()),
                       "new_id": pa.array([p[1] for p in pairs], pa.int32())})
     con.register(f"{name}_arrow", table)

@@ -35,9 +35,11 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	# Two worker processes (this machine has 2 cores); a file's tests stay on one worker,
-	# so its module fixtures (live servers, big files) are built once.
-	$(BIN)/pytest -n 2 --dist loadfile
+	# Three worker processes on 2 cores: the system tier waits on servers, browsers and
+	# subprocesses for part of its time, and with two workers the cores were 136% busy;
+	# three took 432 s against 485 s (measured 2026-12-04). A file's tests stay on one
+	# worker, so its module fixtures (live servers, big files) are built once.
+	$(BIN)/pytest -n 3 --dist loadfile
 
 # While developing: the fast tier only, the app in-process (no live servers, processes,
 # browsers, crash, fault, fuzz or load tests: those are marked `system`, tests/support/tiers.py).

@@ -61,6 +61,26 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def postgres_database(copy_of: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database on the test server while the block runs: its URL. Empty,
+    or a copy of the database at `copy_of` (CREATE DATABASE ... TEMPLATE: nothing may be
+    connected to that one meanwhile). Dropped afterwards, whoever is still connected."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    template = f' TEMPLATE "{copy_of.rsplit("/", 1)[1]}"' if copy_of else ""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+        try:
+            yield f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new catalogue with nothing in it, at the newest schema: a copy of a SQLite file

@@ -22,8 +22,8 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -32,8 +32,8 @@ from typing import Any
 import duckdb
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from openstats.catalogue import accounts, releases
 from openstats.catalogue.schema import audit_log, release_versions
@@ -45,7 +45,7 @@ from openstats.platform import Platform, open_platform
 from openstats.publishing import workflow
 from openstats.settings import Settings
 from tests.admin.helpers import PASSWORD, Person
-from tests.conftest import POSTGRES_URL, REFERENCE, free_port
+from tests.conftest import REFERENCE, free_port, postgres_database
 from tests.core.helpers import files_under
 from tests.reliability import openstats_command, openstats_env
 from tests.standards.pairs import Pair, base
@@ -94,60 +94,33 @@ def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(new_world(tmp, f"sqlite:///{tmp / 'catalogue.sqlite'}"))
 
 
-def postgres_admin() -> Engine:
-    """An engine on the test server's own database, for CREATE and DROP DATABASE."""
-    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-
-
-def database_on_server(name: str) -> str:
-    return f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
-
-
 @pytest.fixture(scope="module")
 def postgres_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The world on PostgreSQL, built once for this file in a database of its own, which
     each PostgreSQL test's database is made from (CREATE DATABASE ... TEMPLATE, some 30 ms,
     where migrating and building took half a second of this process's CPU). Nothing may be
     connected to a template while it is copied: the build closes its platform."""
-    name = f"crash_world_{uuid.uuid4().hex[:12]}"
-    admin = postgres_admin()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield build_world(new_world(tmp_path_factory.mktemp("world"), database_on_server(name)))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database() as url:
+        yield build_world(new_world(tmp_path_factory.mktemp("world"), url))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """A fresh copy of the world for each test: the template's data folder, and its
     catalogue file or database copied as they are."""
-    if request.param == "sqlite":
-        template: World = request.getfixturevalue("sqlite_world")
-        w = new_world(tmp_path, f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
-        for db_file in template.tmp.glob("catalogue.sqlite*"):
-            shutil.copy2(db_file, tmp_path / db_file.name)
-        copy = None
-    else:
-        template = request.getfixturevalue("postgres_world")
-        copy = f"crash_{uuid.uuid4().hex[:12]}"
-        template_name = template.settings.database_url.rsplit("/", 1)[1]
-        admin = postgres_admin()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{template_name}"'))
-        w = new_world(tmp_path, database_on_server(copy))
-    shutil.copytree(template.settings.data_dir, w.settings.data_dir)
-    w.publication_id, w.release_id = template.publication_id, template.release_id
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            template: World = request.getfixturevalue("sqlite_world")
+            w = new_world(tmp_path, f"sqlite:///{tmp_path / 'catalogue.sqlite'}")
+            for db_file in template.tmp.glob("catalogue.sqlite*"):
+                shutil.copy2(db_file, tmp_path / db_file.name)
+        else:
+            template = request.getfixturevalue("postgres_world")
+            w = new_world(tmp_path, stack.enter_context(
+                postgres_database(copy_of=template.settings.database_url)))
+        shutil.copytree(template.settings.data_dir, w.settings.data_dir)
+        w.publication_id, w.release_id = template.publication_id, template.release_id
         yield w
-    finally:
-        if copy is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE "{copy}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def build_world(w: World) -> World:

@@ -137,26 +137,13 @@ class QueryEngine:
     answers in bounded caches (`answer_cache`)."""
 
     def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
-        self._con: duckdb.DuckDBPyConnection | None = None
+        self.con = duckdb.connect()
+        # Version files never change, so their Parquet footers can be cached between queries.
+        self.con.execute("SET parquet_metadata_cache = true")
         self.lock = threading.Lock()
         self.local = threading.local()  # a DuckDB cursor per thread, opened once
         self.versions: OrderedDict[str, Version] = OrderedDict()
         self.cache = AnswerCache(cache_bytes)
-
-    @property
-    def con(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB instance queries run in, made on first use: creating one costs about
-        17 ms of CPU, which a process that never queries (a command, most admin work)
-        need not pay."""
-        if self._con is None:
-            with self.lock:
-                if self._con is None:
-                    con = duckdb.connect()
-                    # Version files never change, so their Parquet footers can be cached
-                    # between queries.
-                    con.execute("SET parquet_metadata_cache = true")
-                    self._con = con
-        return self._con
 
     def version(self, version_id: str, parquet: Path, meta: dict[str, Any]) -> Version:
         with self.lock:

@@ -38,8 +38,9 @@ test: $(STAMP)
 	# Three worker processes on 2 cores: the system tier waits on servers, browsers and
 	# subprocesses for part of its time, and with two workers the cores were 136% busy;
 	# three took 432 s against 485 s (measured 2026-12-04). A file's tests stay on one
-	# worker, so its module fixtures (live servers, big files) are built once.
-	$(BIN)/pytest -n 3 --dist loadfile
+	# worker, so its module fixtures (live servers, big files) are built once; files go out
+	# in collection order, long system-tier files first (tests/conftest.py says why).
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 # While developing: the fast tier only, the app in-process (no live servers, processes,
 # browsers, crash, fault, fuzz or load tests: those are marked `system`, tests/support/tiers.py).

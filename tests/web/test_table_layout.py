@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from odf import opendocument, table
 from openpyxl import load_workbook
 
 from openstats.app import create_app
+from openstats.query.pivot import format_value
 from tests.real_data import SPC, SPC_ID, loaded_site
 from tests.support.inprocess import InProcessClient
 from tests.web.html_table import read_table
@@ -96,6 +98,24 @@ def test_the_issue_example_is_laid_out_as_ees_does(client: InProcessClient, meta
     # The title is outside the scrolling box, which carries the sticky headers.
     assert re.search(r'id="table-caption">[^<]*</h2>\s*<div class="app-table-scroll" '
                      r'tabindex="0" role="region"', page.text)
+
+
+def test_every_cell_is_the_api_answer_to_the_pages_own_query(client: InProcessClient,
+                                                             meta: dict) -> None:
+    """The table tool reads its values as Arrow columns, the API writes them as JSON text:
+    for the same query (the one the page offers readers) both give the same values, one
+    cell per observation."""
+    page = client.get("/data-tables/table?" + urlencode(example(meta)))
+    body = json.loads(unescape(page.text.split('id="api-body">')[1].split("</code>")[0]))
+    answer = client.post(f"/api/v1/data-sets/{SPC_ID}/query?pageSize=10000", json=body).json()
+    indicators = {i["id"]: i for i in meta["indicators"]}
+    expected = sorted(format_value(value, {"unit": indicators[iid]["unit"],
+                                           "decimal_places": indicators[iid]["decimalPlaces"]})
+                      for r in answer["results"] for iid, value in r["values"].items())
+    t = read_table(page.text, "data-table")
+    shown = sorted(c.text for r in t.body for c in r if c.tag == "td")
+    assert len(expected) == 4 * 3 * 4 * 2 * 2  # LAs x school types x ethnicities x ...
+    assert shown == expected
 
 
 def test_eight_or_more_periods_share_the_axes_by_size(client: InProcessClient, meta: dict) -> None:

@@ -132,13 +132,19 @@ def _flat(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return column
 
 
-def _escaped(values: pa.Array) -> pa.Array:
-    """Indicator values as JSON string contents: a missing value is "" (as before)."""
+def as_text(values: pa.Array) -> pa.Array:
+    """An indicator column as the text answers give (cells are stored as published text;
+    a column of another type is cast), missing values null."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
     if not pa.types.is_string(values.type):
         values = pc.cast(values, pa.string())
-    values = pc.fill_null(values, _scalar(""))
+    return values
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    """Indicator values as JSON string contents: a missing value is "" (as before)."""
+    values = pc.fill_null(as_text(values), _scalar(""))
     if pc.any(pc.match_substring_regex(values, _NEEDS_ESCAPE)).as_py():
         # Rare (quotes, backslashes or line breaks in a cell): escape those cells exactly
         # as json.dumps does, leave the others as they are.

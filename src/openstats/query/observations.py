@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from openstats.query import json_rows
 from openstats.query.engine import SOURCE, Prepared, QueryEngine, Version, answer_warnings
 from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
@@ -39,6 +40,12 @@ class Observations:
         """One id column as a single array (null ids stay null)."""
         col = self.table.column(column)
         return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+
+    def texts(self, column: str) -> list[str | None]:
+        """An indicator's cells as the text the API answers with (`json_rows` writes the
+        same): what the table tool lays out."""
+        texts: list[str | None] = json_rows.as_text(self.ids(column)).to_pylist()
+        return texts
 
 
 def observations(engine: QueryEngine, v: Version, req: QueryRequest) -> Observations:

@@ -13,11 +13,13 @@ neighbouring rows (rowspan) or columns (colspan) it heads, and never repeated.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
+from openstats.query import observations as rows
 from openstats.query.engine import QueryEngine, Version
 from openstats.query.tables import Selection, periods_between, time_key, to_request
 from openstats.standards import bidi, geography, symbols, time_periods
@@ -47,8 +49,10 @@ class Header:
     key: str = ""
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One cell of a table. A named tuple, not a dataclass: a table has up to 25,000 of
+    them, and a frozen dataclass took three times as long to make (issue 13's case (e))."""
+
     raw: str  # as published: a number, a symbol, or "" where the data has no row
     text: str  # as shown: rounded, with its unit
     number: float | None  # for spreadsheets and charts; None for symbols and gaps
@@ -96,21 +100,7 @@ def number_of(raw: str) -> float | None:
 
 def format_value(raw: str, indicator: dict[str, Any]) -> str:
     """A cell as readers see it: rounded to its decimal places, with its unit."""
-    if raw is None or raw == "":
-        return "no data"
-    if raw in symbols.SYMBOLS or indicator["unit"] == "numberstring":
-        return raw
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        return raw
-    dp = indicator.get("decimal_places")
-    if dp is not None:
-        number = number.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
-        text = f"{number:,.{dp}f}"
-    else:
-        text = f"{number:,f}".rstrip("0").rstrip(".") if "." in raw else f"{number:,f}"
-    return with_unit(text, indicator["unit"])
+    return cell(raw, indicator).text
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -119,9 +109,33 @@ def with_unit(text: str, unit: str) -> str:
 
 
 def cell(raw: str, indicator: dict[str, Any]) -> Cell:
-    numeric = indicator["unit"] != "numberstring"
-    return Cell(raw, format_value(raw, indicator), number_of(raw) if numeric else None,
-                indicator.get("decimal_places"), indicator["unit"])
+    """The cell of a published value: the value parsed once for both its text and its
+    number (a table tool table formats up to 25,000 of them)."""
+    unit = indicator["unit"]
+    dp = indicator.get("decimal_places")
+    if raw is None or raw == "":
+        return Cell(raw, "no data", None, dp, unit)
+    if raw in symbols.SYMBOLS or unit == "numberstring":
+        return Cell(raw, raw, None, dp, unit)
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        return Cell(raw, raw, None, dp, unit)
+    try:
+        as_float: float | None = float(number)
+    except ValueError:  # a signalling NaN
+        as_float = None
+    if dp is not None:
+        number = number.quantize(_quantum(dp), rounding=ROUND_HALF_UP)
+        text = f"{number:,.{dp}f}"
+    else:
+        text = f"{number:,f}".rstrip("0").rstrip(".") if "." in raw else f"{number:,f}"
+    return Cell(raw, with_unit(text, unit), as_float, dp, unit)
+
+
+@functools.cache
+def _quantum(dp: int) -> Decimal:
+    return Decimal(1).scaleb(-dp)
 
 
 # --- dimensions and layout ---------------------------------------------------------------
@@ -191,26 +205,39 @@ def layout(dims: list[Dimension], sel: Selection) -> tuple[list[str], list[str]]
 # --- building ----------------------------------------------------------------------------
 def observations(engine: QueryEngine, v: Version, sel: Selection,
                  dims: list[Dimension]) -> dict[tuple[str, ...], str]:
-    """Every value of the selection, keyed by its dimension values in `dims` order."""
-    req = to_request(v, sel)
-    found: dict[tuple[str, ...], str] = {}
+    """Every value of the selection, keyed by its dimension values in `dims` order.
+
+    Read as the Arrow columns the file formats are written from (`query.observations`:
+    the same request, criteria and order as the API's answer, every row at once), not
+    through the API's JSON: writing that text and parsing it back was a quarter of a
+    table's time (issue 13's case (e))."""
+    answer = rows.observations(engine, v, to_request(v, sel))
+    table = answer.table
+    n = table.num_rows
     order = [d.key for d in dims]
-    page = 1
-    while True:
-        req.page = page
-        answer = engine.run(v, req)
-        for r in answer["results"]:
-            base = {TIME: f"{r['timePeriod']['period']}|{r['timePeriod']['code']}",
-                    LOCATION: r["locations"][r["geographicLevel"]]}
-            for k in order:
-                if k.startswith("filter:"):
-                    base[k] = r["filters"].get(k[len("filter:"):], "")
-            for iid, value in r["values"].items():
-                base[INDICATOR] = iid
-                found[tuple(base[k] for k in order)] = value
-        if page >= answer["paging"]["totalPages"]:
-            break
-        page += 1
+    columns: list[list[str]] = []  # one list of keys per dimension, in `order`
+    for k in order:
+        if k == TIME:
+            times = v.derived(("pivot time keys",), lambda: {
+                t["id"]: time_key(t) for t in v.meta["time_periods"]})
+            columns.append([times[i] for i in answer.ids("time_period_id").to_pylist()])
+        elif k == LOCATION:
+            ids = answer.ids("location_id").to_pylist()
+            columns.append([v.location_by_id[i]["public_id"] for i in ids])
+        elif k.startswith("filter:"):
+            f = v.filters[k[len("filter:"):]]
+            options = [o["public_id"] for o in f["options"]]  # option id = its place
+            columns.append([options[i] for i in answer.ids(f["column"]).to_pylist()])
+        else:
+            columns.append([""] * n)  # INDICATOR: filled per indicator below
+    at = order.index(INDICATOR)
+    found: dict[tuple[str, ...], str] = {}
+    keys = list(zip(*columns, strict=True)) if n else []
+    values = [(i["public_id"], answer.texts(i["column"])) for i in answer.indicators]
+    for row, key in enumerate(keys):  # in the answer's order, as the API's rows come
+        for public_id, column in values:
+            value = column[row]
+            found[(*key[:at], public_id, *key[at + 1:])] = "" if value is None else value
     return found
 
 
@@ -238,36 +265,45 @@ def build(engine: QueryEngine, v: Version, sel: Selection, names: dict[str, str]
     fixed = [d for d in dims if is_fixed(d)]
     row_dims = [by_key[k] for k in row_keys]
     col_dims = [by_key[k] for k in col_keys]
-    order = [d.key for d in dims]
-    position = {k: i for i, k in enumerate(order)}
-    base: list[str] = [""] * len(order)
-    for d in fixed:
-        base[position[d.key]] = d.values[0].key
-
-    def key_of(row: tuple[Value, ...], col: tuple[Value, ...]) -> tuple[str, ...]:
-        key = list(base)
-        for d, value in zip(row_dims, row, strict=True):
-            key[position[d.key]] = value.key
-        for d, value in zip(col_dims, col, strict=True):
-            key[position[d.key]] = value.key
-        return tuple(key)
-
+    position = {d.key: i for i, d in enumerate(dims)}
+    # Every dimension is fixed, or heads rows, or heads columns (`layout`): so a value's
+    # key splits into its row's keys and its column's keys, and each value is placed once
+    # instead of a key being built for every cell (half of a 1,000-cell table's layout).
+    fixed_at = [(position[d.key], d.values[0].key) for d in fixed]
+    row_at = [position[d.key] for d in row_dims]
+    col_at = [position[d.key] for d in col_dims]
     all_rows = list(itertools.product(*(d.values for d in row_dims)))
     all_cols = list(itertools.product(*(d.values for d in col_dims)))
-    rows = [r for r in all_rows if any(key_of(r, c) in found for c in all_cols)]
-    cols = [c for c in all_cols if any(key_of(r, c) in found for r in rows)]
+    row_ids = [tuple(x.key for x in r) for r in all_rows]
+    col_ids = [tuple(x.key for x in c) for c in all_cols]
+    known_rows, known_cols = set(row_ids), set(col_ids)
+    grid: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+    for key, raw in found.items():
+        if all(key[p] == k for p, k in fixed_at):
+            r, c = tuple(key[p] for p in row_at), tuple(key[p] for p in col_at)
+            if r in known_rows and c in known_cols:
+                grid[(r, c)] = raw
+    rows_with_data = {r for r, _ in grid}
+    cols_with_data = {c for _, c in grid}
+    kept_rows = [(r, ids) for r, ids in zip(all_rows, row_ids, strict=True)
+                 if ids in rows_with_data]
+    kept_cols = [(c, ids) for c, ids in zip(all_cols, col_ids, strict=True)
+                 if ids in cols_with_data]
+    rows = [r for r, _ in kept_rows]
+    cols = [c for c, _ in kept_cols]
     indicators = {i["public_id"]: i for i in v.meta["indicators"]}
     at = position[INDICATOR]
+    in_rows = at in row_at
+    at_in = row_at.index(at) if in_rows else col_at.index(at)
     cells: list[list[Cell]] = []
     used: set[str] = set()
-    for r in rows:
+    for _, rk in kept_rows:
         line = []
-        for c in cols:
-            key = key_of(r, c)
-            raw = found.get(key, "")
+        for _, ck in kept_cols:
+            raw = grid.get((rk, ck), "")
             if raw in symbols.SYMBOLS:
                 used.add(raw)
-            line.append(cell(raw, indicators[key[at]]))
+            line.append(cell(raw, indicators[rk[at_in] if in_rows else ck[at_in]]))
         cells.append(line)
     row_runs = _headers(rows, len(row_dims))
     row_headers: list[list[Header | None]] = [[None] * len(row_dims) for _ in rows]

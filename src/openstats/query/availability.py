@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from openstats.query.engine import UNORDERED_SOURCE, QueryEngine, Version, answer_warnings
+from openstats.query.engine import (
+    UNORDERED_SOURCE,
+    QueryEngine,
+    Version,
+    answer_warnings,
+    fetch_rows,
+)
 from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
 
@@ -57,9 +63,9 @@ def _availability(engine: QueryEngine, v: Version, req: QueryRequest) -> Availab
              *(f"bool_or({q(i['column'])} IS NOT NULL AND trim({q(i['column'])}) <> '')"
                for i in p.indicators)]
     # An aggregate without GROUP BY: always exactly one row.
-    [row] = engine.cursor().sql(
-        f"SELECT {', '.join(parts)} FROM {UNORDERED_SOURCE} WHERE {p.where}",
-        params=[str(v.parquet), *p.compiler.params]).fetchall()
+    [row] = fetch_rows(engine.cursor(),
+                       f"SELECT {', '.join(parts)} FROM {UNORDERED_SOURCE} WHERE {p.where}",
+                       [str(v.parquet), *p.compiler.params])
     rows = int(row[0])
     # bitstring_agg of no rows is NULL: nothing occurs.
     locations, times, *option_sets = (_ids(bits) for bits in row[1:1 + len(id_columns)])

@@ -16,7 +16,14 @@ from typing import Any
 import pyarrow as pa
 
 from openstats.query import json_rows
-from openstats.query.engine import SOURCE, Prepared, QueryEngine, Version, answer_warnings
+from openstats.query.engine import (
+    SOURCE,
+    Prepared,
+    QueryEngine,
+    Version,
+    answer_warnings,
+    fetch_arrow,
+)
 from openstats.query.request import QueryRequest
 from openstats.standards.screening.sql import q
 
@@ -48,10 +55,16 @@ class Observations:
         return texts
 
 
-def observations(engine: QueryEngine, v: Version, req: QueryRequest) -> Observations:
-    """Every row matching `req`, in its order (default: newest period first, file order)."""
+def observations(engine: QueryEngine, v: Version, req: QueryRequest, *,
+                 small: bool = False) -> Observations:
+    """Every row matching `req`, in its order (default: newest period first, file order).
+
+    `small`: the caller knows the answer is small (the table tool's, bounded by its cell
+    limit), so it is read the way the API's pages are (`engine.fetch_arrow`: bound once,
+    the rows copied once); a file's rows are not copied again."""
     sql, params, p = _select(engine, v, req)
-    table = engine.cursor().sql(sql, params=params).to_arrow_table()
+    table = (fetch_arrow(engine.cursor(), sql, params) if small
+             else engine.cursor().sql(sql, params=params).to_arrow_table())
     return Observations(v, p.indicators, table, answer_warnings(p.compiler, req, table.num_rows))
 
 

@@ -211,7 +211,7 @@ def observations(engine: QueryEngine, v: Version, sel: Selection,
     the same request, criteria and order as the API's answer, every row at once), not
     through the API's JSON: writing that text and parsing it back was a quarter of a
     table's time (issue 13's case (e))."""
-    answer = rows.observations(engine, v, to_request(v, sel))
+    answer = rows.observations(engine, v, to_request(v, sel), small=True)
     table = answer.table
     n = table.num_rows
     order = [d.key for d in dims]

@@ -28,5 +28,8 @@ QUERY_SECONDS = Histogram(
 ANSWER_CACHE = Counter(
     "openstats_query_answer_cache", "Query answer cache look-ups, by result (hit or miss).",
     ["result"])
+SERVING_COPY = Counter(
+    "openstats_query_source", "Query answers by where they read their rows: a version's "
+    "serving copy (query/serving.py) or its published file.", ["source"])
 PUBLISHED = Counter(
     "openstats_releases_published", "Releases this process recorded as published.")

@@ -37,8 +37,11 @@ class Platform:
             if self._engine is None:
                 # Here, not at the top: the import is what the laziness saves.
                 from openstats.query.engine import QueryEngine
+                from openstats.query.serving import ServingCopies
 
-                self._engine = QueryEngine()
+                s = self.settings
+                self._engine = QueryEngine(serving_copies=ServingCopies(
+                    s.data_dir / "serving", s.serving_copy_min_rows, s.serving_chunk_rows))
             return self._engine
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from openstats.app import create_app
 from openstats.platform import open_platform
@@ -131,9 +132,20 @@ def digest(body: bytes) -> list[Any]:
     return [hashlib.sha256(body).hexdigest(), len(body)]
 
 
-def answers(folder: Path) -> dict[str, dict[str, list[Any]]]:
+def copy_answers() -> float:
+    """How many answers this process has read from serving copies (query/serving.py)."""
+    return REGISTRY.get_sample_value("openstats_query_source_total", {"source": "copy"}) or 0.0
+
+
+def answers(folder: Path, serving_copies: bool = False,
+            from_copy: dict[str, set[str]] | None = None) -> dict[str, dict[str, list[Any]]]:
+    """Every query's answer digest. With `serving_copies`, every data set also has a
+    serving copy of many small files, made before the queries are asked, and `from_copy`
+    collects, per data set, the queries a copy answered."""
     pairs = _pairs(folder)
-    settings = Settings(data_dir=folder / "data", reference_dir=REFERENCE, rate_limit=0)
+    settings = Settings(data_dir=folder / "data", reference_dir=REFERENCE, rate_limit=0,
+                        serving_copy_min_rows=0 if serving_copies else -1,
+                        serving_chunk_rows=1024)
     manifest = folder / "answers.toml"
     manifest.write_text(_manifest(pairs))
     platform = open_platform(settings)
@@ -142,18 +154,29 @@ def answers(folder: Path) -> dict[str, dict[str, list[Any]]]:
     finally:
         platform.close()
     out: dict[str, dict[str, list[Any]]] = {}
-    with InProcessClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with InProcessClient(app) as client:
+        if serving_copies:
+            for i in range(len(pairs)):  # a query that reads rows asks for each copy
+                client.get(f"/api/v1/data-sets/22222222-0000-4000-8000-{i:012d}/query"
+                           "?sorts=timePeriod|Asc&pageSize=1")
+            copies = app.state.platform.engine.serving_copies
+            copies.settle(120)
+            assert len(copies.ready) == len(pairs), "a serving copy was not made"
         for i, (name, _, _) in enumerate(pairs):
             base = f"/api/v1/data-sets/22222222-0000-4000-8000-{i:012d}"
             meta = client.get(f"{base}/meta").json()
             found: dict[str, list[Any]] = {}
             for key, path, body in queries(meta):
+                before = copy_answers()
                 if path == "POST":
                     r = client.post(f"{base}/query", json=body)
                 else:
                     r = client.get(f"{base}/query{path}")
                 assert r.status_code in (200, 400), (name, key, r.text[:300])
                 found[key] = [r.status_code, *digest(r.content)]
+                if from_copy is not None and copy_answers() > before:
+                    from_copy.setdefault(name, set()).add(key)
             out[name] = found
     return out
 
@@ -163,6 +186,15 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[
     return answers(tmp_path_factory.mktemp("answers"))
 
 
+@pytest.fixture(scope="module")
+def found_with_copies(tmp_path_factory: pytest.TempPathFactory
+                      ) -> tuple[dict[str, dict[str, list[Any]]], dict[str, set[str]]]:
+    """The answers with serving copies, and per data set the queries a copy answered."""
+    from_copy: dict[str, set[str]] = {}
+    found = answers(tmp_path_factory.mktemp("copies"), True, from_copy)
+    return found, from_copy
+
+
 @pytest.mark.parametrize("name", SAMPLE_NAMES + REAL_NAMES)
 def test_answers_are_byte_for_byte_the_same(found: dict[str, dict[str, list[Any]]],
                                             name: str) -> None:
@@ -170,6 +202,21 @@ def test_answers_are_byte_for_byte_the_same(found: dict[str, dict[str, list[Any]
     assert set(found[name]) == set(expected)
     differ = sorted(k for k in expected if found[name][k] != expected[k])
     assert not differ, f"{name}: answers differ for {differ}"
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES + REAL_NAMES)
+def test_serving_copies_answer_the_same_bytes(
+        found_with_copies: tuple[dict[str, dict[str, list[Any]]], dict[str, set[str]]],
+        name: str) -> None:
+    """Answers read from a serving copy's small files are the published file's, byte for
+    byte; and a copy gave exactly the answers whose criteria name known places (eq/in),
+    never those that may match rows anywhere (no places, levels only, a negation)."""
+    expected = json.loads(EXPECTED.read_text())[name]
+    found, from_copy = found_with_copies[0][name], found_with_copies[1].get(name, set())
+    differ = sorted(k for k in expected if found[k] != expected[k])
+    assert not differ, f"{name}: answers differ for {differ}"
+    naming = {k for k in found if k.startswith("location-") and "-not-" not in k}
+    assert from_copy == naming, name
 
 
 if __name__ == "__main__":

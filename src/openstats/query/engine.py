@@ -28,9 +28,10 @@ from typing import Any, TypeVar, cast
 import duckdb
 import pyarrow as pa
 
-from openstats.query import json_rows
+from openstats import metrics
+from openstats.query import json_rows, serving
 from openstats.query.answer_cache import Answer, AnswerCache
-from openstats.query.request import Problem, QueryRequest, Sort
+from openstats.query.request import LocationRef, Problem, QueryRequest, Sort
 from openstats.query.where import TRUE, Compiler
 from openstats.standards import geography, time_periods
 from openstats.standards.screening.sql import q
@@ -112,6 +113,12 @@ class Version:
             loc["id"]: n for n, loc in enumerate(self.meta["locations"])})
         return [self.location_by_id[i] for i in sorted(ids, key=order.__getitem__)]
 
+    def location_ids(self, ref: LocationRef) -> tuple[str, list[int]] | None:
+        """The Parquet column and location ids a location reference names (a code may
+        name several locations), or None when it names none of this version's."""
+        ids = self.locations_by_ref.get((ref.level, ref.prop, ref.value))
+        return (f"loc_{ref.level}", ids) if ids else None
+
     def row_count(self, cursor: duckdb.DuckDBPyConnection) -> int:
         return sum(count for _, count in self.rows_by_time(cursor))
 
@@ -158,7 +165,9 @@ class QueryEngine:
     """Answers queries with one DuckDB query each; keeps version indexes and recent
     answers in bounded caches (`answer_cache`)."""
 
-    def __init__(self, cache_bytes: int = 32 * 2**20) -> None:
+    def __init__(self, cache_bytes: int = 32 * 2**20,
+                 serving_copies: serving.ServingCopies | None = None) -> None:
+        self.serving_copies = serving_copies  # None: every answer reads the published file
         self.con = duckdb.connect()
         # Version files never change, so their Parquet footers can be cached between queries.
         self.con.execute("SET parquet_metadata_cache = true")
@@ -213,6 +222,23 @@ class QueryEngine:
         """This thread's DuckDB cursor (for the other answers built on `prepare`)."""
         return self._cursor()
 
+    def source(self, v: Version, req: QueryRequest) -> Source:
+        """Where an answer reads its rows: the serving copy's files that can hold them when
+        the criteria name locations and the copy is ready (`serving`), else the published
+        file. Either way the same rows in the same order."""
+        if self.serving_copies is not None:
+            columns = [f"loc_{level}" for level in _levels_in_parquet(v)]
+            copy = self.serving_copies.get(v.version_id, v.parquet,
+                                           v.row_count(self._cursor()), columns)
+            if copy is not None:
+                files = serving.Places(copy, v.location_ids).files(req.criteria)
+                if files:  # no file at all: no row matches; the published file says so
+                    metrics.SERVING_COPY.labels("copy").inc()
+                    return Source("read_parquet(?)", [[copy.files[i] for i in sorted(files)]],
+                                  serving.ROW)
+        metrics.SERVING_COPY.labels("published").inc()
+        return Source(SOURCE, [str(v.parquet)], "file_row_number")
+
     def _run(self, v: Version, req: QueryRequest) -> bytes:
         p = self.prepare(v, req)
         shape, where, compiler = p.shape, p.where, p.compiler
@@ -221,7 +247,8 @@ class QueryEngine:
             total = v.row_count(self._cursor())
             table = self._blocks(v, shape, offset, req.page_size)
         else:
-            table, total = self._page(v, shape, where, compiler.params, p.order,
+            src = self.source(v, req)
+            table, total = self._page(src, shape, where, compiler.params, p.order_by(src.row),
                                       p.order_params, offset, req.page_size)
         warnings = answer_warnings(compiler, req, total)
         paging = {"page": req.page, "pageSize": req.page_size, "totalResults": total,
@@ -231,23 +258,23 @@ class QueryEngine:
                          json_rows.rows_json(shape, table), b'],"warnings":',
                          dumps(warnings).encode(), b"}"])
 
-    def _page(self, v: Version, shape: json_rows.Shape, where: str, params: list[Any],
+    def _page(self, src: Source, shape: json_rows.Shape, where: str, params: list[Any],
               order: str, order_params: list[Any], offset: int, size: int
               ) -> tuple[pa.Table, int]:
         """One query: the page's rows, and the number of all matching rows beside them."""
         columns = ", ".join(q(c) for c in dict.fromkeys(shape.columns))
         cursor = self._cursor()
         table = fetch_arrow(
-            cursor, f"SELECT {columns}, count(*) OVER () AS _os_total FROM {SOURCE} "
+            cursor, f"SELECT {columns}, count(*) OVER () AS _os_total FROM {src.sql} "
             f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            [str(v.parquet), *params, *order_params, size, offset])
+            [*src.params, *params, *order_params, size, offset])
         if table.num_rows:
             return table, int(table.column("_os_total")[0].as_py())
         if offset == 0:
             return table, 0
         # A page past the end has no row to carry the count: count on its own (rare).
-        [(count,)] = fetch_rows(cursor, f"SELECT count(*) FROM {SOURCE} WHERE {where}",
-                          [str(v.parquet), *params])
+        [(count,)] = fetch_rows(cursor, f"SELECT count(*) FROM {src.sql} WHERE {where}",
+                                [*src.params, *params])
         return table, int(count)
 
     def _blocks(self, v: Version, shape: json_rows.Shape, offset: int, size: int) -> pa.Table:
@@ -313,7 +340,6 @@ class QueryEngine:
                 unknown.append(s.raw)
         if unknown:
             problems.append(Problem("SortFieldsNotFound", "sorts", {"items": unknown}))
-        parts.append("file_row_number ASC")  # stable pages
         return ", ".join(parts), params, default
 
 
@@ -332,9 +358,24 @@ class Prepared:
     shape: json_rows.Shape
     where: str
     compiler: Compiler  # its params go with `where`; its warnings with the answer
-    order: str
+    order: str  # without its tie-break: `order_by` adds the row's place in the file
     order_params: list[Any]
     default_order: bool
+
+    def order_by(self, row: str) -> str:
+        """The ORDER BY text for a source whose rows' places are in column `row`: ties
+        broken by the place in the published file, so pages are stable."""
+        return f"{self.order}, {row} ASC"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a query reads its rows: FROM text, its parameters, the column of each row's
+    place in the published file."""
+
+    sql: str
+    params: list[Any]
+    row: str
 
 
 def answer_warnings(compiler: Compiler, req: QueryRequest, total: int) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ import pyarrow as pa
 
 from openstats.query import json_rows
 from openstats.query.engine import (
-    SOURCE,
     Prepared,
     QueryEngine,
     Version,
@@ -101,5 +100,6 @@ def _select(engine: QueryEngine, v: Version, req: QueryRequest
               *(c for c, _ in p.shape.locations), *(f["column"] for f in v.meta["filters"]),
               *(i["column"] for i in p.indicators)]
     columns = ", ".join(q(c) for c in dict.fromkeys(wanted))
-    return (f"SELECT {columns} FROM {SOURCE} WHERE {p.where} ORDER BY {p.order}",
-            [str(v.parquet), *p.compiler.params, *p.order_params], p)
+    src = engine.source(v, req)
+    return (f"SELECT {columns} FROM {src.sql} WHERE {p.where} ORDER BY {p.order_by(src.row)}",
+            [*src.params, *p.compiler.params, *p.order_params], p)

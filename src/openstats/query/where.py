@@ -108,11 +108,12 @@ class Compiler:
     def locations(self, op: str, value: Any, path: str) -> str:
         groups: dict[str, list[Any]] = {}
         for ref in value if isinstance(value, list) else [value]:
-            ids = self.v.locations_by_ref.get((ref.level, ref.prop, ref.value))
-            if not ids:
+            found = self.v.location_ids(ref)
+            if found is None:
                 self.warnings.add("LocationsNotFound", path, ref.raw)
             else:
-                groups.setdefault(q("loc_" + ref.level), []).extend(ids)
+                column, ids = found
+                groups.setdefault(q(column), []).extend(ids)
         return self._match(groups, op in ("notEq", "notIn"))
 
     def timePeriods(self, op: str, value: Any, path: str) -> str:  # noqa: N802

@@ -1,0 +1,115 @@
+"""Serving copies (query/serving.py): which files a query's places narrow it to, a copy made
+whole or not at all, and answers that never depend on a copy being there.
+
+That answers from a copy are the published file's, byte for byte, is proven on every query
+of tests/api/test_same_answers.py.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from openstats.query import serving
+from openstats.query.request import And, Facets, LocationRef, Not, Or
+
+# Rows stored as import stores them (by place, then time): LA 1 has rows 0-19,999, LA 2
+# the rest. DuckDB writes row groups of at least 2,048 rows, so a copy of 16,384 rows a
+# file (8 groups) holds them in three files: LA 1 in files 0 and 1, LA 2 in files 1 and 2.
+ROWS = 40_000
+CHUNK = 16_384
+
+
+@pytest.fixture
+def parquet(tmp_path: Path) -> Path:
+    path = tmp_path / "data.parquet"
+    duckdb.sql("COPY (SELECT 'LA' AS geographic_level, "
+               "(1 + (i >= 20000)::INTEGER)::INTEGER AS loc_LA, "
+               f"(i % 5)::INTEGER AS time_period_id FROM range({ROWS}) t(i) ORDER BY i) "
+               f"TO '{path}' (FORMAT parquet)")
+    return path
+
+
+def ref(code: str) -> LocationRef:
+    return LocationRef("LA", "code", code, f"LA|code|{code}")
+
+
+def resolve(r: LocationRef) -> tuple[str, list[int]] | None:
+    return {"E1": ("loc_LA", [1]), "E2": ("loc_LA", [2])}.get(r.value)
+
+
+def test_places_narrow_a_query_to_the_files_holding_them(tmp_path: Path, parquet: Path
+                                                         ) -> None:
+    serving.build(parquet, tmp_path / "copy", CHUNK, ["loc_LA"])
+    copy = serving.load(tmp_path / "copy")
+    assert copy is not None and len(copy.files) == 3
+    rows = duckdb.sql(f"SELECT count(*), count(DISTINCT {serving.ROW}), max({serving.ROW}) "
+                      f"FROM read_parquet({[str(f) for f in copy.files]})").fetchall()
+    assert rows == [(ROWS, ROWS, ROWS - 1)]  # every row once, with its place in the file
+    places = serving.Places(copy, resolve)
+
+    def facets(**comparators: object) -> Facets:
+        return Facets("criteria", dict(comparators))
+
+    one, two = facets(locations={"eq": ref("E1")}), facets(locations={"in": [ref("E2")]})
+    assert places.files(one) == {0, 1}
+    assert places.files(two) == {1, 2}
+    assert places.files(Or("", [one, two])) == {0, 1, 2}
+    assert places.files(And("", [one, two])) == {1}  # the file holding rows of both
+    assert places.files(And("", [one, facets(timePeriods={"eq": "x"})])) == {0, 1}
+    # What may match rows anywhere narrows nothing: no criteria, other facets, negations,
+    # an alternative without places.
+    assert places.files(None) is None
+    assert places.files(facets(geographicLevels={"eq": "LA"})) is None
+    assert places.files(facets(locations={"notEq": ref("E1")})) is None
+    assert places.files(Not("", one)) is None
+    assert places.files(Or("", [one, facets(filters={"eq": "x"})])) is None
+    # An unknown place matches no row: no file.
+    assert places.files(facets(locations={"eq": ref("E9")})) == set()
+
+
+def test_a_copy_is_made_in_the_background_and_found_by_the_next_process(
+        tmp_path: Path, parquet: Path) -> None:
+    copies = serving.ServingCopies(tmp_path / "serving", 0, CHUNK)
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is None  # answers don't wait
+    copies.settle(60)
+    made = copies.get("v1", parquet, ROWS, ["loc_LA"])
+    assert made is not None and len(made.files) == 3
+    assert [p.name for p in (tmp_path / "serving").iterdir()] == ["v1"]  # nothing left over
+    again = serving.ServingCopies(tmp_path / "serving", 0, CHUNK)  # another process
+    assert again.get("v1", parquet, ROWS, ["loc_LA"]) == made
+    assert not again.making
+    # Too small a version, or copies turned off: the published file only, nothing made.
+    assert serving.ServingCopies(tmp_path / "s2", ROWS + 1, 8).get(
+        "v1", parquet, ROWS, ["loc_LA"]) is None
+    off = serving.ServingCopies(tmp_path / "s3", -1, 8)
+    assert off.get("v1", parquet, ROWS, ["loc_LA"]) is None and not off.making
+    assert not (tmp_path / "s2").exists() and not (tmp_path / "s3").exists()
+
+
+def test_a_copy_that_cannot_be_made_leaves_answers_to_the_published_file(
+        tmp_path: Path, parquet: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the copies would go")
+    copies = serving.ServingCopies(blocked, 0, 8)
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is None
+    copies.settle(60)
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is None  # and not tried again
+    assert copies.failed == {"v1"} and not copies.making
+    assert blocked.read_text() == "a file where the copies would go"
+
+
+def test_what_a_build_that_died_left_is_swept_when_old(tmp_path: Path) -> None:
+    root = tmp_path / "serving"
+    old, recent = root / ".tmp-v1-123-1", root / ".tmp-v2-456-1"
+    for work in (old, recent):
+        work.mkdir(parents=True)
+        (work / "chunk_0.parquet").write_bytes(b"half written")
+    long_ago = time.time() - serving.STALE_BUILD_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    serving.ServingCopies(root, 0, 8)
+    assert not old.exists() and recent.exists()  # a build may still be writing that one

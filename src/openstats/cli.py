@@ -220,13 +220,12 @@ def publish(
     data_dir: DataDir = None,
 ) -> None:
     """Publish releases whose scheduled time has come (visibility itself is exact anyway)."""
-    from openstats.platform import open_platform
-    from openstats.publishing import workflow
-
     if not due:
         err.print("Use --due to publish the releases whose time has come.")
         raise typer.Exit(2)
     from openstats.notify.deliver import deliver_due
+    from openstats.platform import open_platform
+    from openstats.publishing import workflow
 
     platform = open_platform(settings_for(data_dir))
     try:

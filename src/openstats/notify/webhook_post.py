@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
 from openstats import __version__
 from openstats.notify import signing
 
@@ -22,6 +20,8 @@ def body_of(payload: dict[str, Any]) -> bytes:
 def post(url: str, secret: str, payload: dict[str, Any], timeout: float) -> str:
     """POST the payload; its status ("HTTP 204") when the receiver answered 2xx, else
     SendFailed. Redirects are not followed: a receiver says where it is, once."""
+    import httpx  # at the first delivery, not with every server and command: start-up CPU
+
     body = body_of(payload)
     headers = {"Content-Type": "application/json",
                "User-Agent": f"openstats/{__version__}",

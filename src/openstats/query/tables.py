@@ -8,12 +8,14 @@ answer out as a table; `flat` streams it as one row per observation for download
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from openstats.query.engine import Version
 from openstats.query.request import And, Facets, LocationRef, Or, PeriodRef, QueryRequest
 from openstats.standards import geography, time_periods
+
+if TYPE_CHECKING:  # a type here: loading a manifest (match_spec) needs no DuckDB nor pyarrow
+    from openstats.query.engine import Version
 
 DEFAULT_CELL_LIMIT = 25_000
 

@@ -72,6 +72,20 @@ def test_places_narrow_a_query_to_the_files_holding_them(tmp_path: Path, parquet
     assert places.files(facets(locations={"eq": ref("E9")})) == set()
 
 
+def test_a_page_of_a_period_reads_only_the_files_holding_it(tmp_path: Path, parquet: Path
+                                                            ) -> None:
+    serving.build(parquet, tmp_path / "copy", CHUNK, ["loc_LA"])
+    copy = serving.load(tmp_path / "copy")
+    assert copy is not None
+    first = copy.periods[0][0]  # period 0's rows in the first file
+    assert first == 3277 and sum(p[0] for p in copy.periods) == ROWS // 5
+    files = copy.files
+    assert copy.period_rows(0, 0, 10) == ([files[0]], 0)
+    assert copy.period_rows(0, first - 5, 10) == ([files[0], files[1]], 0)
+    assert copy.period_rows(0, first + 100, 10) == ([files[1]], first)
+    assert copy.period_rows(0, ROWS, 10) == ([], 0)  # past the end: nothing to read
+
+
 def test_a_copy_is_made_in_the_background_and_found_by_the_next_process(
         tmp_path: Path, parquet: Path) -> None:
     copies = serving.ServingCopies(tmp_path / "serving", 0, CHUNK)
@@ -79,7 +93,7 @@ def test_a_copy_is_made_in_the_background_and_found_by_the_next_process(
     copies.settle(60)
     made = copies.get("v1", parquet, ROWS, ["loc_LA"])
     assert made is not None and len(made.files) == 3
-    assert [p.name for p in (tmp_path / "serving").iterdir()] == ["v1"]  # nothing left over
+    assert [p.name for p in (tmp_path / "serving").iterdir()] == [f"v1.{serving.FORMAT}"]
     again = serving.ServingCopies(tmp_path / "serving", 0, CHUNK)  # another process
     assert again.get("v1", parquet, ROWS, ["loc_LA"]) == made
     assert not again.making

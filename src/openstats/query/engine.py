@@ -226,16 +226,13 @@ class QueryEngine:
         """Where an answer reads its rows: the serving copy's files that can hold them when
         the criteria name locations and the copy is ready (`serving`), else the published
         file. Either way the same rows in the same order."""
-        if self.serving_copies is not None:
-            columns = [f"loc_{level}" for level in _levels_in_parquet(v)]
-            copy = self.serving_copies.get(v.version_id, v.parquet,
-                                           v.row_count(self._cursor()), columns)
-            if copy is not None:
-                files = serving.Places(copy, v.location_ids).files(req.criteria)
-                if files:  # no file at all: no row matches; the published file says so
-                    metrics.SERVING_COPY.labels("copy").inc()
-                    return Source("read_parquet(?)", [[copy.files[i] for i in sorted(files)]],
-                                  serving.ROW)
+        copy = self._serving_copy(v)
+        if copy is not None:
+            files = serving.Places(copy, v.location_ids).files(req.criteria)
+            if files:  # no file at all: no row matches; the published file says so
+                metrics.SERVING_COPY.labels("copy").inc()
+                return Source("read_parquet(?)", [[copy.files[i] for i in sorted(files)]],
+                              serving.ROW)
         metrics.SERVING_COPY.labels("published").inc()
         return Source(SOURCE, [str(v.parquet)], "file_row_number")
 
@@ -277,6 +274,14 @@ class QueryEngine:
                                 [*src.params, *params])
         return table, int(count)
 
+    def _serving_copy(self, v: Version) -> serving.ServingCopy | None:
+        """The version's serving copy when it is ready (asking for it starts it)."""
+        if self.serving_copies is None:
+            return None
+        return self.serving_copies.get(
+            v.version_id, v.parquet, v.row_count(self._cursor()),
+            [f"loc_{level}" for level in _levels_in_parquet(v)])
+
     def _blocks(self, v: Version, shape: json_rows.Shape, offset: int, size: int) -> pa.Table:
         """A page of every row in the default order (newest time period first, then file
         order): read, not sorted. Rows are stored by location then time, so each time
@@ -285,20 +290,32 @@ class QueryEngine:
         params: list[Any] = []
         start = 0
         columns = ", ".join(q(c) for c in dict.fromkeys(shape.columns))
+        copy = self._serving_copy(v)
         for time_id, count in v.rows_by_time(self._cursor()):
             end = start + count
             lo, hi = max(offset, start), min(offset + size, end)
             if lo < hi:
-                # No ORDER BY: DuckDB keeps the file's order (preserve_insertion_order),
-                # so LIMIT/OFFSET take the period's rows in file order without a sort.
-                parts.append(f"(SELECT {len(parts)} AS _os_block, file_row_number, {columns} "
-                             f"FROM {SOURCE} WHERE time_period_id = ? LIMIT ? OFFSET ?)")
-                params += [str(v.parquet), time_id, hi - lo, lo - start]
+                # No ORDER BY: DuckDB keeps the files' order (preserve_insertion_order),
+                # so LIMIT/OFFSET take the period's rows in file order without a sort;
+                # from a serving copy, only the files holding those rows are read.
+                skip = lo - start
+                read: list[Any]  # read_parquet's argument: one file, or a list of them
+                if copy is not None:
+                    files, before = copy.period_rows(time_id, skip, hi - lo)
+                    source, place, read = "read_parquet(?)", serving.ROW, [files]
+                    skip -= before
+                else:
+                    source, place, read = SOURCE, "file_row_number", [str(v.parquet)]
+                parts.append(f"(SELECT {len(parts)} AS _os_block, {place} AS _os_place, "
+                             f"{columns} FROM {source} WHERE time_period_id = ? "
+                             "LIMIT ? OFFSET ?)")
+                params += [*read, time_id, hi - lo, skip]
             start = end
         if not parts:
             return pa.table({c: pa.nulls(0, pa.int32()) for c in shape.columns})
+        metrics.SERVING_COPY.labels("copy" if copy is not None else "published").inc()
         return fetch_arrow(self._cursor(), f"SELECT * FROM ({' UNION ALL '.join(parts)}) "
-                     "ORDER BY _os_block, file_row_number", params)
+                           "ORDER BY _os_block, _os_place", params)
 
     def _order(self, v: Version, req: QueryRequest,
                problems: list[Problem]) -> tuple[str, list[Any], bool]:

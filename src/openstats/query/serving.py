@@ -43,6 +43,7 @@ log = logging.getLogger("openstats.query")
 
 ROW = "_os_row"  # the row's place in the published file
 MANIFEST = "copy.json"
+FORMAT = 2  # in each copy's folder name: a process finds only copies of its own layout
 BUILD_MEMORY = "256MB"  # DuckDB's limit while a copy is made (10M rows peaked under 100 MB)
 STALE_BUILD_SECONDS = 3600  # a temporary folder this old was left by a process that died
 
@@ -53,10 +54,26 @@ class ServingCopy:
 
     files: tuple[str, ...]
     holding: dict[tuple[str, int], tuple[int, ...]]  # (location column, id) -> file indexes
+    periods: tuple[dict[int, int], ...]  # per file: time period id -> its rows there
 
     def files_for(self, places: Iterable[tuple[str, int]]) -> set[int]:
         """The files holding rows of any of these places."""
         return {i for place in places for i in self.holding.get(place, ())}
+
+    def period_rows(self, time_id: int, skip: int, take: int) -> tuple[list[str], int]:
+        """The files holding a time period's rows `skip` to `skip + take` (in file order),
+        and how many of the period's rows come before them: the first page of every row
+        reads the first files, not the whole copy."""
+        files: list[str] = []
+        before = seen = 0
+        for path, counts in zip(self.files, self.periods, strict=True):
+            rows = counts.get(time_id, 0)
+            if rows and seen + rows > skip and seen < skip + take:
+                if not files:
+                    before = seen
+                files.append(path)
+            seen += rows
+        return files, before
 
 
 class Places:
@@ -111,7 +128,9 @@ def load(folder: Path) -> ServingCopy | None:
     for column, by_id in manifest["holding"].items():
         for loc_id, files in by_id.items():
             holding[(column, int(loc_id))] = tuple(files)
-    return ServingCopy(tuple(str(folder / name) for name in manifest["files"]), holding)
+    periods = tuple({int(t): n for t, n in counts.items()} for counts in manifest["periods"])
+    return ServingCopy(tuple(str(folder / name) for name in manifest["files"]), holding,
+                       periods)
 
 
 def build(parquet: Path, folder: Path, chunk_rows: int, location_columns: list[str]) -> None:
@@ -144,9 +163,16 @@ def build(parquet: Path, folder: Path, chunk_rows: int, location_columns: list[s
                 f"WHERE {q(column)} IS NOT NULL GROUP BY ALL").fetchall()
             holding[column] = {str(loc_id): sorted(index[f] for f in files)
                                for loc_id, files in rows}
+        periods: list[dict[str, int]] = [{} for _ in names]
+        for file, time_id, count in con.execute(
+                "SELECT filename, time_period_id, count(*) FROM read_parquet("
+                f"{lit(str(work / 'chunk_*.parquet'))}, filename = true) "
+                "GROUP BY ALL").fetchall():
+            periods[index[file]][str(time_id)] = count
     finally:
         con.close()
-    (work / MANIFEST).write_text(json.dumps({"files": names, "holding": holding}))
+    (work / MANIFEST).write_text(json.dumps({"files": names, "holding": holding,
+                                             "periods": periods}))
     try:
         work.rename(folder)
     except OSError:  # another process made it first: theirs is the same
@@ -178,7 +204,7 @@ class ServingCopies:
             found = self.ready.get(version_id)
             if found is not None or version_id in self.making or version_id in self.failed:
                 return found
-            found = load(self.root / version_id)
+            found = load(self.folder(version_id))
             if found is not None:
                 self.ready[version_id] = found
                 return found
@@ -188,6 +214,9 @@ class ServingCopies:
             self.making[version_id] = thread
         thread.start()
         return None
+
+    def folder(self, version_id: str) -> Path:
+        return self.root / f"{version_id}.{FORMAT}"
 
     def settle(self, timeout: float) -> None:
         """Wait for every copy being made (for tests and tools: answers never wait)."""
@@ -204,7 +233,7 @@ class ServingCopies:
 
     def _make(self, version_id: str, parquet: Path, location_columns: list[str]) -> None:
         started = time.monotonic()
-        folder = self.root / version_id
+        folder = self.folder(version_id)
         try:
             build(parquet, folder, self.chunk_rows, location_columns)
             made = load(folder)

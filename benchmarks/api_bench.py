@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openstats.query import serving
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
@@ -185,11 +187,13 @@ def wait_for_serving_copy(port: int, data_dir: Path, meta: dict[str, Any],
     level = meta["locations"][0]
     place = f"{level['level']['code']}|id|{level['options'][0]['id']}"
     get_json(port, f"/api/v1/data-sets/{DATA_SET_ID}/query?locations.eq={place}&pageSize=1")
-    while not any(data_dir.glob("serving/*/copy.json")):
+    pattern = f"serving/*.{serving.FORMAT}/{serving.MANIFEST}"  # this layout's copies only
+    while not any(data_dir.glob(pattern)):
         if time.perf_counter() - started > timeout:
             raise RuntimeError(f"no serving copy in {data_dir / 'serving'} after {timeout} s")
         time.sleep(0.2)
-    size = sum(f.stat().st_size for f in data_dir.glob("serving/*/*.parquet")) / 2**20
+    size = sum(f.stat().st_size
+               for f in data_dir.glob(f"serving/*.{serving.FORMAT}/*.parquet")) / 2**20
     print(f"  serving copy made in {time.perf_counter() - started:.1f} s ({size:,.0f} MB)",
           flush=True)
 

@@ -127,3 +127,16 @@ def test_what_a_build_that_died_left_is_swept_when_old(tmp_path: Path) -> None:
     os.utime(old, (long_ago, long_ago))
     serving.ServingCopies(root, 0, 8)
     assert not old.exists() and recent.exists()  # a build may still be writing that one
+
+
+def test_only_the_last_copies_used_are_kept_in_memory(tmp_path: Path, parquet: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serving, "KEPT_COPIES", 1)
+    copies = serving.ServingCopies(tmp_path / "serving", 0, CHUNK)
+    for version in ("v1", "v2"):
+        copies.get(version, parquet, ROWS, ["loc_LA"])
+        copies.settle(60)
+        assert copies.get(version, parquet, ROWS, ["loc_LA"]) is not None
+    assert list(copies.ready) == ["v2"]
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is not None  # read again from disk
+    assert list(copies.ready) == ["v1"] and not copies.making

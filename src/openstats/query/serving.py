@@ -30,6 +30,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ MANIFEST = "copy.json"
 FORMAT = 2  # in each copy's folder name: a process finds only copies of its own layout
 BUILD_MEMORY = "256MB"  # DuckDB's limit while a copy is made (10M rows peaked under 100 MB)
 STALE_BUILD_SECONDS = 3600  # a temporary folder this old was left by a process that died
+KEPT_COPIES = 32  # copies kept in memory per process, as the engine keeps 32 versions
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,9 @@ class ServingCopies:
         self.min_rows = min_rows
         self.chunk_rows = chunk_rows
         self.lock = threading.Lock()
-        self.ready: dict[str, ServingCopy] = {}
+        # Copies in use, the most recent last: a version of 70,000 schools keeps ~10 MB of
+        # file lists in memory, so only the last few dozen are kept (again from disk after).
+        self.ready: OrderedDict[str, ServingCopy] = OrderedDict()
         self.making: dict[str, threading.Thread] = {}
         self.failed: set[str] = set()  # not tried again by this process (the next one will)
         self._sweep()
@@ -202,11 +206,14 @@ class ServingCopies:
             return None
         with self.lock:
             found = self.ready.get(version_id)
-            if found is not None or version_id in self.making or version_id in self.failed:
+            if found is not None:
+                self.ready.move_to_end(version_id)
                 return found
+            if version_id in self.making or version_id in self.failed:
+                return None
             found = load(self.folder(version_id))
             if found is not None:
-                self.ready[version_id] = found
+                self._keep(version_id, found)
                 return found
             thread = threading.Thread(
                 target=self._make, args=(version_id, parquet, location_columns),
@@ -242,13 +249,18 @@ class ServingCopies:
             made = None
         with self.lock:
             if made is not None:
-                self.ready[version_id] = made
+                self._keep(version_id, made)
             else:
                 self.failed.add(version_id)
             self.making.pop(version_id, None)
         if made is not None:
             log.info("serving copy of %s made in %.1f s (%d files)", version_id,
                      time.monotonic() - started, len(made.files))
+
+    def _keep(self, version_id: str, copy: ServingCopy) -> None:
+        self.ready[version_id] = copy  # (the caller holds the lock)
+        while len(self.ready) > KEPT_COPIES:
+            self.ready.popitem(last=False)
 
     def _sweep(self) -> None:
         """Remove temporary folders that processes which died mid-copy left behind."""

@@ -15,9 +15,10 @@ bench, one school's three years 20 -> 10 ms of DuckDB time, one local authority'
 
 How. The first time a large version is asked for, the process makes its copy in a thread of
 its own on one DuckDB thread (10M rows: 7 s, under 100 MB), in a folder of its own under
-`root` (data_dir/serving/VERSION_ID), made under a temporary name and renamed when whole;
+`root` (data_dir/serving/VERSION_ID.FORMAT), made under a temporary name and renamed when whole;
 answers read the published file until then. A copy is derived from an immutable file, so it
-never goes stale; removing the folder only costs making it again. Workers and replicas make
+never goes stale; removing the folder while no server runs only costs making it again (a
+running process keeps using the files it found). Workers and replicas make
 their own (or find one another worker made: the rename is atomic, and the loser's copy is
 dropped).
 """

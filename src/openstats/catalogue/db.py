@@ -208,13 +208,16 @@ class Catalogue:
     def generation(self) -> int:
         """The number `bump_generation` moves: readers compare it with their snapshot's."""
         with self.connect() as conn:
-            return int(conn.execute(select(catalogue_state.c.generation)
-                                    .where(catalogue_state.c.id == 1)).scalar_one())
+            return int(conn.execute(_GENERATION).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with self.connect() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                     for t in (themes, publications, releases, data_sets, data_set_versions)}
+
+
+# Read at every request (snapshot_cache): built once, 174 -> 108 us a read (SQLite).
+_GENERATION = select(catalogue_state.c.generation).where(catalogue_state.c.id == 1)
 
 
 def bump_generation(conn: Connection, release_id: str | None = None) -> None:

@@ -17,6 +17,7 @@ To write the file again (only when an answer is meant to change):
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -141,15 +142,12 @@ def copy_answers() -> float:
     return REGISTRY.get_sample_value("openstats_query_source_total", {"source": "copy"}) or 0.0
 
 
-def answers(folder: Path, serving_copies: bool = False,
-            from_copy: dict[str, set[str]] | None = None) -> dict[str, dict[str, list[Any]]]:
-    """Every query's answer digest. With `serving_copies`, every data set also has a
-    serving copy of many small files, made before the queries are asked, and `from_copy`
-    collects, per data set, the queries a copy answered."""
+def loaded(folder: Path) -> tuple[Settings, int]:
+    """A site in `folder` holding every data set (settings without serving copies), and
+    how many data sets it holds."""
     pairs = _pairs(folder)
     settings = Settings(data_dir=folder / "data", reference_dir=REFERENCE, rate_limit=0,
-                        serving_copy_min_rows=0 if serving_copies else -1,
-                        serving_chunk_rows=1024)
+                        serving_copy_min_rows=-1, serving_chunk_rows=1024)
     manifest = folder / "answers.toml"
     manifest.write_text(_manifest(pairs))
     platform = open_platform(settings)
@@ -157,17 +155,30 @@ def answers(folder: Path, serving_copies: bool = False,
         load_manifest(platform, manifest)
     finally:
         platform.close()
+    return settings, len(pairs)
+
+
+def answers(site: tuple[Settings, int], serving_copies: bool = False,
+            from_copy: dict[str, set[str]] | None = None) -> dict[str, dict[str, list[Any]]]:
+    """Every query's answer digest. With `serving_copies`, every data set also has a
+    serving copy of many small files, made before the queries are asked, and `from_copy`
+    collects, per data set, the queries a copy answered."""
+    settings, count = site
+    if serving_copies:
+        settings = dataclasses.replace(settings, serving_copy_min_rows=0)
+    names = SAMPLE_NAMES + REAL_NAMES  # in _pairs' order
+    assert count == len(names)
     out: dict[str, dict[str, list[Any]]] = {}
     app = create_app(settings)
     with InProcessClient(app) as client:
         if serving_copies:
-            for i in range(len(pairs)):  # a query that reads rows asks for each copy
+            for i in range(count):  # a query that reads rows asks for each copy
                 client.get(f"/api/v1/data-sets/22222222-0000-4000-8000-{i:012d}/query"
                            "?sorts=timePeriod|Asc&pageSize=1")
             copies = app.state.platform.engine.serving_copies
             copies.settle(120)
-            assert len(copies.ready) == len(pairs), "a serving copy was not made"
-        for i, (name, _, _) in enumerate(pairs):
+            assert len(copies.ready) == count, "a serving copy was not made"
+        for i, name in enumerate(names):
             base = f"/api/v1/data-sets/22222222-0000-4000-8000-{i:012d}"
             meta = client.get(f"{base}/meta").json()
             found: dict[str, list[Any]] = {}
@@ -186,16 +197,22 @@ def answers(folder: Path, serving_copies: bool = False,
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[Any]]]:
-    return answers(tmp_path_factory.mktemp("answers"))
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, int]:
+    return loaded(tmp_path_factory.mktemp("answers"))
 
 
 @pytest.fixture(scope="module")
-def found_with_copies(tmp_path_factory: pytest.TempPathFactory
+def found(site: tuple[Settings, int]) -> dict[str, dict[str, list[Any]]]:
+    return answers(site)
+
+
+@pytest.fixture(scope="module")
+def found_with_copies(site: tuple[Settings, int]
                       ) -> tuple[dict[str, dict[str, list[Any]]], dict[str, set[str]]]:
-    """The answers with serving copies, and per data set the queries a copy answered."""
+    """The answers with serving copies (the same site, another app), and per data set the
+    queries a copy answered."""
     from_copy: dict[str, set[str]] = {}
-    found = answers(tmp_path_factory.mktemp("copies"), True, from_copy)
+    found = answers(site, True, from_copy)
     return found, from_copy
 
 
@@ -236,5 +253,6 @@ if __name__ == "__main__":
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        EXPECTED.write_text(json.dumps(answers(Path(tmp)), indent=1, sort_keys=True) + "\n")
+        EXPECTED.write_text(json.dumps(answers(loaded(Path(tmp))), indent=1,
+                                       sort_keys=True) + "\n")
     print(f"wrote {EXPECTED}")

@@ -7,7 +7,7 @@ of tests/api/test_same_answers.py.
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import time
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 
 from openstats.query import serving
 from openstats.query.request import And, Facets, LocationRef, Not, Or
+from openstats.storage import owners
 
 # Rows stored as import stores them (by place, then time): LA 1 has rows 0-19,999, LA 2
 # the rest. DuckDB writes row groups of at least 2,048 rows, so a copy of 16,384 rows a
@@ -34,6 +35,13 @@ def parquet(tmp_path: Path) -> Path:
     return path
 
 
+def build(parquet: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    serving.build(parquet, work, tmp_path / "copy", CHUNK, ["loc_LA"])
+    assert not work.exists()
+
+
 def ref(code: str) -> LocationRef:
     return LocationRef("LA", "code", code, f"LA|code|{code}")
 
@@ -44,7 +52,7 @@ def resolve(r: LocationRef) -> tuple[str, list[int]] | None:
 
 def test_places_narrow_a_query_to_the_files_holding_them(tmp_path: Path, parquet: Path
                                                          ) -> None:
-    serving.build(parquet, tmp_path / "copy", CHUNK, ["loc_LA"])
+    build(parquet, tmp_path)
     copy = serving.load(tmp_path / "copy")
     assert copy is not None and len(copy.files) == 3
     rows = duckdb.sql(f"SELECT count(*), count(DISTINCT {serving.ROW}), max({serving.ROW}) "
@@ -74,7 +82,7 @@ def test_places_narrow_a_query_to_the_files_holding_them(tmp_path: Path, parquet
 
 def test_a_page_of_a_period_reads_only_the_files_holding_it(tmp_path: Path, parquet: Path
                                                             ) -> None:
-    serving.build(parquet, tmp_path / "copy", CHUNK, ["loc_LA"])
+    build(parquet, tmp_path)
     copy = serving.load(tmp_path / "copy")
     assert copy is not None
     first = copy.periods[0][0]  # period 0's rows in the first file
@@ -117,16 +125,43 @@ def test_a_copy_that_cannot_be_made_leaves_answers_to_the_published_file(
     assert blocked.read_text() == "a file where the copies would go"
 
 
-def test_what_a_build_that_died_left_is_swept_when_old(tmp_path: Path) -> None:
+def test_one_process_makes_a_copy_and_the_others_find_it(tmp_path: Path, parquet: Path
+                                                         ) -> None:
     root = tmp_path / "serving"
-    old, recent = root / ".tmp-v1-123-1", root / ".tmp-v2-456-1"
-    for work in (old, recent):
-        work.mkdir(parents=True)
-        (work / "chunk_0.parquet").write_bytes(b"half written")
-    long_ago = time.time() - serving.STALE_BUILD_SECONDS - 60
-    os.utime(old, (long_ago, long_ago))
-    serving.ServingCopies(root, 0, 8)
-    assert not old.exists() and recent.exists()  # a build may still be writing that one
+    other = root / f".making-v1.{serving.FORMAT}"  # a live process is making v1's copy
+    other.mkdir(parents=True)
+    owners.mark(other / owners.OWNER)
+    copies = serving.ServingCopies(root, 0, CHUNK)
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is None
+    assert not copies.making and other.exists()  # not made twice, not swept
+    owners.unmark(other / owners.OWNER)
+    other.rmdir()
+    # The other process finishes: its copy is found within a second of being there.
+    maker = serving.ServingCopies(tmp_path / "elsewhere", 0, CHUNK)
+    maker.get("v1", parquet, ROWS, ["loc_LA"])
+    maker.settle(60)
+    maker.folder("v1").rename(copies.folder("v1"))
+    deadline = time.monotonic() + 5
+    while copies.get("v1", parquet, ROWS, ["loc_LA"]) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert not copies.making
+
+
+def test_what_a_maker_that_died_left_is_swept(tmp_path: Path, parquet: Path) -> None:
+    root = tmp_path / "serving"
+    dead = root / f".making-v1.{serving.FORMAT}"
+    dead.mkdir(parents=True)
+    (dead / "chunk_0.parquet").write_bytes(b"half written")
+    gone = dataclasses.replace(owners.Owner.of_this_process(), pid=2**22 - 1)  # no such pid
+    (dead / owners.OWNER).write_text(gone.to_text())
+    assert owners.abandoned_folder(dead)
+    copies = serving.ServingCopies(root, 0, CHUNK)
+    assert not dead.exists()
+    copies.get("v1", parquet, ROWS, ["loc_LA"])  # and the copy is made anew
+    copies.settle(60)
+    assert copies.get("v1", parquet, ROWS, ["loc_LA"]) is not None
+    assert sorted(p.name for p in root.iterdir()) == [f"v1.{serving.FORMAT}"]
 
 
 def test_only_the_last_copies_used_are_kept_in_memory(tmp_path: Path, parquet: Path,

@@ -18,16 +18,16 @@ its own on one DuckDB thread (10M rows: 7 s, under 100 MB), in a folder of its o
 `root` (data_dir/serving/VERSION_ID.FORMAT), made under a temporary name and renamed when whole;
 answers read the published file until then. A copy is derived from an immutable file, so it
 never goes stale; removing the folder while no server runs only costs making it again (a
-running process keeps using the files it found). Workers and replicas make
-their own (or find one another worker made: the rename is atomic, and the loser's copy is
-dropped).
+running process keeps using the files it found). One process makes each copy: it claims
+a working folder marked as its own (`storage.owners`, so a maker that died is told from
+one still at work), and the other workers and replicas on the same disk look for its copy
+every second until it is there.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import threading
 import time
@@ -40,6 +40,7 @@ import duckdb
 
 from openstats.query.request import And, Facets, LocationRef, Not, Or
 from openstats.standards.screening.sql import lit, q
+from openstats.storage import owners
 
 log = logging.getLogger("openstats.query")
 
@@ -47,7 +48,7 @@ ROW = "_os_row"  # the row's place in the published file
 MANIFEST = "copy.json"
 FORMAT = 2  # in each copy's folder name: a process finds only copies of its own layout
 BUILD_MEMORY = "256MB"  # DuckDB's limit while a copy is made (10M rows peaked under 100 MB)
-STALE_BUILD_SECONDS = 3600  # a temporary folder this old was left by a process that died
+RECHECK_SECONDS = 1.0  # how often a copy another process is making is looked for
 KEPT_COPIES = 32  # copies kept in memory per process, as the engine keeps 32 versions
 
 
@@ -136,12 +137,21 @@ def load(folder: Path) -> ServingCopy | None:
                        periods)
 
 
-def build(parquet: Path, folder: Path, chunk_rows: int, location_columns: list[str]) -> None:
-    """Make the copy of `parquet` in `folder` (atomically: whole, or not there at all)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{threading.get_ident()}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+def build(parquet: Path, work: Path, folder: Path, chunk_rows: int,
+          location_columns: list[str]) -> None:
+    """Make the copy of `parquet` inside the working folder `work`, then rename it `folder`
+    (atomically: whole, or not there at all). `work` is removed in the end."""
+    rows = work / "rows"  # DuckDB writes the files into a folder of their own
+    try:
+        rows.mkdir()
+        _write(parquet, rows, chunk_rows, location_columns)
+        rows.rename(folder)
+    finally:
+        owners.release(work / owners.OWNER)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _write(parquet: Path, work: Path, chunk_rows: int, location_columns: list[str]) -> None:
     con = duckdb.connect()
     try:
         # One thread: the rows stay in order and the files follow one another (file i holds
@@ -176,10 +186,6 @@ def build(parquet: Path, folder: Path, chunk_rows: int, location_columns: list[s
         con.close()
     (work / MANIFEST).write_text(json.dumps({"files": names, "holding": holding,
                                              "periods": periods}))
-    try:
-        work.rename(folder)
-    except OSError:  # another process made it first: theirs is the same
-        shutil.rmtree(work, ignore_errors=True)
 
 
 class ServingCopies:
@@ -198,6 +204,7 @@ class ServingCopies:
         self.ready: OrderedDict[str, ServingCopy] = OrderedDict()
         self.making: dict[str, threading.Thread] = {}
         self.failed: set[str] = set()  # not tried again by this process (the next one will)
+        self.waiting: dict[str, float] = {}  # made by another process: when last looked for
         self._sweep()
 
     def get(self, version_id: str, parquet: Path, rows: int,
@@ -212,16 +219,48 @@ class ServingCopies:
                 return found
             if version_id in self.making or version_id in self.failed:
                 return None
+            checked = self.waiting.get(version_id)
+            if checked is not None and time.monotonic() - checked < RECHECK_SECONDS:
+                return None  # another process is making it: look again in a moment
             found = load(self.folder(version_id))
             if found is not None:
+                self.waiting.pop(version_id, None)
                 self._keep(version_id, found)
                 return found
+            try:
+                work = self._claim(version_id)
+            except OSError:
+                log.exception("serving copy of %s not made", version_id)
+                self.failed.add(version_id)
+                return None
+            if work is None:
+                self.waiting[version_id] = time.monotonic()
+                return None
+            self.waiting.pop(version_id, None)
             thread = threading.Thread(
-                target=self._make, args=(version_id, parquet, location_columns),
+                target=self._make, args=(version_id, parquet, location_columns, work),
                 name=f"openstats-serving-{version_id[:8]}", daemon=True)
             self.making[version_id] = thread
         thread.start()
         return None
+
+    def _claim(self, version_id: str) -> Path | None:
+        """The version's working folder, made and marked as this process's; None when a
+        live process (another worker or replica on this disk) is making the copy."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        work = self.root / f".making-{version_id}.{FORMAT}"
+        try:
+            work.mkdir()
+        except FileExistsError:
+            if not owners.abandoned_folder(work):
+                return None
+            shutil.rmtree(work, ignore_errors=True)  # its maker died mid-copy
+            try:
+                work.mkdir()
+            except FileExistsError:
+                return None
+        owners.mark(work / owners.OWNER)
+        return work
 
     def folder(self, version_id: str) -> Path:
         return self.root / f"{version_id}.{FORMAT}"
@@ -239,11 +278,12 @@ class ServingCopies:
             if time.monotonic() >= deadline:
                 return
 
-    def _make(self, version_id: str, parquet: Path, location_columns: list[str]) -> None:
+    def _make(self, version_id: str, parquet: Path, location_columns: list[str],
+              work: Path) -> None:
         started = time.monotonic()
         folder = self.folder(version_id)
         try:
-            build(parquet, folder, self.chunk_rows, location_columns)
+            build(parquet, work, folder, self.chunk_rows, location_columns)
             made = load(folder)
         except Exception:  # noqa: BLE001 - answers go on from the published file
             log.exception("serving copy of %s not made", version_id)
@@ -264,12 +304,9 @@ class ServingCopies:
             self.ready.popitem(last=False)
 
     def _sweep(self) -> None:
-        """Remove temporary folders that processes which died mid-copy left behind."""
+        """Remove the working folders of processes that died mid-copy."""
         if not self.root.is_dir():
             return
-        for work in self.root.glob(".tmp-*"):
-            try:
-                if time.time() - work.stat().st_mtime > STALE_BUILD_SECONDS:
-                    shutil.rmtree(work, ignore_errors=True)
-            except OSError:
-                pass
+        for work in self.root.glob(".making-*"):
+            if owners.abandoned_folder(work):
+                shutil.rmtree(work, ignore_errors=True)

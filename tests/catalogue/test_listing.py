@@ -121,3 +121,34 @@ def test_a_question_reads_only_what_is_shown(database_url: str) -> None:
         headcount = questions.read(c, "pupil headcount", at, view.moment)
         assert [a.data_set_id for a in headcount.answers] == [D]
     c.close()
+
+
+def test_a_search_counts_every_match_on_every_page(database_url: str) -> None:
+    """A search's total is every matching data set's, whichever page is asked for: the
+    first, the last (fewer rows than a page), one past the last (no rows) and none found,
+    on SQLite and PostgreSQL (the total rides on the page's rows, or is counted apart when
+    there are none)."""
+    c = Catalogue(database_url)
+    now = datetime.now(UTC)
+    ids = [f"aaaaaaaa-0000-4000-8000-00000000000{n}" for n in range(5)]
+    with c.transaction() as conn:
+        rv = make_release(conn, "Year 2024")
+        for n, data_set_id in enumerate(ids):
+            add_version(conn, rv, data_set_id, f"v{n}",
+                        title="Pupils in schools" if n < 3 else "Teachers")
+    approve(c, rv, now - timedelta(days=1))
+    view = c.snapshots.view(now)
+
+    def page(search: str, number: int) -> tuple[int, int]:
+        found = listing_search.search(c, CatalogueQuery(search=search, page=number,
+                                                        page_size=2), now, view.moment)
+        return found.total, len(found.data_set_ids)
+
+    assert page("pupils", 1) == (3, 2)
+    assert page("pupils", 2) == (3, 1)
+    assert page("pupils", 3) == (3, 0)
+    assert page("schools pupil", 1) == (3, 2)
+    assert page("nothing", 1) == (0, 0)
+    assert page("nothing", 2) == (0, 0)
+    assert page("", 3) == (5, 1)  # no search: counted as before
+    c.close()

@@ -184,3 +184,32 @@ def test_a_reading_is_kept_for_its_moment(platform: Platform) -> None:
     again = questions.read(platform.catalogue, "Pupils in  CAMDEN", view.at, view.moment)
     assert again is first  # the same question at the same moment: read once
     assert first == read(platform, "pupils in Camden")
+
+
+def test_the_phrases_found_are_those_a_shown_data_set_has(platform: Platform) -> None:
+    """_shown (which first drops the phrases no row has, HELD_BATCH at a time) finds each
+    phrase a shown data set has, with the kind of its first row in data-set order, and
+    nothing else: checked against the rows themselves, for more phrases than one batch."""
+    from sqlalchemy import select
+
+    from openstats.catalogue.schema import catalogue_listing, catalogue_listing_terms
+    from openstats.catalogue.values import utc
+
+    at = datetime.now(UTC)
+    t, c = catalogue_listing_terms.c, catalogue_listing.c
+    with platform.catalogue.connect() as conn:
+        rows = conn.execute(
+            select(t.phrase, t.kind, t.data_set_id, c.visible_from, c.visible_until)
+            .join(catalogue_listing, c.id == t.listing_id)).all()
+        expected: dict[str, str] = {}
+        for r in sorted(rows, key=lambda r: r.data_set_id):
+            if utc(r.visible_from) <= at and (r.visible_until is None
+                                              or utc(r.visible_until) > at):
+                expected.setdefault(r.phrase, r.kind)
+        held = sorted({r.phrase for r in rows})
+        asked = {*held[:questions.HELD_BATCH * 2 + 5],
+                 *(f"no such phrase {n}" for n in range(questions.HELD_BATCH))}
+        assert len(asked) > questions.HELD_BATCH * 2
+        found = questions._shown(conn, asked, at)
+    assert found == {p: k for p, k in expected.items() if p in asked}
+    assert found  # the check checks something

@@ -169,7 +169,6 @@ def _search(conn: Connection, cache: ListingCache, q: CatalogueQuery, at: dateti
     score: Any = None
     if q.terms:
         found, score = _match(conn, found, s, q.terms)
-    total = _count(conn, found) if q.terms else shared("count", lambda: _count(conn, found))
     order: list[Any]
     if q.chosen_sort == "title":
         order = [func.lower(s.title), s.data_set_id]
@@ -178,8 +177,21 @@ def _search(conn: Connection, cache: ListingCache, q: CatalogueQuery, at: dateti
     else:
         order = [s.published.desc(), s.title.desc(), s.data_set_id]
     page = max(1, q.page)
-    rows = conn.execute(found.order_by(*order).limit(q.page_size)
-                        .offset((page - 1) * q.page_size))
+    if not q.terms:
+        total = shared("count", lambda: _count(conn, found))
+        rows = conn.execute(found.order_by(*order).limit(q.page_size)
+                            .offset((page - 1) * q.page_size)).all()
+        return CataloguePage([r.data_set_id for r in rows], total, options)
+    # A search's matches are found once: the page's rows carry their total (a window over
+    # every match), where counting first matched the search a second time, as costly as
+    # the page (SQLite's FTS5 and PostgreSQL's prefix terms read every term's index).
+    rows = conn.execute(found.add_columns(func.count().over().label("total"))
+                        .order_by(*order).limit(q.page_size)
+                        .offset((page - 1) * q.page_size)).all()
+    if rows:
+        total = int(rows[0].total)
+    else:  # no row: none matched, or the page is past the last
+        total = 0 if page == 1 else _count(conn, found)
     return CataloguePage([r.data_set_id for r in rows], total, options)
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import REGISTRY
 
+from openstats import metrics
 from openstats.app import create_app
 from openstats.platform import open_platform
 from openstats.publishing.manifest import load_manifest
@@ -138,8 +138,12 @@ def digest(body: bytes) -> list[Any]:
 
 
 def copy_answers() -> float:
-    """How many answers this process has read from serving copies (query/serving.py)."""
-    return REGISTRY.get_sample_value("openstats_query_source_total", {"source": "copy"}) or 0.0
+    """How many answers this process has read from serving copies (query/serving.py).
+    From the one counter: asking the whole registry took 1.5 ms a call."""
+    return next((sample.value for metric in metrics.SERVING_COPY.collect()
+                 for sample in metric.samples
+                 if sample.name.endswith("_total") and sample.labels == {"source": "copy"}),
+                0.0)
 
 
 def loaded(folder: Path) -> tuple[Settings, int]:

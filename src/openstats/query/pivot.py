@@ -90,11 +90,24 @@ class Table:
 # --- formatting --------------------------------------------------------------------------
 def number_of(raw: str) -> float | None:
     """The value as a number, or None for symbols, text and gaps."""
+    number = _decimal(raw)
+    return None if number is None else _float(number)
+
+
+def _decimal(raw: str) -> Decimal | None:
+    """The published value as a decimal, or None for symbols, text and gaps."""
     if not raw or raw in symbols.SYMBOLS:
         return None
     try:
-        return float(Decimal(raw))
-    except (InvalidOperation, ValueError):
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
+def _float(number: Decimal) -> float | None:
+    try:
+        return float(number)
+    except ValueError:  # a signalling NaN
         return None
 
 
@@ -115,16 +128,10 @@ def cell(raw: str, indicator: dict[str, Any]) -> Cell:
     dp = indicator.get("decimal_places")
     if raw is None or raw == "":
         return Cell(raw, "no data", None, dp, unit)
-    if raw in symbols.SYMBOLS or unit == "numberstring":
+    number = None if unit == "numberstring" else _decimal(raw)
+    if number is None:  # a symbol, text, or a number kept as text
         return Cell(raw, raw, None, dp, unit)
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        return Cell(raw, raw, None, dp, unit)
-    try:
-        as_float: float | None = float(number)
-    except ValueError:  # a signalling NaN
-        as_float = None
+    as_float = _float(number)
     if dp is not None:
         number = number.quantize(_quantum(dp), rounding=ROUND_HALF_UP)
         text = f"{number:,.{dp}f}"

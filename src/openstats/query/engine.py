@@ -231,10 +231,9 @@ class QueryEngine:
             files = serving.Places(copy, v.location_ids).files(req.criteria)
             if files:  # no file at all: no row matches; the published file says so
                 metrics.SERVING_COPY.labels("copy").inc()
-                return Source("read_parquet(?)", [[copy.files[i] for i in sorted(files)]],
-                              serving.ROW)
+                return Source.copy_files([copy.files[i] for i in sorted(files)])
         metrics.SERVING_COPY.labels("published").inc()
-        return Source(SOURCE, [str(v.parquet)], "file_row_number")
+        return Source.published(v)
 
     def _run(self, v: Version, req: QueryRequest) -> bytes:
         p = self.prepare(v, req)
@@ -299,17 +298,14 @@ class QueryEngine:
                 # so LIMIT/OFFSET take the period's rows in file order without a sort;
                 # from a serving copy, only the files holding those rows are read.
                 skip = lo - start
-                read: list[Any]  # read_parquet's argument: one file, or a list of them
+                src = Source.published(v)
                 if copy is not None:
                     files, before = copy.period_rows(time_id, skip, hi - lo)
-                    source, place, read = "read_parquet(?)", serving.ROW, [files]
-                    skip -= before
-                else:
-                    source, place, read = SOURCE, "file_row_number", [str(v.parquet)]
-                parts.append(f"(SELECT {len(parts)} AS _os_block, {place} AS _os_place, "
-                             f"{columns} FROM {source} WHERE time_period_id = ? "
+                    src, skip = Source.copy_files(files), skip - before
+                parts.append(f"(SELECT {len(parts)} AS _os_block, {src.row} AS _os_place, "
+                             f"{columns} FROM {src.sql} WHERE time_period_id = ? "
                              "LIMIT ? OFFSET ?)")
-                params += [*read, time_id, hi - lo, skip]
+                params += [*src.params, time_id, hi - lo, skip]
             start = end
         if not parts:
             return pa.table({c: pa.nulls(0, pa.int32()) for c in shape.columns})
@@ -393,6 +389,15 @@ class Source:
     sql: str
     params: list[Any]
     row: str
+
+    @classmethod
+    def published(cls, v: Version) -> Source:
+        return cls(SOURCE, [str(v.parquet)], "file_row_number")
+
+    @classmethod
+    def copy_files(cls, files: list[str]) -> Source:
+        """Some files of a version's serving copy (query/serving.py), in row order."""
+        return cls("read_parquet(?)", [files], serving.ROW)
 
 
 def answer_warnings(compiler: Compiler, req: QueryRequest, total: int) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ bench, one school's three years 20 -> 10 ms of DuckDB time, one local authority'
 
 How. The first time a large version is asked for, the process makes its copy in a thread of
 its own on one DuckDB thread (10M rows: 7 s, under 100 MB), in a folder of its own under
-`root` (data_dir/serving/VERSION_ID.FORMAT), made under a temporary name and renamed when whole;
-answers read the published file until then. A copy is derived from an immutable file, so it
+`root` (data_dir/serving/VERSION_ID.FORMAT), made in a working folder and renamed when
+whole; answers read the published file until then. A copy is derived from an immutable file, so it
 never goes stale; removing the folder while no server runs only costs making it again (a
 running process keeps using the files it found). One process makes each copy: it claims
 a working folder marked as its own (`storage.owners`, so a maker that died is told from
@@ -151,41 +151,48 @@ def build(parquet: Path, work: Path, folder: Path, chunk_rows: int,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _write(parquet: Path, work: Path, chunk_rows: int, location_columns: list[str]) -> None:
+def _write(parquet: Path, folder: Path, chunk_rows: int, location_columns: list[str]) -> None:
+    """The copy's files and its manifest, written into the empty `folder`."""
     con = duckdb.connect()
     try:
         # One thread: the rows stay in order and the files follow one another (file i holds
         # rows i*chunk_rows ...), and the serving process keeps its other core.
         con.execute("SET threads = 1")
         con.execute(f"SET memory_limit = {lit(BUILD_MEMORY)}")
-        con.execute(f"SET temp_directory = {lit(str(work / 'spill'))}")
+        con.execute(f"SET temp_directory = {lit(str(folder / 'spill'))}")
         con.execute(
             f"COPY (SELECT * EXCLUDE (file_row_number), file_row_number AS {ROW} FROM "
-            f"read_parquet({lit(str(parquet))}, file_row_number = true)) TO {lit(str(work))} "
+            f"read_parquet({lit(str(parquet))}, file_row_number = true)) TO {lit(str(folder))} "
             f"(FORMAT parquet, COMPRESSION lz4_raw, ROW_GROUP_SIZE {max(1, chunk_rows // 8)}, "
             "ROW_GROUPS_PER_FILE 8, FILENAME_PATTERN 'chunk_{i}')")
-        shutil.rmtree(work / "spill", ignore_errors=True)
-        names = sorted((p.name for p in work.glob("chunk_*.parquet")),
+        shutil.rmtree(folder / "spill", ignore_errors=True)
+        names = sorted((p.name for p in folder.glob("chunk_*.parquet")),
                        key=lambda n: int(n.removeprefix("chunk_").removesuffix(".parquet")))
-        index = {str(work / n): i for i, n in enumerate(names)}
-        holding: dict[str, dict[str, list[int]]] = {}
-        for column in location_columns:
-            rows = con.execute(
-                f"SELECT {q(column)}, list(DISTINCT filename) FROM read_parquet("
-                f"{lit(str(work / 'chunk_*.parquet'))}, filename = true) "
-                f"WHERE {q(column)} IS NOT NULL GROUP BY ALL").fetchall()
-            holding[column] = {str(loc_id): sorted(index[f] for f in files)
-                               for loc_id, files in rows}
-        periods: list[dict[str, int]] = [{} for _ in names]
-        for file, time_id, count in con.execute(
-                "SELECT filename, time_period_id, count(*) FROM read_parquet("
-                f"{lit(str(work / 'chunk_*.parquet'))}, filename = true) "
-                "GROUP BY ALL").fetchall():
-            periods[index[file]][str(time_id)] = count
+        index = {str(folder / n): i for i, n in enumerate(names)}
+        # One read of the files: per file, the places of each location column and the
+        # rows of each time period.
+        selected = ["filename", "histogram(time_period_id)", *(
+            f"list(DISTINCT {q(c)}) FILTER (WHERE {q(c)} IS NOT NULL)"
+            for c in location_columns)]
+        per_file = con.execute(
+            f"SELECT {', '.join(selected)} FROM read_parquet("
+            f"{lit(str(folder / 'chunk_*.parquet'))}, filename = true) "
+            "GROUP BY filename").fetchall()
     finally:
         con.close()
-    (work / MANIFEST).write_text(json.dumps({"files": names, "holding": holding,
-                                             "periods": periods}))
+    holding: dict[str, dict[str, list[int]]] = {c: {} for c in location_columns}
+    periods: list[dict[str, int]] = [{} for _ in names]
+    for file, counts, *ids_by_column in per_file:
+        at = index[file]
+        periods[at] = {str(t): n for t, n in counts.items()}
+        for column, ids in zip(location_columns, ids_by_column, strict=True):
+            for loc_id in ids or ():
+                holding[column].setdefault(str(loc_id), []).append(at)
+    for by_id in holding.values():
+        for files in by_id.values():
+            files.sort()
+    (folder / MANIFEST).write_text(json.dumps({"files": names, "holding": holding,
+                                               "periods": periods}))
 
 
 class ServingCopies:

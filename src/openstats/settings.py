@@ -109,9 +109,10 @@ class Settings:
     db_pool_size: int = field(default_factory=lambda: _env_int("OPENSTATS_DB_POOL_SIZE", 5))
     db_max_overflow: int = field(
         default_factory=lambda: _env_int("OPENSTATS_DB_MAX_OVERFLOW", 10))
-    # Serving copies (query/serving.py): a version of at least this many rows is also kept,
-    # by each serving process, as small files under data_dir/serving for answers that name
-    # places; a negative number turns them off. `serving_chunk_rows`: rows per file.
+    # Serving copies (query/serving.py): a version of at least this many rows is also kept
+    # as small files under data_dir/serving (made by one server process, used by all) for
+    # answers that name places; a negative number turns them off. `serving_chunk_rows`:
+    # rows per file.
     serving_copy_min_rows: int = field(
         default_factory=lambda: _env_int("OPENSTATS_SERVING_COPY_MIN_ROWS", 250_000))
     serving_chunk_rows: int = field(
